@@ -1,0 +1,50 @@
+package io.jswarm.vxlan;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.Collection;
+
+/**
+ * The data plane of one host at intent level: networks (a namespace with {@code br0} and {@code vxlan0}),
+ * endpoints (a sandbox with a veth on the network), and remote peers (static ARP + FDB entries). The
+ * implementation remembers what it was asked for, so {@link #reconcile()} can compare the kernel with it.
+ *
+ * <p>Every call is idempotent. A call that fails with bad input changes nothing; a call that fails in the
+ * kernel half-way rolls back what it made before rethrowing. Thread-safe; calls block on the kernel.
+ */
+public interface Dataplane {
+
+    /**
+     * Ensures the network's namespace exists with {@code br0} (gateway address, up) and {@code vxlan0}
+     * (VNI, port, learning off, proxy/l2miss/l3miss on, MTU = underlay MTU - 50) attached to it. A
+     * leftover with the same VNI from a crashed run is replaced. Known peers are (re)programmed.
+     */
+    void ensureNetwork(NetworkSpec network) throws IOException;
+
+    /** Removes the network's endpoints, peers, devices and namespace; nothing of it is left. Absent: no-op. */
+    void removeNetwork(String networkId) throws IOException;
+
+    /**
+     * Ensures the endpoint: sandbox namespace (created if {@link EndpointSpec#createSandbox()}), a veth
+     * whose sandbox end is {@code ifName} with the address, MAC and MTU of the network, up, with a default
+     * route via the gateway (first network of a sandbox only), and whose other end is a port of {@code br0}.
+     *
+     * @throws IllegalArgumentException if the network is unknown or the address is outside its subnet
+     */
+    void ensureEndpoint(EndpointSpec endpoint) throws IOException;
+
+    /** Removes exactly what {@link #ensureEndpoint} made (and the sandbox if it created it). Absent: no-op. */
+    void removeEndpoint(String networkId, String endpointId) throws IOException;
+
+    /** Adds or updates remote peers (replacing an entry that points elsewhere), in one batch. */
+    void upsertPeers(String networkId, Collection<Peer> peers) throws IOException;
+
+    /** Removes remote peers by IP, in one batch. Unknown IPs are ignored. */
+    void removePeers(String networkId, Collection<InetAddress> peerIps) throws IOException;
+
+    /**
+     * Compares the kernel with everything asked for so far, repairs every difference (missing, stale or
+     * wrong devices, addresses, routes, neighbour and FDB entries; missing namespaces) and says what it did.
+     */
+    ReconcileReport reconcile() throws IOException;
+}

@@ -1,0 +1,46 @@
+package io.jswarm.vxlan;
+
+import java.util.List;
+
+/** What {@link Dataplane#reconcile()} found different from the desired state and repaired. */
+public record ReconcileReport(List<Repair> repairs) {
+    public ReconcileReport {
+        repairs = List.copyOf(repairs);
+    }
+
+    public boolean clean() {
+        return repairs.isEmpty();
+    }
+
+    public long count(Kind kind) {
+        return repairs.stream().filter(r -> r.kind() == kind).count();
+    }
+
+    /** One repaired difference; {@code detail} names the object, e.g. "fdb 02:42:0a:00:01:03 dst 192.0.2.2". */
+    public record Repair(String networkId, Kind kind, String detail) {
+        @Override
+        public String toString() {
+            return networkId + " " + kind.name().toLowerCase(java.util.Locale.ROOT) + ": " + detail;
+        }
+    }
+
+    public enum Kind {
+        /** The network or sandbox namespace was gone and was recreated. */
+        NAMESPACE_MISSING,
+        /** A device was missing and was created. */
+        LINK_MISSING,
+        /** A device had wrong attributes (VNI, port, flags, MTU, master, state) and was fixed or replaced. */
+        LINK_WRONG,
+        ADDRESS_MISSING,
+        ROUTE_MISSING,
+        NEIGHBOR_MISSING,
+        /** A neighbour entry nobody asked for, removed. */
+        NEIGHBOR_STALE,
+        /** A neighbour entry with the wrong MAC, replaced. */
+        NEIGHBOR_WRONG,
+        FDB_MISSING,
+        FDB_STALE,
+        /** An FDB entry pointing at the wrong VTEP, replaced. */
+        FDB_WRONG_VTEP
+    }
+}

@@ -1,0 +1,57 @@
+package io.jswarm.vxlan.kernel;
+
+import io.jswarm.vxlan.Netns;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The seam between jswarm's data-plane logic and Linux: namespaces, links, addresses, routes, neighbour
+ * and FDB entries. Two implementations: {@code NetlinkKernel} (rtnetlink through java.lang.foreign) and
+ * {@code FakeKernel} (in-memory tables, for unit tests); one contract test suite runs against both.
+ *
+ * <p>Thread-safety: implementations are safe for use by several threads. Calls block until the kernel
+ * has answered. Nothing here forks a process.
+ */
+public interface Kernel extends AutoCloseable {
+
+    /**
+     * Creates a new, empty network namespace (with only {@code lo}, down) and binds it at {@code path},
+     * creating parent directories. Fails if {@code path} already holds a namespace.
+     */
+    Netns createNamespace(Path path) throws IOException;
+
+    /** Unbinds and removes the namespace file at {@code path}; succeeds if there is none. */
+    void deleteNamespace(Path path) throws IOException;
+
+    /** Whether {@code path} is a bound network namespace. */
+    boolean namespaceExists(Path path);
+
+    /**
+     * Applies {@code changes} in order inside {@code ns}. Every change is attempted even if an earlier one
+     * failed (the kernel processes a batch that way); if any failed, a {@link KernelException} lists all
+     * failures and the successful changes stay applied. See {@link KernelChange} for per-change semantics.
+     */
+    void apply(Netns ns, List<? extends KernelChange> changes) throws KernelException, IOException;
+
+    default void apply(Netns ns, KernelChange... changes) throws IOException {
+        apply(ns, List.of(changes));
+    }
+
+    List<Link> links(Netns ns) throws IOException;
+
+    List<Address> addresses(Netns ns) throws IOException;
+
+    /** Unicast routes of the main table. */
+    List<Route> routes(Netns ns) throws IOException;
+
+    /** IPv4 and IPv6 neighbour entries of every device. */
+    List<Neighbor> neighbors(Netns ns) throws IOException;
+
+    /** AF_BRIDGE forwarding entries of every device (bridge and VXLAN FDBs alike). */
+    List<FdbEntry> fdb(Netns ns) throws IOException;
+
+    /** Releases sockets and namespace handles. Idempotent. */
+    @Override
+    void close();
+}

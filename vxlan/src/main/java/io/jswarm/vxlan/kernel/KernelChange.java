@@ -1,0 +1,97 @@
+package io.jswarm.vxlan.kernel;
+
+import io.jswarm.vxlan.MacAddress;
+import io.jswarm.vxlan.Netns;
+import java.net.InetAddress;
+
+/**
+ * One change to a namespace's network state, applied with {@link Kernel#apply}. Devices are named, not
+ * indexed: the kernel implementation resolves names in the namespace the change is applied to, at the
+ * moment it is applied (so a batch may create a link and then configure it).
+ *
+ * <p>Semantics shared by every {@link Kernel}:
+ * <ul>
+ *   <li>{@code Set*}/{@code Replace*}/{@link AddAddress} are idempotent: create or replace, never "exists".</li>
+ *   <li>{@code Delete*} of something absent (or on a device that is absent) succeeds.</li>
+ *   <li>{@link AddLink} is exclusive: a link of that name already present fails with EEXIST, because
+ *       silently keeping a device with other attributes is how stale VXLAN devices survive.</li>
+ * </ul>
+ */
+public sealed interface KernelChange {
+
+    record AddLink(LinkSpec spec) implements KernelChange {
+    }
+
+    record DeleteLink(String name) implements KernelChange {
+        public DeleteLink {
+            LinkSpec.checkName(name);
+        }
+    }
+
+    /** Moves a link into {@code target}, renaming it to {@code newName} on the way (may equal {@code name}). */
+    record MoveLink(String name, Netns target, String newName) implements KernelChange {
+        public MoveLink {
+            LinkSpec.checkName(name);
+            LinkSpec.checkName(newName);
+            if (target == null) {
+                throw new IllegalArgumentException("move of " + name + " needs a target namespace");
+            }
+        }
+    }
+
+    /**
+     * Changes attributes of an existing link; a {@code null} field is left as it is. {@code master} set to
+     * {@link #NO_MASTER} detaches the link from its bridge.
+     */
+    record SetLink(String name, Boolean up, Integer mtu, MacAddress mac, String master) implements KernelChange {
+        public static final String NO_MASTER = "";
+
+        public SetLink {
+            LinkSpec.checkName(name);
+            if (master != null && !master.equals(NO_MASTER)) {
+                LinkSpec.checkName(master);
+            }
+        }
+
+        public static SetLink up(String name) {
+            return new SetLink(name, true, null, null, null);
+        }
+
+        public static SetLink master(String name, String master) {
+            return new SetLink(name, null, null, null, master);
+        }
+    }
+
+    record AddAddress(Address address) implements KernelChange {
+    }
+
+    record DeleteAddress(Address address) implements KernelChange {
+    }
+
+    record ReplaceRoute(Route route) implements KernelChange {
+    }
+
+    record DeleteRoute(Route route) implements KernelChange {
+    }
+
+    /** Creates or replaces a permanent neighbour entry. */
+    record SetNeighbor(Neighbor neighbor) implements KernelChange {
+    }
+
+    record DeleteNeighbor(String dev, InetAddress ip) implements KernelChange {
+        public DeleteNeighbor {
+            LinkSpec.checkName(dev);
+        }
+    }
+
+    /** Creates or replaces an FDB entry (NLM_F_CREATE|NLM_F_REPLACE). */
+    record SetFdb(FdbEntry entry) implements KernelChange {
+    }
+
+    /** Deletes an FDB entry; {@code dst} narrows the match on VXLAN devices and may be {@code null}. */
+    record DeleteFdb(String dev, MacAddress mac, InetAddress dst) implements KernelChange {
+        public DeleteFdb {
+            LinkSpec.checkName(dev);
+        }
+    }
+}
