@@ -127,6 +127,15 @@ public final class StateMachine {
         return Optional.ofNullable(nodes.get(nodeId));
     }
 
+    /** Every current node, in join order. */
+    public java.util.List<AddNode> nodes() {
+        return java.util.List.copyOf(nodes.values());
+    }
+
+    public Availability availability(String nodeId) {
+        return availability.getOrDefault(nodeId, Availability.AVAILABILITY_ACTIVE);
+    }
+
     public boolean isRemoved(String nodeId) {
         return removed.contains(nodeId);
     }

@@ -1,0 +1,318 @@
+package io.jswarm.manager.api;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.jswarm.encryption.CertificateAuthority;
+import io.jswarm.encryption.CertificateRequest;
+import io.jswarm.encryption.Identifiers;
+import io.jswarm.encryption.JoinToken;
+import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.encryption.Role;
+import io.jswarm.manager.state.LocalCommandLog;
+import io.jswarm.manager.state.ManagerStore;
+import io.jswarm.manager.tls.IdentityKeyManager;
+import io.jswarm.manager.tls.Tls;
+import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.NodeInfo;
+import io.jswarm.proto.cluster.SessionDownstream;
+import io.jswarm.proto.state.AddNode;
+import io.jswarm.proto.state.AddressPool;
+import io.jswarm.proto.state.Command;
+import io.jswarm.proto.state.InitCluster;
+import io.jswarm.proto.state.RemoveNode;
+import io.jswarm.proto.state.RotateJoinToken;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The manager role of a node: the cluster CA, the durable {@link ManagerStore}, the mutual-TLS Dispatcher
+ * API and the agents' sessions. Created by {@link #bootstrap} ({@code jswarm init}) or reopened from its
+ * directory after a restart by {@link #open}; {@link #start} binds the port. One manager per cluster for now
+ * (the command log is local; a replicated log slots in behind {@code CommandLog}).
+ *
+ * <p>Directory layout ({@code swarmDir}): {@code ca/} (root key, 0600), {@code certificates/} (this node's
+ * identity), {@code raft/} (command log and snapshots).
+ */
+public final class ManagerNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ManagerNode.class);
+    /** How often the manager checks whether its own certificate needs renewing. */
+    private static final Duration RENEW_CHECK = Duration.ofMinutes(1);
+
+    private final Path swarmDir;
+    private final ManagerConfig config;
+    private final InstantSource clock;
+    private final CertificateAuthority ca;
+    private final ManagerStore store;
+    private final IdentityKeyManager keys;
+    private final SessionRegistry sessions;
+    private final NodeTable table;
+    private final ScheduledExecutorService timer;
+    private Server server;
+
+    private ManagerNode(Path swarmDir, ManagerConfig config, InstantSource clock, CertificateAuthority ca,
+                        ManagerStore store, NodeIdentity identity) {
+        this.swarmDir = swarmDir;
+        this.config = config;
+        this.clock = clock;
+        this.ca = ca;
+        this.store = store;
+        this.keys = new IdentityKeyManager(identity);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jswarm-manager-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.sessions = new SessionRegistry(clock, config.heartbeatTimeout(), this::viewChangedSoon);
+        this.table = new NodeTable(store, sessions, identity.nodeId(), clock);
+    }
+
+    /**
+     * Creates a new cluster in {@code swarmDir}: root CA, this node's manager certificate, and the log with
+     * InitCluster and this node. Returns the new identity; {@link #open} then serves it.
+     */
+    public static NodeIdentity bootstrap(Path swarmDir, InitParams p, InstantSource clock) throws IOException {
+        String clusterId = Identifiers.newId();
+        String nodeId = Identifiers.newId();
+        CertificateAuthority ca = CertificateAuthority.create(clusterId, CertificateAuthority.DEFAULT_ROOT_VALIDITY, clock);
+        ca.store(swarmDir.resolve("ca"));
+        NodeIdentity identity = ca.issue(nodeId, Role.MANAGER, p.certExpiry());
+        identity.store(swarmDir.resolve("certificates"));
+        long now = clock.millis();
+        try (ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
+            X509Certificate root = ca.certificate();
+            commit(store, Command.newBuilder().setInitCluster(InitCluster.newBuilder()
+                    .setClusterId(clusterId).setCaCertificateDer(der(root))
+                    .setWorkerTokenSecret(JoinToken.generate(root).secret())
+                    .setManagerTokenSecret(JoinToken.generate(root).secret())
+                    .setDefaultAddressPool(AddressPool.newBuilder().addAllCidrs(p.addrPools()).setMaskLength(p.maskLength()))
+                    .setDataPathPort(p.dataPathPort()).setNodeCertValiditySeconds(p.certExpiry().toSeconds())
+                    .setCreatedAtMillis(now)).build());
+            commit(store, Command.newBuilder().setAddNode(AddNode.newBuilder().setNodeId(nodeId)
+                    .setHostname(p.hostname()).setRole(io.jswarm.proto.state.Role.ROLE_MANAGER)
+                    .setAdvertiseAddr(p.advertiseAddr()).setDataPathAddr(p.dataPathAddr())
+                    .setManagerAddr(p.managerAddr()).setEngineVersion(p.engineVersion()).setJoinedAtMillis(now)).build());
+        }
+        LOG.info("swarm initialized cluster={} node={}", clusterId, nodeId);
+        return identity;
+    }
+
+    /** Reopens the manager state in {@code swarmDir} (after {@link #bootstrap} or a restart). Starts nothing. */
+    public static ManagerNode open(Path swarmDir, ManagerConfig config, InstantSource clock) throws IOException {
+        CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
+        NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
+        ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY);
+        boolean ours = store.read(s -> s.cluster().map(c -> c.getClusterId().equals(ca.clusterId())).orElse(false));
+        if (!ours || !identity.clusterId().equals(ca.clusterId())) {
+            store.close();
+            throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
+        }
+        return new ManagerNode(swarmDir, config, clock, ca, store, identity);
+    }
+
+    /** Binds the API port and starts heartbeats and certificate renewal. */
+    public synchronized void start() throws IOException {
+        var dispatcher = new DispatcherService(this);
+        server = NettyServerBuilder.forAddress(config.listen())
+                .sslContext(Tls.server(keys, ca.certificate()))
+                .addService(ServerInterceptors.intercept(dispatcher, new AuthInterceptor(table)))
+                // Agents may ping to keep NATs open; do not punish them for it.
+                .permitKeepAliveTime(1, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
+                .build().start();
+        long period = config.heartbeatPeriod().toMillis();
+        timer.scheduleAtFixedRate(() -> guard("heartbeat", () -> sessions.tick(config.heartbeatPeriod())),
+                period, period, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, RENEW_CHECK.toSeconds(), TimeUnit.SECONDS);
+        LOG.info("manager API listening addr={} node={} cluster={}", config.listen(), nodeId(), ca.clusterId());
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public String nodeId() {
+        return keys.identity().nodeId();
+    }
+
+    public String clusterId() {
+        return ca.clusterId();
+    }
+
+    public NodeIdentity identity() {
+        return keys.identity();
+    }
+
+    public String managerAddr() {
+        return config.managerAddr();
+    }
+
+    ManagerStore store() {
+        return store;
+    }
+
+    CertificateAuthority ca() {
+        return ca;
+    }
+
+    SessionRegistry sessions() {
+        return sessions;
+    }
+
+    NodeTable table() {
+        return table;
+    }
+
+    InstantSource clock() {
+        return clock;
+    }
+
+    String engineVersion() {
+        return config.engineVersion();
+    }
+
+    /** The current join token for {@code role}. */
+    public JoinToken joinToken(Role role) {
+        InitCluster c = table.cluster();
+        return new JoinToken(ca.digest(), role == Role.MANAGER ? c.getManagerTokenSecret() : c.getWorkerTokenSecret());
+    }
+
+    /** Replaces the token for {@code role}; the old one stops working at once. */
+    public JoinToken rotateJoinToken(Role role) {
+        JoinToken fresh = JoinToken.generate(ca.certificate());
+        submit(Command.newBuilder().setRotateJoinToken(RotateJoinToken.newBuilder()
+                .setRole(NodeTable.toProto(role)).setNewSecret(fresh.secret())).build());
+        LOG.info("join token rotated role={}", role.label());
+        return fresh;
+    }
+
+    public List<NodeInfo> nodes() {
+        return table.nodes();
+    }
+
+    public NodeInfo inspect(String ref) {
+        return table.info(table.resolve(ref));
+    }
+
+    /** {@code node rm}: refuses managers, and nodes still up unless forced; revokes the node's identity. */
+    public String remove(String ref, boolean force) {
+        AddNode node = table.resolve(ref);
+        if (node.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER) {
+            throw Status.FAILED_PRECONDITION.withDescription("node " + node.getNodeId() + " is a cluster manager and is a "
+                    + "member of the raft cluster. It must be demoted to worker before removal").asRuntimeException();
+        }
+        if (!force && sessions.liveness(node.getNodeId()) == NodeHealth.Liveness.ALIVE) {
+            throw Status.FAILED_PRECONDITION.withDescription("node " + node.getNodeId()
+                    + " is not down and can't be removed").asRuntimeException();
+        }
+        submit(Command.newBuilder().setRemoveNode(RemoveNode.newBuilder().setNodeId(node.getNodeId())).build());
+        sessions.kick(node.getNodeId(), Status.PERMISSION_DENIED.withDescription(
+                "node " + node.getNodeId() + " was removed from the swarm"));
+        LOG.info("node removed node={} force={}", node.getNodeId(), force);
+        viewChangedSoon();
+        return node.getNodeId();
+    }
+
+    /** Signs a certificate for an existing member's own key (renewal). */
+    X509Certificate renew(String nodeId, byte[] csr) {
+        AddNode node = table.node(nodeId).orElseThrow(() -> Status.PERMISSION_DENIED
+                .withDescription("node " + nodeId + " is not a member of this swarm").asRuntimeException());
+        return ca.sign(new CertificateRequest(csr), nodeId, NodeTable.fromProto(node.getRole()), certValidity());
+    }
+
+    Duration certValidity() {
+        return Duration.ofSeconds(table.cluster().getNodeCertValiditySeconds());
+    }
+
+    public ClusterView view() {
+        return table.view();
+    }
+
+    /** Submits to the store; a refusal becomes FAILED_PRECONDITION, an I/O failure INTERNAL. */
+    void submit(Command command) {
+        try {
+            if (store.submit(command) instanceof ManagerStore.Outcome.Refused r) {
+                throw Status.FAILED_PRECONDITION.withDescription(r.reason()).asRuntimeException();
+            }
+        } catch (IOException e) {
+            LOG.error("command log write failed error={}", e.toString());
+            throw Status.INTERNAL.withDescription("cannot persist the change: " + e.getMessage()).asRuntimeException();
+        }
+    }
+
+    /** Pushes the new view to every session, off the caller's thread (callers may hold locks). */
+    void viewChangedSoon() {
+        if (!timer.isShutdown()) {
+            try {
+                timer.execute(() -> guard("broadcast", () ->
+                        sessions.broadcast(SessionDownstream.newBuilder().setView(table.view()).build())));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("manager stopping; view not pushed");
+            }
+        }
+    }
+
+    private void renewOwnCertificate() throws IOException {
+        NodeIdentity id = keys.identity();
+        if (!id.needsRenewal(clock.instant())) {
+            return;
+        }
+        var key = CertificateAuthority.newKeyPair();
+        X509Certificate cert = ca.sign(CertificateRequest.create(key), id.nodeId(), Role.MANAGER, certValidity());
+        NodeIdentity next = new NodeIdentity(key.getPrivate(), cert, ca.certificate());
+        next.store(swarmDir.resolve("certificates"));
+        keys.update(next);
+        LOG.info("manager certificate renewed node={} expires={}", next.nodeId(), next.expiresAt());
+    }
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    private static void guard(String what, Action action) {
+        try {
+            action.run();
+        } catch (Exception e) {
+            LOG.warn("manager task failed task={} error={}", what, e.toString());
+        }
+    }
+
+    private static void commit(ManagerStore store, Command c) throws IOException {
+        if (store.submit(c) instanceof ManagerStore.Outcome.Refused r) {
+            throw new IOException("bootstrap command refused: " + r.reason());
+        }
+    }
+
+    static com.google.protobuf.ByteString der(X509Certificate cert) {
+        try {
+            return com.google.protobuf.ByteString.copyFrom(cert.getEncoded());
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        timer.shutdownNow();
+        sessions.closeAll(Status.UNAVAILABLE.withDescription("manager shutting down"));
+        if (server != null) {
+            server.shutdownNow();
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        store.close();
+        LOG.info("manager stopped node={}", nodeId());
+    }
+}

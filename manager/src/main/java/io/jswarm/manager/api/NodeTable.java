@@ -1,0 +1,115 @@
+package io.jswarm.manager.api;
+
+import io.grpc.Status;
+import io.jswarm.encryption.Role;
+import io.jswarm.manager.state.ManagerStore;
+import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.NodeInfo;
+import io.jswarm.proto.cluster.NodeStatus;
+import io.jswarm.proto.state.AddNode;
+import io.jswarm.proto.state.InitCluster;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The manager's node table as the API shows it: durable facts from the {@link ManagerStore} joined with
+ * liveness from {@link NodeHealth}. Also answers {@link Authorizer}'s questions about callers.
+ */
+final class NodeTable implements Authorizer.Members {
+    private final ManagerStore store;
+    private final NodeHealth health;
+    private final String selfId;
+    private final SessionRegistry sessions;
+
+    NodeTable(ManagerStore store, SessionRegistry sessions, String selfId, InstantSource clock) {
+        this.store = store;
+        this.health = sessions;
+        this.sessions = sessions;
+        this.selfId = selfId;
+    }
+
+    InitCluster cluster() {
+        return store.read(s -> s.cluster().orElseThrow(() ->
+                Status.FAILED_PRECONDITION.withDescription("this node is not part of a swarm").asRuntimeException()));
+    }
+
+    @Override
+    public String clusterId() {
+        return cluster().getClusterId();
+    }
+
+    @Override
+    public Authorizer.Standing standing(String nodeId) {
+        return store.read(s -> {
+            if (s.isRemoved(nodeId)) {
+                return new Authorizer.Standing.Removed();
+            }
+            return s.node(nodeId).<Authorizer.Standing>map(n -> new Authorizer.Standing.Member(fromProto(n.getRole())))
+                    .orElse(new Authorizer.Standing.Unknown());
+        });
+    }
+
+    Optional<AddNode> node(String nodeId) {
+        return store.read(s -> s.node(nodeId));
+    }
+
+    List<NodeInfo> nodes() {
+        return store.read(s -> s.nodes()).stream().map(this::info).toList();
+    }
+
+    NodeInfo info(AddNode n) {
+        var availability = store.read(s -> s.availability(n.getNodeId()));
+        boolean self = n.getNodeId().equals(selfId);
+        // The manager is its own witness; everyone else is as alive as their session says.
+        NodeHealth.Liveness l = self ? NodeHealth.Liveness.ALIVE : health.liveness(n.getNodeId());
+        return NodeInfo.newBuilder().setId(n.getNodeId()).setHostname(n.getHostname()).setRole(n.getRole())
+                .setStatus(switch (l) {
+                    case ALIVE -> NodeStatus.NODE_STATUS_READY;
+                    case DEAD -> NodeStatus.NODE_STATUS_DOWN;
+                    case UNKNOWN -> NodeStatus.NODE_STATUS_UNKNOWN;
+                })
+                .setAvailability(availability).setLeader(self).setAddr(n.getAdvertiseAddr())
+                .setDataPathAddr(n.getDataPathAddr()).setEngineVersion(n.getEngineVersion())
+                .setJoinedAtMillis(n.getJoinedAtMillis()).setManagerAddr(n.getManagerAddr())
+                .setStatusSinceMillis(sessions.since(n.getNodeId()).toEpochMilli()).build();
+    }
+
+    ClusterView view() {
+        InitCluster c = cluster();
+        List<NodeInfo> nodes = nodes();
+        return ClusterView.newBuilder().setClusterId(c.getClusterId()).addAllNodes(nodes)
+                .addAllManagerAddrs(nodes.stream().filter(n -> !n.getManagerAddr().isEmpty()).map(NodeInfo::getManagerAddr).toList())
+                .setDataPathPort(c.getDataPathPort()).setDefaultAddressPool(c.getDefaultAddressPool())
+                .setCreatedAtMillis(c.getCreatedAtMillis()).build();
+    }
+
+    /** A node by full id, hostname, or unique id prefix (as {@code docker node inspect} accepts). */
+    AddNode resolve(String ref) {
+        List<AddNode> all = store.read(s -> s.nodes());
+        for (AddNode n : all) {
+            if (n.getNodeId().equals(ref)) {
+                return n;
+            }
+        }
+        List<AddNode> byName = all.stream().filter(n -> n.getHostname().equals(ref)).toList();
+        List<AddNode> matches = byName.isEmpty() && !ref.isEmpty()
+                ? all.stream().filter(n -> n.getNodeId().startsWith(ref)).toList() : byName;
+        if (matches.isEmpty()) {
+            throw Status.NOT_FOUND.withDescription("node " + ref + " not found").asRuntimeException();
+        }
+        if (matches.size() > 1) {
+            throw Status.FAILED_PRECONDITION.withDescription("node " + ref + " is ambiguous (" + matches.size()
+                    + " matches found)").asRuntimeException();
+        }
+        return matches.getFirst();
+    }
+
+    static Role fromProto(io.jswarm.proto.state.Role r) {
+        return r == io.jswarm.proto.state.Role.ROLE_MANAGER ? Role.MANAGER : Role.WORKER;
+    }
+
+    static io.jswarm.proto.state.Role toProto(Role r) {
+        return r == Role.MANAGER ? io.jswarm.proto.state.Role.ROLE_MANAGER : io.jswarm.proto.state.Role.ROLE_WORKER;
+    }
+}
