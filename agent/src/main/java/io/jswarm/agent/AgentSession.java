@@ -1,0 +1,242 @@
+package io.jswarm.agent;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.jswarm.encryption.CertificateAuthority;
+import io.jswarm.encryption.CertificateRequest;
+import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.manager.net.HostPort;
+import io.jswarm.manager.tls.IdentityKeyManager;
+import io.jswarm.manager.tls.Tls;
+import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.DispatcherGrpc;
+import io.jswarm.proto.cluster.RenewRequest;
+import io.jswarm.proto.cluster.SessionDownstream;
+import io.jswarm.proto.cluster.SessionUpstream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker's long-lived session with the manager: a bidirectional stream over mutual TLS on which the agent
+ * sends heartbeats and receives the cluster view. When the stream breaks, or the manager falls silent for
+ * the heartbeat timeout, the agent reconnects with exponential backoff capped at {@code reconnectCap}.
+ * It also renews the node certificate over the same connection when it nears expiry. A node the manager
+ * refuses (removed, or not a member) stops trying: it has been revoked.
+ */
+public final class AgentSession implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentSession.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration RENEW_CHECK = Duration.ofMinutes(1);
+
+    private final List<String> managers;
+    private final IdentityKeyManager keys;
+    private final Path certificates;
+    private final DaemonConfig config;
+    private final String engineVersion;
+    private final AtomicReference<ClusterView> view = new AtomicReference<>();
+    private final AtomicReference<String> error = new AtomicReference<>();
+    private volatile boolean connected;
+    private volatile boolean running;
+    private volatile ClientCallStreamObserver<SessionUpstream> current;
+    private Thread thread;
+    private Instant lastRenewCheck = Instant.EPOCH;
+
+    public AgentSession(List<String> managers, IdentityKeyManager keys, Path certificates, DaemonConfig config,
+                        String engineVersion) {
+        if (managers.isEmpty()) {
+            throw new IllegalArgumentException("no manager address");
+        }
+        this.managers = List.copyOf(managers);
+        this.keys = keys;
+        this.certificates = certificates;
+        this.config = config;
+        this.engineVersion = engineVersion;
+    }
+
+    public synchronized void start() {
+        running = true;
+        thread = Thread.ofPlatform().name("jswarm-agent-session").daemon().start(this::loop);
+    }
+
+    /** The latest view the manager pushed, if any. */
+    public Optional<ClusterView> view() {
+        return Optional.ofNullable(view.get());
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    /** Why the session stopped for good (revoked), or the last connection error. */
+    public Optional<String> error() {
+        return Optional.ofNullable(error.get());
+    }
+
+    public boolean revoked() {
+        return !running && error.get() != null;
+    }
+
+    private void loop() {
+        Duration backoff = FIRST_BACKOFF;
+        int next = 0;
+        while (running) {
+            String addr = managers.get(next++ % managers.size());
+            Status ended = runOnce(addr);
+            boolean hadSession = connected;
+            connected = false;
+            if (!running) {
+                break;
+            }
+            if (ended.getCode() == Status.Code.PERMISSION_DENIED || ended.getCode() == Status.Code.UNAUTHENTICATED) {
+                error.set(ended.getDescription());
+                LOG.error("manager refused this node, giving up manager={} code={} reason=\"{}\"", addr,
+                        ended.getCode(), ended.getDescription());
+                running = false;
+                break;
+            }
+            if (hadSession) {
+                backoff = FIRST_BACKOFF; // a working session broke: retry quickly, then back off
+            }
+            error.set("manager " + addr + " unreachable: " + ended.getCode() + " " + ended.getDescription());
+            LOG.info("session ended manager={} code={} reason=\"{}\" retryInMillis={}", addr, ended.getCode(),
+                    ended.getDescription(), backoff.toMillis());
+            sleep(backoff);
+            backoff = backoff.multipliedBy(2).compareTo(config.reconnectCap()) > 0 ? config.reconnectCap() : backoff.multipliedBy(2);
+        }
+    }
+
+    /** One session: connect, stream until it ends; returns how it ended. */
+    private Status runOnce(String addr) {
+        HostPort hp = HostPort.parse(addr, 2377);
+        ManagedChannel channel;
+        try {
+            channel = NettyChannelBuilder.forAddress(hp.host(), hp.port())
+                    .sslContext(Tls.client(keys, keys.identity().root())).overrideAuthority(Tls.MANAGER_AUTHORITY)
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
+            return Status.INTERNAL.withDescription(e.getMessage());
+        }
+        CompletableFuture<Status> ended = new CompletableFuture<>();
+        AtomicReference<Instant> lastHeard = new AtomicReference<>(Instant.now());
+        try {
+            var up = (ClientCallStreamObserver<SessionUpstream>) DispatcherGrpc.newStub(channel).session(new StreamObserver<>() {
+                @Override
+                public void onNext(SessionDownstream msg) {
+                    lastHeard.set(Instant.now());
+                    if (msg.hasView()) {
+                        if (!connected) {
+                            LOG.info("session established manager={} cluster={}", addr, msg.getView().getClusterId());
+                        }
+                        connected = true;
+                        error.set(null);
+                        view.set(msg.getView());
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended.complete(Status.fromThrowable(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    ended.complete(Status.UNAVAILABLE.withDescription("manager closed the session"));
+                }
+            });
+            current = up;
+            SessionUpstream hb = SessionUpstream.newBuilder().setEngineVersion(engineVersion).build();
+            up.onNext(hb);
+            while (running) {
+                try {
+                    return ended.get(config.heartbeatPeriod().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    if (Duration.between(lastHeard.get(), Instant.now()).compareTo(config.heartbeatTimeout()) > 0) {
+                        up.cancel("manager silent", null);
+                        return Status.UNAVAILABLE.withDescription("no heartbeat from the manager");
+                    }
+                    up.onNext(hb);
+                    if (connected) {
+                        renewIfDue(channel);
+                    }
+                }
+            }
+            up.cancel("agent stopping", null);
+            return Status.CANCELLED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Status.CANCELLED;
+        } catch (java.util.concurrent.ExecutionException | RuntimeException e) {
+            return Status.fromThrowable(e);
+        } finally {
+            current = null;
+            channel.shutdownNow();
+        }
+    }
+
+    private void renewIfDue(ManagedChannel channel) {
+        Instant now = Instant.now();
+        if (Duration.between(lastRenewCheck, now).compareTo(RENEW_CHECK) < 0) {
+            return;
+        }
+        lastRenewCheck = now;
+        NodeIdentity id = keys.identity();
+        if (!id.needsRenewal(now)) {
+            return;
+        }
+        try {
+            var key = CertificateAuthority.newKeyPair();
+            var resp = DispatcherGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .renewCertificate(RenewRequest.newBuilder()
+                            .setCsrDer(ByteString.copyFrom(CertificateRequest.create(key).der())).build());
+            NodeIdentity next = new NodeIdentity(key.getPrivate(), Joiner.parse(resp.getCertificateDer().toByteArray()), id.root());
+            next.store(certificates);
+            keys.update(next);
+            LOG.info("certificate renewed node={} expires={}", next.nodeId(), next.expiresAt());
+        } catch (StatusRuntimeException | java.io.IOException | IllegalArgumentException e) {
+            LOG.warn("certificate renewal failed, will retry error={}", e.toString());
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = thread;
+        }
+        var up = current;
+        if (up != null) {
+            up.cancel("agent stopping", null);
+        }
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

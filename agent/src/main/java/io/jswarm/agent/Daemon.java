@@ -1,0 +1,232 @@
+package io.jswarm.agent;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jswarm.encryption.JoinToken;
+import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.encryption.Role;
+import io.jswarm.manager.api.Authorizer;
+import io.jswarm.manager.api.InitParams;
+import io.jswarm.manager.api.ManagerConfig;
+import io.jswarm.manager.api.ManagerNode;
+import io.jswarm.manager.net.HostPort;
+import io.jswarm.manager.tls.IdentityKeyManager;
+import io.jswarm.proto.cluster.InitRequest;
+import io.jswarm.proto.cluster.InitResponse;
+import io.jswarm.proto.cluster.JoinRequest;
+import io.jswarm.proto.cluster.LocalJoinRequest;
+import io.jswarm.proto.cluster.LocalJoinResponse;
+import io.jswarm.proto.cluster.LocalNodeState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.InstantSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code jswarm daemon}: one per host. Serves the local control API, keeps the node's swarm state in the
+ * data root and, depending on the node's role, runs the manager ({@link ManagerNode}) or a worker's
+ * {@link AgentSession}. After a restart it resumes whatever it was, from the data root alone.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    static final String NOT_IN_SWARM = "This node is not a swarm manager. Use \"jswarm init\" or \"jswarm join\" "
+            + "to connect this node to swarm and try again.";
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(20);
+
+    /** What this node currently is. */
+    sealed interface Mode {
+        record Inactive() implements Mode {
+        }
+
+        record Manager(ManagerNode manager, LocalNodeState state) implements Mode {
+        }
+
+        record Worker(AgentSession session, LocalNodeState state, NodeIdentity identity) implements Mode {
+        }
+    }
+
+    private final DaemonConfig config;
+    private final SwarmDir swarm;
+    private final InstantSource clock = InstantSource.system();
+    private final ControlServer control;
+    private volatile Mode mode = new Mode.Inactive();
+
+    public Daemon(DaemonConfig config) {
+        this.config = config;
+        this.swarm = new SwarmDir(config.dataRoot());
+        this.control = new ControlServer(config.socket(), new ControlService(this));
+    }
+
+    /** Resumes the node's role from the data root, then opens the control socket. */
+    public void start() throws IOException {
+        Files.createDirectories(config.dataRoot(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        var saved = swarm.load();
+        if (saved.isPresent()) {
+            LocalNodeState st = saved.get();
+            LOG.info("resuming swarm state node={} cluster={} role={}", st.getNodeId(), st.getClusterId(), st.getRole());
+            mode = st.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER ? startManager(st) : startWorker(st,
+                    NodeIdentity.load(swarm.certificates()));
+        }
+        control.start();
+        LOG.info("daemon ready socket={} dataRoot={} version={}", config.socket(), config.dataRoot(), Version.VALUE);
+    }
+
+    public DaemonConfig config() {
+        return config;
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    private Mode.Manager startManager(LocalNodeState st) throws IOException {
+        HostPort listen = HostPort.parse(st.getListenAddr(), 2377);
+        ManagerConfig mc = new ManagerConfig(listen.socketAddress(), st.getManagerAddrs(0), config.heartbeatPeriod(),
+                config.heartbeatTimeout(), Version.VALUE);
+        ManagerNode m = ManagerNode.open(swarm.path(), mc, clock);
+        try {
+            m.start();
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
+        }
+        return new Mode.Manager(m, st);
+    }
+
+    private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
+        AgentSession s = new AgentSession(st.getManagerAddrsList(), new IdentityKeyManager(identity),
+                swarm.certificates(), config, Version.VALUE);
+        s.start();
+        return new Mode.Worker(s, st, identity);
+    }
+
+    /** {@code jswarm init}. */
+    synchronized InitResponse init(InitRequest req) throws IOException {
+        requireInactive();
+        HostPort listen = HostPort.parse(req.getListenAddr().isEmpty() ? "0.0.0.0:2377" : req.getListenAddr(), 2377);
+        String adv = req.getAdvertiseAddr();
+        int port = adv.isEmpty() ? listen.port() : AdvertiseAddress.port(adv).orElse(listen.port());
+        String advHost = AdvertiseAddress.choose(adv.isEmpty() && !listen.host().equals("0.0.0.0") ? listen.host()
+                : AdvertiseAddress.hostPart(adv), AdvertiseAddress.hostCandidates());
+        String dataPath = req.getDataPathAddr().isEmpty() ? advHost
+                : AdvertiseAddress.choose(req.getDataPathAddr(), AdvertiseAddress.hostCandidates());
+        String managerAddr = new HostPort(advHost, port).toString();
+        var params = new InitParams(config.hostname(), advHost, managerAddr, dataPath, req.getDataPathPort(),
+                req.getDefaultAddrPoolList(), req.getDefaultAddrPoolMaskLength() == 0 ? InitParams.DEFAULT_MASK_LENGTH
+                : req.getDefaultAddrPoolMaskLength(),
+                req.getCertExpirySeconds() == 0 ? io.jswarm.encryption.CertificateAuthority.DEFAULT_NODE_VALIDITY
+                        : Duration.ofSeconds(req.getCertExpirySeconds()), Version.VALUE);
+        swarm.createOwnerOnly();
+        try {
+            NodeIdentity id = ManagerNode.bootstrap(swarm.path(), params, clock);
+            LocalNodeState st = LocalNodeState.newBuilder().setNodeId(id.nodeId()).setClusterId(id.clusterId())
+                    .setRole(io.jswarm.proto.state.Role.ROLE_MANAGER).addManagerAddrs(managerAddr)
+                    .setAdvertiseAddr(advHost).setDataPathAddr(dataPath).setListenAddr(listen.toString()).build();
+            Mode.Manager m = startManager(st);
+            swarm.store(st); // last: a crash before this leaves no half-initialised node behind at restart
+            mode = m;
+            return InitResponse.newBuilder().setNodeId(id.nodeId()).setManagerAddr(managerAddr)
+                    .setWorkerToken(m.manager().joinToken(Role.WORKER).value()).build();
+        } catch (IOException | RuntimeException e) {
+            swarm.erase();
+            throw e;
+        }
+    }
+
+    /** {@code jswarm join}. */
+    synchronized LocalJoinResponse join(LocalJoinRequest req) throws IOException {
+        requireInactive();
+        JoinToken token;
+        try {
+            token = JoinToken.parse(req.getToken());
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        HostPort remote = HostPort.parse(req.getRemoteAddr(), 2377);
+        String adv = req.getAdvertiseAddr().isEmpty() ? ""
+                : AdvertiseAddress.choose(AdvertiseAddress.hostPart(req.getAdvertiseAddr()), AdvertiseAddress.hostCandidates());
+        String dataPath = req.getDataPathAddr().isEmpty() ? adv
+                : AdvertiseAddress.choose(req.getDataPathAddr(), AdvertiseAddress.hostCandidates());
+        long t0 = System.nanoTime();
+        Joiner.Joined joined = Joiner.join(remote, token, JoinRequest.newBuilder().setHostname(config.hostname())
+                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).setEngineVersion(Version.VALUE), JOIN_TIMEOUT);
+        NodeIdentity id = joined.identity();
+        var managers = joined.response().getManagerAddrsList().isEmpty() ? java.util.List.of(remote.toString())
+                : joined.response().getManagerAddrsList();
+        LocalNodeState st = LocalNodeState.newBuilder().setNodeId(id.nodeId()).setClusterId(id.clusterId())
+                .setRole(joined.response().getRole()).addAllManagerAddrs(managers)
+                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).build();
+        try {
+            id.store(swarm.certificates());
+            swarm.store(st);
+        } catch (IOException e) {
+            swarm.erase();
+            throw e;
+        }
+        mode = startWorker(st, id);
+        LOG.info("joined swarm node={} cluster={} manager={} joinMillis={}", id.nodeId(), id.clusterId(), remote,
+                (System.nanoTime() - t0) / 1_000_000);
+        return LocalJoinResponse.newBuilder().setNodeId(id.nodeId()).setRole(joined.response().getRole()).build();
+    }
+
+    /** {@code jswarm leave}: a manager refuses without force (it would erase the swarm). */
+    synchronized void leave(boolean force) throws IOException {
+        switch (mode) {
+            case Mode.Inactive i -> throw Status.FAILED_PRECONDITION.withDescription("This node is not part of a swarm")
+                    .asRuntimeException();
+            case Mode.Manager m -> {
+                if (!force) {
+                    throw Status.FAILED_PRECONDITION.withDescription("You are attempting to leave the swarm on a node "
+                            + "that is participating as a manager. Removing the last manager erases all current state "
+                            + "of the swarm. Use `--force` to ignore this message.").asRuntimeException();
+                }
+                m.manager().close();
+            }
+            case Mode.Worker w -> w.session().close();
+        }
+        mode = new Mode.Inactive();
+        swarm.erase();
+        LOG.info("left the swarm");
+    }
+
+    /** The manager, or the error Docker gives on a node that is not one. */
+    ManagerNode requireManager() {
+        return switch (mode) {
+            case Mode.Manager m -> m.manager();
+            case Mode.Inactive i -> throw Status.FAILED_PRECONDITION.withDescription(NOT_IN_SWARM).asRuntimeException();
+            case Mode.Worker w -> throw Status.FAILED_PRECONDITION.withDescription(Authorizer.NOT_A_MANAGER).asRuntimeException();
+        };
+    }
+
+    private void requireInactive() {
+        if (!(mode instanceof Mode.Inactive)) {
+            throw Status.FAILED_PRECONDITION.withDescription("This node is already part of a swarm. Use \"jswarm leave\" "
+                    + "to leave this swarm and join another one.").asRuntimeException();
+        }
+    }
+
+    static StatusRuntimeException invalid(String message) {
+        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+
+    @Override
+    public synchronized void close() {
+        control.close();
+        switch (mode) {
+            case Mode.Manager m -> {
+                try {
+                    m.manager().close();
+                } catch (IOException e) {
+                    LOG.warn("manager close failed error={}", e.toString());
+                }
+            }
+            case Mode.Worker w -> w.session().close();
+            case Mode.Inactive i -> {
+            }
+        }
+        LOG.info("daemon stopped");
+    }
+}

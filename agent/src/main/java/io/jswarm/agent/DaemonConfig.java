@@ -1,0 +1,54 @@
+package io.jswarm.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a daemon runs.
+ *
+ * @param socket           the local control API's Unix socket (default {@value #DEFAULT_SOCKET})
+ * @param dataRoot         where the daemon keeps its state (default {@value #DEFAULT_DATA_ROOT})
+ * @param hostname         the name this node reports (default: the machine's hostname)
+ * @param heartbeatPeriod  session heartbeat period (default 1 s)
+ * @param heartbeatTimeout silence after which a session is dead, on either side (default 3 s)
+ * @param reconnectCap     longest wait between reconnection attempts to the manager (default 2 s, so a
+ *                         restarted manager sees its agents back within about two seconds)
+ */
+public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
+                           Duration heartbeatTimeout, Duration reconnectCap) {
+    public static final String DEFAULT_SOCKET = "/run/jswarm/jswarm.sock";
+    public static final String DEFAULT_DATA_ROOT = "/var/lib/jswarm";
+
+    public DaemonConfig {
+        Objects.requireNonNull(socket);
+        Objects.requireNonNull(dataRoot);
+        if (hostname == null || hostname.isBlank()) {
+            throw new IllegalArgumentException("hostname must not be empty");
+        }
+        if (heartbeatTimeout.compareTo(heartbeatPeriod) <= 0) {
+            throw new IllegalArgumentException("heartbeat timeout must exceed the period");
+        }
+    }
+
+    public static DaemonConfig defaults(Path socket, Path dataRoot, String hostname) {
+        return new DaemonConfig(socket, dataRoot, hostname, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(2));
+    }
+
+    /** The machine's hostname, as Docker reports it. */
+    public static String machineHostname() {
+        try {
+            String h = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!h.isEmpty()) {
+                return h;
+            }
+        } catch (java.io.IOException e) {
+            // fall through to the JDK's idea of it
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}
