@@ -1,0 +1,64 @@
+package io.jswarm.cli.cluster;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.jswarm.proto.cluster.ControlGrpc;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** The CLI's connection to the local daemon's control socket; turns failures into Docker-style one-liners. */
+public final class DaemonClient implements AutoCloseable {
+    /** A failure to show the user as one line, with the process exit code. */
+    public static final class Failure extends RuntimeException {
+        public Failure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final DaemonHost host;
+    private final EventLoopGroup group;
+    private final ManagedChannel channel;
+
+    public DaemonClient(DaemonHost host) {
+        this.host = host;
+        this.group = new EpollEventLoopGroup(1);
+        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(host.socket().toString()))
+                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+    }
+
+    /** Calls the daemon; {@code timeout} bounds the whole call (joins wait on a remote manager). */
+    public <T> T call(Duration timeout, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        try {
+            return rpc.apply(ControlGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (StatusRuntimeException e) {
+            throw new Failure(message(e.getStatus(), host, java.nio.file.Files.exists(host.socket())));
+        }
+    }
+
+    public <T> T call(Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        return call(Duration.ofSeconds(15), rpc);
+    }
+
+    /** The line to print for a failed call. */
+    static String message(Status status, DaemonHost host, boolean socketExists) {
+        if (status.getCode() == Status.Code.UNAVAILABLE && (!socketExists || status.getDescription() == null
+                || status.getDescription().contains("connect") || status.getDescription().contains("io exception"))) {
+            return "Cannot connect to the jswarm daemon at " + host + ". Is the jswarm daemon running?";
+        }
+        String desc = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+        return "Error response from daemon: " + desc;
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+}
