@@ -3,6 +3,7 @@ package io.jswarm.agent;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -47,6 +48,7 @@ final class ControlServer implements AutoCloseable {
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(group).workerEventLoopGroup(group)
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null) // no TCP keepalive on a Unix socket
                 .addService(service).build().start();
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
     }

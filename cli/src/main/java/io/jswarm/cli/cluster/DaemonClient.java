@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -30,7 +31,9 @@ public final class DaemonClient implements AutoCloseable {
         this.host = host;
         this.group = new EpollEventLoopGroup(1);
         this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(host.socket().toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()
+                // gRPC sets TCP keepalive by default; a Unix socket has none, and Netty would warn on every call.
+                .withOption(ChannelOption.SO_KEEPALIVE, null).build();
     }
 
     /** Calls the daemon; {@code timeout} bounds the whole call (joins wait on a remote manager). */
