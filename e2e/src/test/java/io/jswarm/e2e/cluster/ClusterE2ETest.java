@@ -1,0 +1,273 @@
+package io.jswarm.e2e.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.jswarm.cli.cluster.ClusterCommands;
+import io.jswarm.cli.cluster.DaemonClient;
+import io.jswarm.cli.cluster.DaemonHost;
+import io.jswarm.encryption.CertificateAuthority;
+import io.jswarm.encryption.Identifiers;
+import io.jswarm.encryption.JoinToken;
+import io.jswarm.proto.cluster.InfoRequest;
+import io.jswarm.proto.cluster.ListNodesRequest;
+import io.jswarm.proto.cluster.NodeInfo;
+import io.jswarm.proto.cluster.NodeStatus;
+import io.jswarm.vxlan.testing.RequiresRoot;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The cluster control plane on three hosts (namespaces), with real daemons as separate JVMs: init, join
+ * with the printed token, Ready/Down from the session, restarts of a worker and of the manager, and every
+ * refusal the security model promises. One scenario, because each step builds on the cluster the previous
+ * one made and daemons are slow to start on a shared two-core machine.
+ */
+@RequiresRoot
+class ClusterE2ETest {
+
+    @Test
+    void threeHostClusterLifecycleAndRefusals() throws Exception {
+        try (ClusterLab lab = ClusterLab.create()) {
+            Process h1 = lab.startDaemon(1, "jscl-h1");
+            lab.startDaemon(2, "jscl-h2");
+            Process h3 = lab.startDaemon(3, "jscl-h3");
+            awaitDaemon(lab, "jscl-h1");
+            awaitDaemon(lab, "jscl-h2");
+            awaitDaemon(lab, "jscl-h3");
+
+            // --- init on h1: the manager prints the worker join command.
+            Result init = cli(lab, "jscl-h1", "init", "--advertise-addr", ClusterLab.addr(1), "--cert-expiry", "720h");
+            assertEquals(0, init.rc, init.all());
+            assertTrue(init.out.startsWith("Swarm initialized: current node ("), init.out);
+            String joinLine = init.out.lines().filter(l -> l.contains("jswarm join --token")).findFirst().orElseThrow();
+            String[] words = joinLine.trim().split("\\s+");
+            String token = words[3];
+            String managerAddr = words[4];
+            assertEquals(ClusterLab.addr(1) + ":2377", managerAddr);
+            String managerId = init.out.substring(init.out.indexOf('(') + 1, init.out.indexOf(')'));
+
+            // --- refusals at join time, each leaving the cluster as it was.
+            JoinToken real = JoinToken.parse(token);
+            String wrongSecret = new JoinToken(real.caDigest(), "0".repeat(25)).value();
+            Result r = cli(lab, "jscl-h3", "join", "--token", wrongSecret, managerAddr);
+            assertEquals(1, r.rc, r.all());
+            assertEquals("Error response from daemon: A valid join token is necessary to join this cluster", r.err.strip());
+
+            var otherCa = CertificateAuthority.create(Identifiers.newId(), Duration.ofDays(1), InstantSource.system());
+            r = cli(lab, "jscl-h3", "join", "--token", JoinToken.generate(otherCa.certificate()).value(), managerAddr);
+            assertEquals(1, r.rc, r.all());
+            assertTrue(r.err.contains("remote CA does not match fingerprint"), r.err);
+
+            // A fake manager with its own CA on h2: the real token's digest does not pin it, so h3 refuses to
+            // talk to it and never sends the secret.
+            Process fake = lab.startDaemon(2, "jscl-fake");
+            awaitDaemon(lab, "jscl-fake");
+            assertEquals(0, cli(lab, "jscl-fake", "init", "--advertise-addr", ClusterLab.addr(2)).rc);
+            r = cli(lab, "jscl-h3", "join", "--token", token, ClusterLab.addr(2) + ":2377");
+            assertEquals(1, r.rc, r.all());
+            assertTrue(r.err.startsWith("Error response from daemon: error while validating Root CA Certificate: "
+                    + "remote CA does not match fingerprint"), r.err);
+            assertTrue(!lab.log("jscl-fake").contains("join refused") && !lab.log("jscl-fake").contains("node joined"),
+                    "the fake manager must never see the join request");
+            fake.destroyForcibly().waitFor();
+            assertEquals(1, nodes(lab, "jscl-h1").size(), "refused joins changed nothing");
+            assertEquals("inactive", info(lab, "jscl-h3").getLocalNodeState());
+
+            // --- h2 and h3 join with the printed token.
+            long t0 = System.nanoTime();
+            r = cli(lab, "jscl-h2", "join", "--token", token, managerAddr);
+            long joinMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(0, r.rc, r.all());
+            assertEquals("This node joined a swarm as a worker.", r.out.strip());
+            assertEquals(0, cli(lab, "jscl-h3", "join", "--token", token, managerAddr).rc);
+            List<NodeInfo> all = awaitNodes(lab, "3 Ready nodes", ns -> ns.size() == 3
+                    && ns.stream().allMatch(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY));
+            assertEquals(List.of(ClusterLab.addr(1), ClusterLab.addr(2), ClusterLab.addr(3)),
+                    all.stream().map(NodeInfo::getAddr).toList());
+            Result ls = cli(lab, "jscl-h1", "node", "ls");
+            assertEquals(4, ls.out.lines().count(), ls.out);
+            assertTrue(ls.out.lines().skip(1).allMatch(l -> l.contains(" Ready ") && l.contains("192.0.2.1")), ls.out);
+            assertTrue(ls.out.contains(managerId + " *") && ls.out.contains("Leader"), ls.out);
+            String h2Id = idOf(all, "jscl-h2");
+            String h3Id = idOf(all, "jscl-h3");
+
+            // --- a worker knows the cluster, but is not a manager.
+            Result info = cli(lab, "jscl-h2", "info");
+            String clusterId = info(lab, "jscl-h1").getClusterId();
+            assertTrue(info.out.contains("ClusterID: " + clusterId) && info.out.contains("Is Manager: false")
+                    && info.out.contains("Nodes: 3") && info.out.contains(managerAddr), info.out);
+            r = cli(lab, "jscl-h2", "node", "ls");
+            assertEquals(1, r.rc);
+            assertTrue(r.err.contains("This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state."), r.err);
+            assertTrue(lab.probe(2, "listnodes", managerAddr, certs(lab, "jscl-h2").toString())
+                    .startsWith("PERMISSION_DENIED: This node is not a swarm manager."), "worker calling ListNodes on 2377");
+            assertTrue(lab.probe(2, "nocert", managerAddr, certs(lab, "jscl-h2").toString())
+                    .startsWith("UNAUTHENTICATED: a client certificate issued by this swarm is required"), "no client certificate");
+            r = cli(lab, "jscl-h1", "node", "rm", h2Id);
+            assertTrue(r.rc == 1 && r.err.contains("is not down and can't be removed"), r.all());
+            r = cli(lab, "jscl-h1", "leave");
+            assertTrue(r.rc == 1 && r.err.contains("Use `--force` to ignore this message."), r.all());
+
+            // --- SIGKILL h3's daemon: Down on the manager as soon as its connection drops.
+            long k0 = System.nanoTime();
+            h3.destroyForcibly();
+            awaitNodes(lab, "h3 Down", ns -> status(ns, h3Id) == NodeStatus.NODE_STATUS_DOWN);
+            long downMillis = (System.nanoTime() - k0) / 1_000_000;
+            h3.waitFor();
+            // Restarted from its data root: Ready again, same identity, no join.
+            h3 = lab.startDaemon(3, "jscl-h3");
+            long s0 = System.nanoTime();
+            awaitNodes(lab, "h3 Ready again", ns -> status(ns, h3Id) == NodeStatus.NODE_STATUS_READY);
+            long readyMillis = (System.nanoTime() - s0) / 1_000_000;
+            assertEquals(3, nodes(lab, "jscl-h1").size());
+
+            // --- SIGKILL and restart the manager: state intact, workers come back by themselves.
+            String tokenBefore = cli(lab, "jscl-h1", "join-token", "-q", "worker").out.strip();
+            h1.destroyForcibly().waitFor();
+            h1 = lab.startDaemon(1, "jscl-h1");
+            awaitDaemon(lab, "jscl-h1");
+            long m0 = System.nanoTime();
+            List<NodeInfo> after = awaitNodes(lab, "workers reconnected to the restarted manager", ns -> ns.size() == 3
+                    && ns.stream().allMatch(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY));
+            long reconnectMillis = (System.nanoTime() - m0) / 1_000_000;
+            assertEquals(all.stream().map(NodeInfo::getId).toList(), after.stream().map(NodeInfo::getId).toList());
+            assertEquals(tokenBefore, cli(lab, "jscl-h1", "join-token", "-q", "worker").out.strip());
+            assertEquals(token, tokenBefore, "same CA digest and secret after the restart");
+            assertEquals(clusterId, info(lab, "jscl-h1").getClusterId());
+
+            // --- rotation: the old worker token stops working, the new one works.
+            Result rot = cli(lab, "jscl-h1", "join-token", "--rotate", "-q", "worker");
+            String newToken = rot.out.strip();
+            assertNotEquals(token, newToken);
+            Path h3Certs = Files.createDirectories(lab.dir().resolve("h3-old-certs"));
+            for (String f : List.of("node.key", "node.crt", "ca.crt")) {
+                Files.copy(certs(lab, "jscl-h3").resolve(f), h3Certs.resolve(f));
+            }
+            assertEquals(0, cli(lab, "jscl-h3", "leave").rc);
+            r = cli(lab, "jscl-h3", "join", "--token", token, managerAddr);
+            assertEquals("Error response from daemon: A valid join token is necessary to join this cluster", r.err.strip());
+
+            // --- node rm: the old h3 identity is refused everywhere from then on.
+            awaitNodes(lab, "left h3 Down", ns -> status(ns, h3Id) == NodeStatus.NODE_STATUS_DOWN);
+            r = cli(lab, "jscl-h1", "node", "rm", h3Id);
+            assertEquals(0, r.rc, r.all());
+            assertEquals(2, nodes(lab, "jscl-h1").size());
+            assertEquals("PERMISSION_DENIED: node " + h3Id + " was removed from the swarm",
+                    lab.probe(3, "renew", managerAddr, h3Certs.toString()));
+            assertEquals(0, cli(lab, "jscl-h3", "join", "--token", newToken, managerAddr).rc);
+            awaitNodes(lab, "h3 back under a new identity", ns -> ns.size() == 3
+                    && ns.stream().allMatch(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY));
+
+            System.out.printf("cluster e2e: join=%d ms, SIGKILL->Down=%d ms, restart->Ready=%d ms, "
+                    + "manager restart->all Ready=%d ms%n", joinMillis, downMillis, readyMillis, reconnectMillis);
+            assertTrue(downMillis < 5_000, "SIGKILL to Down took " + downMillis + " ms");
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    record Result(int rc, String out, String err) {
+        String all() {
+            return "rc=" + rc + " out=" + out + " err=" + err;
+        }
+    }
+
+    @CommandLine.Command(name = "jswarm")
+    static final class Top implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    /** Runs the jswarm CLI against the daemon {@code name} (in this JVM; the daemon is a separate process). */
+    static Result cli(ClusterLab lab, String name, String... args) {
+        CommandLine cl = ClusterCommands.register(new CommandLine(new Top()));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] full = new String[args.length + 2];
+        full[0] = "-H";
+        full[1] = "unix://" + lab.socket(name);
+        System.arraycopy(args, 0, full, 2, args.length);
+        int rc = cl.execute(full);
+        return new Result(rc, out.toString(), err.toString());
+    }
+
+    static Path certs(ClusterLab lab, String name) {
+        return lab.dataRoot(name).resolve("swarm/certificates");
+    }
+
+    static void awaitDaemon(ClusterLab lab, String name) throws Exception {
+        await("daemon " + name + " answering", () -> {
+            try {
+                info(lab, name);
+                return true;
+            } catch (DaemonClient.Failure e) {
+                return false;
+            }
+        }, lab, name);
+    }
+
+    static io.jswarm.proto.cluster.InfoResponse info(ClusterLab lab, String name) {
+        try (DaemonClient c = new DaemonClient(new DaemonHost(lab.socket(name)))) {
+            return c.call(Duration.ofSeconds(5), s -> s.info(InfoRequest.getDefaultInstance()));
+        }
+    }
+
+    static List<NodeInfo> nodes(ClusterLab lab, String name) {
+        try (DaemonClient c = new DaemonClient(new DaemonHost(lab.socket(name)))) {
+            return c.call(Duration.ofSeconds(5), s -> s.listNodes(ListNodesRequest.getDefaultInstance())).getNodesList();
+        }
+    }
+
+    static List<NodeInfo> awaitNodes(ClusterLab lab, String what, Predicate<List<NodeInfo>> condition) throws Exception {
+        List<NodeInfo>[] last = new List[1];
+        await(what, () -> {
+            try {
+                last[0] = nodes(lab, "jscl-h1");
+                return condition.test(last[0]);
+            } catch (DaemonClient.Failure e) {
+                return false;
+            }
+        }, lab, "jscl-h1");
+        return last[0];
+    }
+
+    static NodeStatus status(List<NodeInfo> nodes, String id) {
+        return nodes.stream().filter(n -> n.getId().equals(id)).map(NodeInfo::getStatus).findFirst().orElse(null);
+    }
+
+    static String idOf(List<NodeInfo> nodes, String hostname) {
+        return nodes.stream().filter(n -> n.getHostname().equals(hostname)).map(NodeInfo::getId).findFirst().orElseThrow();
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    /** Polls every 50 ms for up to 30 s (daemons share two loaded cores); fails with the daemon's log tail. */
+    static void await(String what, Check check, ClusterLab lab, String daemon) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (check.ok()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        String log = lab.log(daemon);
+        fail("timed out waiting for " + what + "; " + daemon + " log tail:\n"
+                + log.substring(Math.max(0, log.length() - 3000)));
+    }
+}

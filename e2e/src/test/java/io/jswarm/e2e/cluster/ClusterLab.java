@@ -1,0 +1,150 @@
+package io.jswarm.e2e.cluster;
+
+import io.jswarm.vxlan.testing.TestNamespaces;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Three hosts for the cluster tests: network namespaces {@code jscl-<pid>-h1..h3}, each with an {@code eth0}
+ * (192.0.2.11-13/24) on a bridge in a fourth namespace {@code jscl-<pid>-ul} (the underlay). Daemons run in
+ * them as separate JVMs; their sockets and data roots live in a private temp directory. {@link #close}
+ * stops every daemon this lab started (by PID) and removes every namespace and file, also after a failure;
+ * {@link #create} first removes what a crashed earlier run left behind.
+ */
+final class ClusterLab implements AutoCloseable {
+    static final int HOSTS = 3;
+    private final TestNamespaces namespaces;
+    private final Path dir;
+    private final String underlay;
+    private final List<String> hosts = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    private ClusterLab(TestNamespaces namespaces, Path dir) {
+        this.namespaces = namespaces;
+        this.dir = dir;
+        this.underlay = namespaces.name("ul");
+    }
+
+    static ClusterLab create() throws IOException {
+        TestNamespaces ns = TestNamespaces.forRun("jscl");
+        ClusterLab lab = new ClusterLab(ns, Files.createTempDirectory("jscl-"));
+        try {
+            lab.build();
+        } catch (RuntimeException e) {
+            lab.close();
+            throw e;
+        }
+        return lab;
+    }
+
+    private void build() {
+        TestNamespaces.run("ip", "netns", "add", underlay);
+        TestNamespaces.run("ip", "-n", underlay, "link", "add", "br0", "type", "bridge");
+        TestNamespaces.run("ip", "-n", underlay, "link", "set", "br0", "up");
+        for (int i = 1; i <= HOSTS; i++) {
+            String h = namespaces.create("h" + i);
+            hosts.add(h);
+            // The veth is born in the underlay namespace with its peer directly in the host: nothing ever
+            // appears in the machine's own namespace.
+            TestNamespaces.run("ip", "-n", underlay, "link", "add", "v" + i, "type", "veth", "peer", "name", "eth0", "netns", h);
+            TestNamespaces.run("ip", "-n", underlay, "link", "set", "v" + i, "master", "br0");
+            TestNamespaces.run("ip", "-n", underlay, "link", "set", "v" + i, "up");
+            TestNamespaces.run("ip", "-n", h, "addr", "add", addr(i) + "/24", "dev", "eth0");
+            TestNamespaces.run("ip", "-n", h, "link", "set", "eth0", "up");
+            TestNamespaces.run("ip", "-n", h, "link", "set", "lo", "up");
+        }
+    }
+
+    static String addr(int host) {
+        return "192.0.2." + (10 + host);
+    }
+
+    String netns(int host) {
+        return hosts.get(host - 1);
+    }
+
+    Path socket(String name) {
+        return dir.resolve(name + ".sock");
+    }
+
+    Path dataRoot(String name) {
+        return dir.resolve(name);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Starts {@code jswarm daemon} as its own JVM inside host {@code host}'s namespace; returns the process. */
+    Process startDaemon(int host, String name) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns(host)));
+        cmd.addAll(java("io.jswarm.cli.Main", "-H", "unix://" + socket(name), "daemon",
+                "--data-root", dataRoot(name).toString(), "--hostname", name));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start();
+        synchronized (processes) {
+            processes.add(p);
+        }
+        return p;
+    }
+
+    /**
+     * A JVM command line for {@code mainClass} on this test's classpath: the freshly compiled modules, not a
+     * possibly stale jar. Small heap, C1 only: several daemons share two cores.
+     */
+    static List<String> java(String mainClass, String... args) {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs a probe JVM inside host {@code host}'s namespace; returns its stdout+stderr. */
+    String probe(int host, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns(host)));
+        cmd.addAll(java(Probe.class.getName(), args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("probe timed out");
+        }
+        return out.strip();
+    }
+
+    String log(String name) throws IOException {
+        Path f = dir.resolve(name + ".log");
+        return Files.exists(f) ? Files.readString(f) : "";
+    }
+
+    @Override
+    public void close() {
+        List<Process> started;
+        synchronized (processes) {
+            started = List.copyOf(processes);
+        }
+        for (Process p : started) {
+            p.destroyForcibly(); // only the processes this lab started, by their PID
+        }
+        for (Process p : started) {
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        namespaces.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temp directory
+        }
+    }
+}
