@@ -217,6 +217,30 @@ public final class FakeKernel implements Kernel {
         return null;
     }
 
+    // ---- the kernel's own entries ----
+
+    /**
+     * Adds a neighbour entry the way the kernel itself would (learned, incomplete: not permanent, MAC may be
+     * null), bypassing {@link #apply} and the call records. For tests that code must leave such rows alone.
+     */
+    public synchronized void learnNeighbor(Netns ns, Neighbor entry) throws IOException {
+        FakeNetns n = existing(ns);
+        if (n.link(entry.dev()) == null) {
+            throw new IllegalArgumentException("no device " + entry.dev() + " in " + ns);
+        }
+        n.neighbors.removeIf(x -> x.dev().equals(entry.dev()) && x.ip().equals(entry.ip()));
+        n.neighbors.add(entry);
+    }
+
+    /** Adds an FDB row the way the kernel would (e.g. a bridge port's own MAC), bypassing the call records. */
+    public synchronized void learnFdb(Netns ns, FdbEntry entry) throws IOException {
+        FakeNetns n = existing(ns);
+        if (n.link(entry.dev()) == null) {
+            throw new IllegalArgumentException("no device " + entry.dev() + " in " + ns);
+        }
+        n.fdb.add(entry);
+    }
+
     // ---- inspection ----
 
     /** The whole fake, namespace by namespace (sorted by name), for before/after comparisons. */
