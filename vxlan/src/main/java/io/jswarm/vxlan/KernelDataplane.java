@@ -89,8 +89,8 @@ public final class KernelDataplane implements Dataplane {
             }
             List<KernelChange> leftovers = new ArrayList<>();
             for (Link l : kernel.links(config.hostNs())) {
-                boolean ours = net != null ? NetworkConverger.isOurVxlanLeftover(l, net.spec)
-                        : "vxlan".equals(l.kind()) && Names.isVxlanInHostOf(l.name(), networkId);
+                boolean ours = (net != null && NetworkConverger.isOurVxlanLeftover(l, net.spec))
+                        || ("vxlan".equals(l.kind()) && Names.isVxlanInHostOf(l.name(), networkId));
                 if (ours) {
                     leftovers.add(new DeleteLink(l.name()));
                 }

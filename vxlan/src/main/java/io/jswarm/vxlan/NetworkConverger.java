@@ -80,12 +80,15 @@ final class NetworkConverger {
             }
         }
         apply(net.ns, first);
+        List<KernelChange> hostCleanup = hostLeftovers(net, repairs);
         if (vx == null) {
             if (wrong == null) {
                 repairs.add(id, Kind.LINK_MISSING, "vxlan0");
             }
-            createVxlan(net, repairs);
+            createVxlan(net, hostCleanup);
             created.add(Names.VXLAN);
+        } else {
+            apply(config.hostNs(), hostCleanup);
         }
         apply(net.ns, settle(net, created, repairs));
         return repairs;
@@ -131,16 +134,10 @@ final class NetworkConverger {
      * network namespace as {@code vxlan0}, as Docker does. Host-side leftovers with our name or our VNI and
      * port are deleted first: they would make the create fail with EEXIST (Swarm's "file exists", §7 #2).
      */
-    private void createVxlan(NetworkState net, Repairs repairs) throws IOException {
+    private void createVxlan(NetworkState net, List<KernelChange> hostCleanup) throws IOException {
         Netns host = config.hostNs();
         String tmp = Names.vxlanInHost(net.spec);
-        List<KernelChange> changes = new ArrayList<>();
-        for (Link l : kernel.links(host)) {
-            if (isOurVxlanLeftover(l, net.spec)) {
-                repairs.add(net.id(), Kind.LINK_WRONG, "leftover " + l.name() + " in the host namespace removed");
-                changes.add(new DeleteLink(l.name()));
-            }
-        }
+        List<KernelChange> changes = new ArrayList<>(hostCleanup);
         changes.add(new AddLink(new LinkSpec.Vxlan(tmp, net.spec.vni(), net.spec.port(), net.spec.vtep(), net.mtu,
                 false, true, true, true)));
         changes.add(new MoveLink(tmp, net.ns, Names.VXLAN));
@@ -155,6 +152,22 @@ final class NetworkConverger {
             }
             throw e;
         }
+    }
+
+    /**
+     * Deletions of VXLAN devices this network left in the host namespace: a crash between create and move
+     * leaves one, and with our VNI it would make the next create fail with EEXIST (Swarm's "file exists", §7 #2).
+     */
+    private List<KernelChange> hostLeftovers(NetworkState net, Repairs repairs) throws IOException {
+        List<KernelChange> changes = new ArrayList<>();
+        for (Link l : kernel.links(config.hostNs())) {
+            if (isOurVxlanLeftover(l, net.spec)
+                    || ("vxlan".equals(l.kind()) && Names.isVxlanInHostOf(l.name(), net.id()))) {
+                repairs.add(net.id(), Kind.LINK_WRONG, "leftover " + l.name() + " in the host namespace removed");
+                changes.add(new DeleteLink(l.name()));
+            }
+        }
+        return changes;
     }
 
     /** VXLAN devices in the host namespace that are ours: our temporary name, or our VNI and port under vx-*. */
