@@ -37,6 +37,15 @@ final class EndpointConverger {
      * {@code ensureEndpoint} can be undone.
      */
     void converge(NetworkState net, EndpointState ep, Repairs repairs, Rollback rollback) throws IOException {
+        converge(net, ep, repairs, rollback, null);
+    }
+
+    /**
+     * As above, with the network namespace's links already dumped ({@code null}: dump them), so reconciling a
+     * network with many endpoints dumps its links once rather than once per endpoint.
+     */
+    void converge(NetworkState net, EndpointState ep, Repairs repairs, Rollback rollback, Map<String, Link> netLinks)
+            throws IOException {
         EndpointSpec spec = ep.spec();
         Netns sb = spec.sandbox();
         if (sb instanceof Netns.AtPath(var path) && !kernel.namespaceExists(path)) {
@@ -53,7 +62,7 @@ final class EndpointConverger {
                 rollback.push("create sandbox " + path, () -> kernel.deleteNamespace(path));
             }
         }
-        Link host = link(net.ns, ep.hostIf());
+        Link host = netLinks != null ? netLinks.get(ep.hostIf()) : link(net.ns, ep.hostIf());
         Link peer = link(sb, spec.ifName());
         boolean made = false;
         if (host == null || peer == null || !"veth".equals(host.kind()) || !"veth".equals(peer.kind())) {
@@ -63,7 +72,9 @@ final class EndpointConverger {
             made = true;
         }
         Repairs attrs = made ? repairs.muted() : repairs;
-        host = link(net.ns, ep.hostIf());
+        if (made) {
+            host = link(net.ns, ep.hostIf());
+        }
         if (host.mtu() != net.mtu || !host.up() || !Names.BRIDGE.equals(host.master())) {
             attrs.add(net.id(), Kind.LINK_WRONG, ep.hostIf() + " mtu=" + host.mtu() + " up=" + host.up() + " master="
                     + host.master() + ", want mtu=" + net.mtu + " up master=br0");

@@ -85,6 +85,15 @@ public final class KernelDataplane implements Dataplane {
             }
             var nsPath = net != null ? net.nsPath : config.networkNamespace(networkId);
             if (kernel.namespaceExists(nsPath)) {
+                // Delete the devices first: the kernel tears a namespace down asynchronously, and until then
+                // its vxlan0 still holds the VNI in the host namespace, so an immediate re-create would
+                // fail with EEXIST. A synchronous delete releases it now.
+                Netns ns = Netns.at(nsPath);
+                List<KernelChange> devices = kernel.links(ns).stream().map(Link::name)
+                        .filter(n -> !n.equals(Names.LOOPBACK)).map(n -> (KernelChange) new DeleteLink(n)).toList();
+                if (!devices.isEmpty()) {
+                    kernel.apply(ns, devices);
+                }
                 kernel.deleteNamespace(nsPath);
             }
             List<KernelChange> leftovers = new ArrayList<>();
@@ -223,8 +232,11 @@ public final class KernelDataplane implements Dataplane {
         if (!peerChanges.isEmpty()) {
             kernel.apply(net.ns, peerChanges);
         }
-        for (EndpointState ep : net.endpoints.values()) {
-            endpoints.converge(net, ep, inside, null);
+        if (!net.endpoints.isEmpty()) {
+            Map<String, Link> netLinks = NetworkConverger.byName(kernel.links(net.ns));
+            for (EndpointState ep : net.endpoints.values()) {
+                endpoints.converge(net, ep, inside, null, netLinks);
+            }
         }
     }
 

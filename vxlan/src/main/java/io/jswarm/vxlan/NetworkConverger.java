@@ -10,6 +10,7 @@ import io.jswarm.vxlan.kernel.KernelChange.DeleteAddress;
 import io.jswarm.vxlan.kernel.KernelChange.DeleteLink;
 import io.jswarm.vxlan.kernel.KernelChange.MoveLink;
 import io.jswarm.vxlan.kernel.KernelChange.SetLink;
+import io.jswarm.vxlan.kernel.KernelException;
 import io.jswarm.vxlan.kernel.Link;
 import io.jswarm.vxlan.kernel.LinkSpec;
 import java.io.IOException;
@@ -29,6 +30,11 @@ import java.util.stream.Collectors;
  * up) are set.
  */
 final class NetworkConverger {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NetworkConverger.class);
+    private static final int EEXIST = 17;
+    /** 10 x 100 ms: namespace teardown normally takes a few milliseconds; a real clash fails after a second. */
+    static final int VNI_BUSY_ATTEMPTS = 10;
+    private static final long VNI_BUSY_PAUSE_MS = 100;
     private final Kernel kernel;
     private final DataplaneConfig config;
 
@@ -141,16 +147,40 @@ final class NetworkConverger {
         changes.add(new AddLink(new LinkSpec.Vxlan(tmp, net.spec.vni(), net.spec.port(), net.spec.vtep(), net.mtu,
                 false, true, true, true)));
         changes.add(new MoveLink(tmp, net.ns, Names.VXLAN));
-        try {
-            kernel.apply(host, changes);
-        } catch (IOException e) {
-            // A device created but not moved would block the next attempt: take it away again.
+        for (int attempt = 1; ; attempt++) {
             try {
-                kernel.apply(host, new DeleteLink(tmp));
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
+                kernel.apply(host, changes);
+                return;
+            } catch (KernelException e) {
+                // A device created but not moved would block the next attempt: take it away again.
+                try {
+                    kernel.apply(host, new DeleteLink(tmp));
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                if (!vniBusy(e) || attempt == VNI_BUSY_ATTEMPTS) {
+                    throw e;
+                }
+                // The VNI may still be held by a vxlan0 in a namespace the kernel is tearing down
+                // asynchronously (a removed or crashed network): give the cleanup a moment.
+                LOG.info("vni busy, retrying network={} vni={} attempt={}", net.id(), net.spec.vni(), attempt);
+                changes = changes.subList(hostCleanup.size(), changes.size());
+                pause();
             }
-            throw e;
+        }
+    }
+
+    private static boolean vniBusy(KernelException e) {
+        return e.failures().stream().anyMatch(f -> f.errno() == EEXIST
+                && f.change() instanceof AddLink add && add.spec() instanceof LinkSpec.Vxlan);
+    }
+
+    private static void pause() throws IOException {
+        try {
+            Thread.sleep(VNI_BUSY_PAUSE_MS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the VNI to be released");
         }
     }
 

@@ -162,6 +162,28 @@ class KernelDataplaneNetworkTest {
     }
 
     @Test
+    void aVniBusyForAMomentIsRetried() throws Exception {
+        // On Linux a removed namespace's vxlan0 holds the VNI until the asynchronous teardown has run.
+        f.kernel.failWhen((n, c) -> c instanceof AddLink a && a.spec() instanceof LinkSpec.Vxlan, 17);
+        f.dataplane.ensureNetwork(NET);
+        assertTrue(f.link(ns, "vxlan0").isPresent());
+    }
+
+    @Test
+    void aVniHeldByAForeignDeviceFailsClearlyAndLeavesNothing() throws Exception {
+        Netns foreign = f.kernel.createNamespace(java.nio.file.Path.of("/run/netns/jsdp-foreign"));
+        f.kernel.apply(f.host, new AddLink(new LinkSpec.Vxlan("vx-foreign", Vni.of(4097), 4789, VTEP, 0,
+                false, true, true, true)), new MoveLink("vx-foreign", foreign, "vxlan9"));
+        var before = f.snapshot();
+
+        KernelException e = assertThrows(KernelException.class, () -> f.dataplane.ensureNetwork(NET));
+
+        assertEquals(17, e.errno());
+        assertTrue(e.getMessage().contains("VNI"), e.getMessage());
+        f.assertUnchangedBy(before);
+    }
+
+    @Test
     void knownPeersAreReprogrammedWhenTheNetworkIsEnsuredAgain() throws Exception {
         f.dataplane.ensureNetwork(NET);
         f.dataplane.upsertPeers("net1", List.of(peer("10.0.1.9", "02:42:0a:00:01:09", REMOTE_VTEP)));

@@ -52,6 +52,8 @@ public final class FakeKernel implements Kernel {
     private final List<Fault> faults = new ArrayList<>();
     private int applyCount;
     private long changeCounter;
+    private long recordedChanges;
+    private boolean recording = true;
     private boolean closed;
 
     public FakeKernel() {
@@ -109,9 +111,9 @@ public final class FakeKernel implements Kernel {
                     throw FakeChanges.error("injected", change, fault.errno(), "fault injected by FakeKernel");
                 }
                 changes.apply(target, change);
-                calls.add(new Call(ns, change, 0));
+                record(new Call(ns, change, 0));
             } catch (KernelException e) {
-                calls.add(new Call(ns, change, e.errno()));
+                record(new Call(ns, change, e.errno()));
                 failures.add(e);
             }
         }
@@ -137,12 +139,12 @@ public final class FakeKernel implements Kernel {
 
     @Override
     public synchronized List<Neighbor> neighbors(Netns ns) throws IOException {
-        return List.copyOf(existing(ns).neighbors);
+        return List.copyOf(existing(ns).neighbors.values());
     }
 
     @Override
     public synchronized List<FdbEntry> fdb(Netns ns) throws IOException {
-        return List.copyOf(existing(ns).fdb);
+        return List.copyOf(existing(ns).fdb.values());
     }
 
     @Override
@@ -151,6 +153,26 @@ public final class FakeKernel implements Kernel {
     }
 
     // ---- recording ----
+
+    private void record(Call call) {
+        recordedChanges++;
+        if (recording) {
+            calls.add(call);
+        }
+    }
+
+    /**
+     * Whether {@link #calls()} keeps every change (default). A scale benchmark turns it off to keep memory flat;
+     * {@link #applyCount()}, {@link #changeCount()} and {@link #mutationCount()} keep counting either way.
+     */
+    public synchronized void setRecording(boolean on) {
+        recording = on;
+    }
+
+    /** Changes handed to {@link #apply} (applied or refused) since the last {@link #clearRecords()}. */
+    public synchronized long changeCount() {
+        return recordedChanges;
+    }
 
     /** Every change handed to {@link #apply} since the last {@link #clearRecords()}, in order. */
     public synchronized List<Call> calls() {
@@ -173,14 +195,15 @@ public final class FakeKernel implements Kernel {
     }
 
     /** Changes plus namespace creations and deletions: zero means the kernel was left alone. */
-    public synchronized int mutationCount() {
-        return calls.size() + namespaceOps.size();
+    public synchronized long mutationCount() {
+        return recordedChanges + namespaceOps.size();
     }
 
     public synchronized void clearRecords() {
         calls.clear();
         namespaceOps.clear();
         applyCount = 0;
+        recordedChanges = 0;
     }
 
     public synchronized boolean isClosed() {
@@ -228,8 +251,7 @@ public final class FakeKernel implements Kernel {
         if (n.link(entry.dev()) == null) {
             throw new IllegalArgumentException("no device " + entry.dev() + " in " + ns);
         }
-        n.neighbors.removeIf(x -> x.dev().equals(entry.dev()) && x.ip().equals(entry.ip()));
-        n.neighbors.add(entry);
+        n.neighbors.put(new FakeNetns.NeighborKey(entry.dev(), entry.ip()), entry);
     }
 
     /** Adds an FDB row the way the kernel would (e.g. a bridge port's own MAC), bypassing the call records. */
@@ -238,7 +260,7 @@ public final class FakeKernel implements Kernel {
         if (n.link(entry.dev()) == null) {
             throw new IllegalArgumentException("no device " + entry.dev() + " in " + ns);
         }
-        n.fdb.add(entry);
+        n.fdb.put(new FakeNetns.FdbKey(entry.dev(), entry.mac(), entry.self()), entry);
     }
 
     // ---- inspection ----
@@ -248,7 +270,7 @@ public final class FakeKernel implements Kernel {
         Map<String, NamespaceState> out = new TreeMap<>();
         for (FakeNetns ns : namespaces.values()) {
             out.put(ns.id.toString(), new NamespaceState(ns.linkDump(), List.copyOf(ns.addresses),
-                    ns.routeDump(), List.copyOf(ns.neighbors), List.copyOf(ns.fdb)));
+                    ns.routeDump(), List.copyOf(ns.neighbors.values()), List.copyOf(ns.fdb.values())));
         }
         return out;
     }

@@ -21,9 +21,16 @@ final class FakeNetns {
     final Map<String, FakeLink> links = new LinkedHashMap<>();
     final List<Address> addresses = new ArrayList<>();
     final List<Route> routes = new ArrayList<>();
-    final List<Neighbor> neighbors = new ArrayList<>();
-    final List<FdbEntry> fdb = new ArrayList<>();
+    /** Keyed like the kernel's tables, so programming 10k peers stays linear. */
+    final Map<NeighborKey, Neighbor> neighbors = new LinkedHashMap<>();
+    final Map<FdbKey, FdbEntry> fdb = new LinkedHashMap<>();
     private int nextIndex = 1;
+
+    record NeighborKey(String dev, InetAddress ip) {
+    }
+
+    record FdbKey(String dev, MacAddress mac, boolean self) {
+    }
 
     FakeNetns(Netns id) {
         this.id = id;
@@ -59,8 +66,8 @@ final class FakeNetns {
     private void forgetDevice(String dev) {
         addresses.removeIf(a -> a.dev().equals(dev));
         routes.removeIf(r -> dev.equals(r.dev()));
-        neighbors.removeIf(n -> n.dev().equals(dev));
-        fdb.removeIf(f -> f.dev().equals(dev));
+        neighbors.values().removeIf(n -> n.dev().equals(dev));
+        fdb.values().removeIf(f -> f.dev().equals(dev));
     }
 
     /** IPv4 takes routes through a device away when the device goes down. */
@@ -106,22 +113,28 @@ final class FakeNetns {
     }
 
     void setNeighbor(Neighbor n) {
-        deleteNeighbor(n.dev(), n.ip());
-        neighbors.add(new Neighbor(n.dev(), n.ip(), n.mac(), true));
+        neighbors.put(new NeighborKey(n.dev(), n.ip()), new Neighbor(n.dev(), n.ip(), n.mac(), true));
     }
 
     void deleteNeighbor(String dev, InetAddress ip) {
-        neighbors.removeIf(x -> x.dev().equals(dev) && x.ip().equals(ip));
+        neighbors.remove(new NeighborKey(dev, ip));
     }
 
     /** Replaces the entry for the same device, MAC and table (self or master): NLM_F_REPLACE without APPEND. */
     void setFdb(FdbEntry e) {
-        fdb.removeIf(x -> x.dev().equals(e.dev()) && x.mac().equals(e.mac()) && x.self() == e.self());
-        fdb.add(e);
+        FdbKey key = new FdbKey(e.dev(), e.mac(), e.self());
+        fdb.remove(key); // a replaced row moves to the end, as a fresh kernel entry would be dumped
+        fdb.put(key, e);
     }
 
     void deleteFdb(String dev, MacAddress mac, InetAddress dst) {
-        fdb.removeIf(x -> x.dev().equals(dev) && x.mac().equals(mac) && (dst == null || dst.equals(x.dst())));
+        for (boolean self : new boolean[] {true, false}) {
+            FdbKey key = new FdbKey(dev, mac, self);
+            FdbEntry e = fdb.get(key);
+            if (e != null && (dst == null || dst.equals(e.dst()))) {
+                fdb.remove(key);
+            }
+        }
     }
 
     List<Link> linkDump() {
