@@ -270,7 +270,19 @@ public abstract class KernelContractTest {
         Netns sb = kernel.createNamespace(sbPath);
         kernel.apply(net, new AddLink(new LinkSpec.Veth("vefar", 0, null, "eth0", sb, null)));
         kernel.deleteNamespace(sbPath);
-        assertTrue(link(net, "vefar").isEmpty());
+        // Linux tears a namespace down asynchronously (cleanup_net runs from a workqueue).
+        eventually(() -> link(net, "vefar").isEmpty(), "the local end of a veth into a deleted namespace goes");
+    }
+
+    @Test
+    void deletingTheCreationNamespaceDeletesMovedVxlanDevices() throws Exception {
+        Path hostPath = unusedNamespacePath("ch");
+        Netns host = kernel.createNamespace(hostPath);
+        Netns net = freshNamespace("cn");
+        kernel.apply(host, new AddLink(vxlan("vx-c", 4800, 4789)), new MoveLink("vx-c", net, "vxlan0"));
+        assertTrue(link(net, "vxlan0").isPresent());
+        kernel.deleteNamespace(hostPath);
+        eventually(() -> link(net, "vxlan0").isEmpty(), "a VXLAN device dies with the namespace of its socket");
     }
 
     @Test
@@ -337,6 +349,22 @@ public abstract class KernelContractTest {
     }
 
     // ---- helpers ----
+
+    @FunctionalInterface
+    protected interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls {@code check} for up to five seconds: for effects the kernel produces asynchronously. */
+    protected static void eventually(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 5 s: " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
 
     protected Optional<Link> link(Netns ns, String name) throws IOException {
         return kernel.links(ns).stream().filter(l -> l.name().equals(name)).findFirst();
