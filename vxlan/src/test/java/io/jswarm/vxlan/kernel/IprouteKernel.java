@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * text-parsing, so {@link KernelContractTest} can be proved against Linux before {@code NetlinkKernel} exists.
  * Only namespaces under {@code /run/netns} are supported. Never used outside tests: production forks nothing.
  */
-final class IprouteKernel implements Kernel {
+public final class IprouteKernel implements Kernel {
     private static final Pattern LINK = Pattern.compile("^(\\d+): ([^:@]+)(?:@\\S+)?: <([^>]*)> mtu (\\d+)(.*)$");
 
     @Override
