@@ -24,6 +24,7 @@ final class FakeNetns {
     /** Keyed like the kernel's tables, so programming 10k peers stays linear. */
     final Map<NeighborKey, Neighbor> neighbors = new LinkedHashMap<>();
     final Map<FdbKey, FdbEntry> fdb = new LinkedHashMap<>();
+    private final java.util.Set<Integer> indexes = new java.util.HashSet<>();
     private int nextIndex = 1;
 
     record NeighborKey(String dev, InetAddress ip) {
@@ -44,9 +45,10 @@ final class FakeNetns {
 
     /** Adds {@code link} here, keeping {@code wantedIndex} when it is free (as a move across namespaces does). */
     void attach(FakeLink link, int wantedIndex) {
-        boolean free = wantedIndex > 0 && links.values().stream().noneMatch(l -> l.index == wantedIndex);
+        boolean free = wantedIndex > 0 && !indexes.contains(wantedIndex);
         link.index = free ? wantedIndex : nextIndex;
         nextIndex = Math.max(nextIndex, link.index + 1);
+        indexes.add(link.index);
         link.ns = this;
         links.put(link.name, link);
     }
@@ -54,6 +56,7 @@ final class FakeNetns {
     /** Removes {@code link} and everything that hangs off it here: addresses, routes, neighbours, FDB, ports. */
     void detach(FakeLink link) {
         links.remove(link.name);
+        indexes.remove(link.index);
         forgetDevice(link.name);
         link.master = null;
         for (FakeLink port : links.values()) {
