@@ -22,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * repeated {@code ensure*} call and in {@link #reconcile()}, so "idempotent" and "self-healing" are one
  * property. See {@code package-info.java} for the design notes.
  *
+ * <p>Failures: input is validated before the first kernel change ({@link IllegalArgumentException}, nothing
+ * changed). A network or endpoint made for the first time is undone entirely if the kernel refuses a step,
+ * and is not remembered. A failed peer batch restores the previous peer set, in memory and in the kernel.
+ * Repairs of something that already existed (a repeated {@code ensure*}, {@link #reconcile()}) are not
+ * undone: a half-repaired object is closer to the desired state, and the next reconcile continues.
+ *
  * <p>Thread-safe: one lock per instance; every call blocks on the kernel while holding it. The constructor
  * starts nothing and touches no kernel state.
  */
