@@ -144,6 +144,17 @@ class KernelDataplaneReconcileTest {
     }
 
     @Test
+    void br0ThatIsNoBridge() throws Exception {
+        f.kernel.apply(ns, new DeleteLink("br0"),
+                new AddLink(new LinkSpec.Veth("br0", 0, null, "br0peer", f.host, null)));
+        ReconcileReport report = f.dataplane.reconcile();
+        assertEquals(1, report.repairs().stream()
+                .filter(r -> r.kind() == Kind.LINK_WRONG && r.detail().contains("not a bridge")).count(), report.toString());
+        assertTrue(f.kernel.links(f.host).stream().noneMatch(l -> l.name().equals("br0peer")), "its veth peer went too");
+        assertConvergedAgain();
+    }
+
+    @Test
     void gatewayAddressMissing() throws Exception {
         f.kernel.apply(ns, new KernelChange.DeleteAddress(new Address("br0", IpPrefix.parse("10.0.1.1/24"))));
         expectRepair(Kind.ADDRESS_MISSING, "br0 10.0.1.1/24");
