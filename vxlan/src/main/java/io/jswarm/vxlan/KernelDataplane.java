@@ -166,6 +166,13 @@ public final class KernelDataplane implements Dataplane {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every given peer is rewritten (so a retry after a failure reprograms it). A peer whose VTEP is this
+     * network's own is a local endpoint: it gets no entries, and a remote entry its IP had is removed.
+     * Peer IPs must lie in the network's subnet.
+     */
     @Override
     public void upsertPeers(String networkId, Collection<Peer> given) throws IOException {
         lock.lock();
@@ -174,8 +181,24 @@ public final class KernelDataplane implements Dataplane {
             Validation.peers(net.spec, given);
             Map<InetAddress, Peer> before = new LinkedHashMap<>(net.peers);
             Map<InetAddress, Peer> after = new LinkedHashMap<>(before);
-            PeerProgrammer.dedupe(given).forEach(p -> after.put(p.ip(), p));
-            applyPeers(net, before, after, PeerProgrammer.upsert(before, after, given));
+            // A "peer" behind our own VTEP is a local endpoint: br0 reaches it, and an FDB entry pointing at
+            // ourselves would loop. It also ends whatever remote entry its IP had (the endpoint moved here).
+            List<Peer> remote = new ArrayList<>();
+            List<Peer> gone = new ArrayList<>();
+            for (Peer p : PeerProgrammer.dedupe(given)) {
+                if (p.vtep().equals(net.spec.vtep())) {
+                    Peer old = after.remove(p.ip());
+                    if (old != null) {
+                        gone.add(old);
+                    }
+                } else {
+                    remote.add(p);
+                    after.put(p.ip(), p);
+                }
+            }
+            List<KernelChange> batch = new ArrayList<>(PeerProgrammer.upsert(before, after, remote));
+            batch.addAll(PeerProgrammer.remove(gone, after));
+            applyPeers(net, before, after, batch);
         } finally {
             lock.unlock();
         }

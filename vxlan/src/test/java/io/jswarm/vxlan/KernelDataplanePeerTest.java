@@ -76,6 +76,21 @@ class KernelDataplanePeerTest {
     }
 
     @Test
+    void aPeerBehindOurOwnVtepIsLocalAndGetsNoEntries() throws Exception {
+        f.dataplane.upsertPeers("net1", List.of(peer("10.0.1.9", "02:42:0a:00:01:09", DataplaneFixture.VTEP)));
+        assertEquals(0, f.kernel.mutationCount());
+
+        f.dataplane.upsertPeers("net1", List.of(peer("10.0.1.10", "02:42:0a:00:01:0a", REMOTE_VTEP)));
+        f.kernel.clearRecords();
+        // The endpoint moved to this host: its remote entries go, in one batch.
+        f.dataplane.upsertPeers("net1", List.of(peer("10.0.1.10", "02:42:0a:00:01:0a", DataplaneFixture.VTEP)));
+        assertEquals(1, f.kernel.applyCount());
+        assertEquals(List.of(), f.remoteFdb(ns));
+        assertEquals(List.of(), f.permanentNeighbors(ns));
+        assertTrue(f.dataplane.reconcile().clean());
+    }
+
+    @Test
     void removePeersIsOneBatchAndIgnoresUnknownIps() throws Exception {
         f.dataplane.upsertPeers("net1", List.of(peer("10.0.1.9", "02:42:0a:00:01:09", REMOTE_VTEP),
                 peer("10.0.1.10", "02:42:0a:00:01:0a", OTHER_VTEP)));
