@@ -62,6 +62,21 @@ class KernelDataplaneOnLinuxTest {
         assertTrue(kernel.fdb(ns).contains(FdbEntry.remote("vxlan0", MacAddress.parse("02:42:0a:00:01:09"),
                 IpPrefix.parseAddress("192.0.2.2"))));
 
+        // A namespace deleted behind our back: Linux tears it down asynchronously, and until then its vxlan0
+        // holds the VNI in the host namespace.
+        kernel.deleteNamespace(Path.of("/run/netns", NET_ID));
+        report = dp.reconcile();
+        assertEquals(1, report.count(ReconcileReport.Kind.NAMESPACE_MISSING), report.toString());
+        assertTrue(dp.reconcile().clean(), "second pass after the namespace was recreated");
+
+        // A crash between create and move leaves the device with our VNI in the host namespace.
+        kernel.apply(ns, new KernelChange.DeleteLink("vxlan0"));
+        kernel.apply(host, new KernelChange.AddLink(new LinkSpec.Vxlan("vx-001001-" + NET_ID.substring(0, 5),
+                Vni.of(4097), 4789, IpPrefix.parseAddress("192.0.2.1"), 0, true, false, false, false)));
+        report = dp.reconcile();
+        assertEquals(1, report.count(ReconcileReport.Kind.LINK_MISSING), report.toString());
+        assertTrue(dp.reconcile().clean(), "second pass after the host leftover");
+
         dp.removeNetwork(NET_ID);
         assertFalse(kernel.namespaceExists(Path.of("/run/netns", NET_ID)));
         assertFalse(kernel.namespaceExists(((Netns.AtPath) sb).path()));
