@@ -161,6 +161,25 @@ class JoinSecurityTest {
     }
 
     @Test
+    void aMemberRenewsItsOwnCertificateOnly() throws Exception {
+        NodeIdentity worker = join(manager.joinToken(Role.WORKER)).identity();
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", manager.port())
+                .sslContext(Tls.client(new IdentityKeyManager(worker), worker.root()))
+                .overrideAuthority(Tls.MANAGER_AUTHORITY).build();
+        try {
+            var key = CertificateAuthority.newKeyPair();
+            var resp = DispatcherGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .renewCertificate(io.jswarm.proto.cluster.RenewRequest.newBuilder().setCsrDer(com.google.protobuf.ByteString
+                            .copyFrom(io.jswarm.encryption.CertificateRequest.create(key).der())).build());
+            NodeIdentity renewed = new NodeIdentity(key.getPrivate(), Joiner.parse(resp.getCertificateDer().toByteArray()), worker.root());
+            assertEquals(worker.nodeId(), renewed.nodeId(), "same identity, new key");
+            assertEquals(Role.WORKER, renewed.role(), "the role comes from the manager state, not the request");
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    @Test
     void aManagerCannotBeRemoved() {
         assertEquals(Status.Code.FAILED_PRECONDITION, assertThrows(StatusRuntimeException.class,
                 () -> manager.remove(manager.nodeId(), true)).getStatus().getCode());

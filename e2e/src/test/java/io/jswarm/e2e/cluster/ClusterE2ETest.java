@@ -132,6 +132,17 @@ class ClusterE2ETest {
             long readyMillis = (System.nanoTime() - s0) / 1_000_000;
             assertEquals(3, nodes(lab, "jscl-h1").size());
 
+            // --- a silent hang (SIGSTOP: the TCP connection stays up): Down by missed heartbeats, Ready on SIGCONT.
+            long p0 = System.nanoTime();
+            TestSignals.signal(h3, "STOP");
+            try {
+                awaitNodes(lab, "stopped h3 Down", ns -> status(ns, h3Id) == NodeStatus.NODE_STATUS_DOWN);
+            } finally {
+                TestSignals.signal(h3, "CONT");
+            }
+            long hangMillis = (System.nanoTime() - p0) / 1_000_000;
+            awaitNodes(lab, "continued h3 Ready", ns -> status(ns, h3Id) == NodeStatus.NODE_STATUS_READY);
+
             // --- SIGKILL and restart the manager: state intact, workers come back by themselves.
             String tokenBefore = cli(lab, "jscl-h1", "join-token", "-q", "worker").out.strip();
             h1.destroyForcibly().waitFor();
@@ -169,9 +180,10 @@ class ClusterE2ETest {
             awaitNodes(lab, "h3 back under a new identity", ns -> ns.size() == 3
                     && ns.stream().allMatch(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY));
 
-            System.out.printf("cluster e2e: join=%d ms, SIGKILL->Down=%d ms, restart->Ready=%d ms, "
-                    + "manager restart->all Ready=%d ms%n", joinMillis, downMillis, readyMillis, reconnectMillis);
+            System.out.printf("cluster e2e: join=%d ms, SIGKILL->Down=%d ms, restart->Ready=%d ms, SIGSTOP->Down=%d ms, "
+                    + "manager restart->all Ready=%d ms%n", joinMillis, downMillis, readyMillis, hangMillis, reconnectMillis);
             assertTrue(downMillis < 5_000, "SIGKILL to Down took " + downMillis + " ms");
+            assertTrue(hangMillis >= 2_000, "a hang is only detected by missed heartbeats (3 s), took " + hangMillis + " ms");
         }
     }
 
