@@ -136,6 +136,19 @@ public final class ManagerNode implements AutoCloseable {
         LOG.info("manager API listening addr={} node={} cluster={}", config.listen(), nodeId(), ca.clusterId());
     }
 
+    /**
+     * Adds a liveness source (gossip membership) that {@code node ls} combines with the sessions; call
+     * before {@link #start}. The source should call {@code onChange} so the views are pushed promptly.
+     */
+    public void addHealthSource(NodeHealth source) {
+        table.addHealth(source);
+    }
+
+    /** Pushes the current view to every agent; for health sources whose verdict changed. */
+    public void healthChanged() {
+        viewChangedSoon();
+    }
+
     public int port() {
         return server.getPort();
     }
@@ -210,7 +223,7 @@ public final class ManagerNode implements AutoCloseable {
             throw Status.FAILED_PRECONDITION.withDescription("node " + node.getNodeId() + " is a cluster manager and is a "
                     + "member of the raft cluster. It must be demoted to worker before removal").asRuntimeException();
         }
-        if (!force && sessions.liveness(node.getNodeId()) == NodeHealth.Liveness.ALIVE) {
+        if (!force && table.liveness(node.getNodeId()) == NodeHealth.Liveness.ALIVE) {
             throw Status.FAILED_PRECONDITION.withDescription("node " + node.getNodeId()
                     + " is not down and can't be removed").asRuntimeException();
         }

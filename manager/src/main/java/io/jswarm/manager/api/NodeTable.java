@@ -18,15 +18,24 @@ import java.util.Optional;
  */
 final class NodeTable implements Authorizer.Members {
     private final ManagerStore store;
-    private final NodeHealth health;
+    /** Liveness sources, the session registry first; gossip membership is added with {@link #addHealth}. */
+    private final List<NodeHealth> health = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final String selfId;
     private final SessionRegistry sessions;
 
     NodeTable(ManagerStore store, SessionRegistry sessions, String selfId, InstantSource clock) {
         this.store = store;
-        this.health = sessions;
+        this.health.add(sessions);
         this.sessions = sessions;
         this.selfId = selfId;
+    }
+
+    void addHealth(NodeHealth source) {
+        health.add(source);
+    }
+
+    NodeHealth.Liveness liveness(String nodeId) {
+        return NodeHealth.combine(health.stream().map(h -> h.liveness(nodeId)).toArray(NodeHealth.Liveness[]::new));
     }
 
     InitCluster cluster() {
@@ -62,7 +71,7 @@ final class NodeTable implements Authorizer.Members {
         var availability = store.read(s -> s.availability(n.getNodeId()));
         boolean self = n.getNodeId().equals(selfId);
         // The manager is its own witness; everyone else is as alive as their session says.
-        NodeHealth.Liveness l = self ? NodeHealth.Liveness.ALIVE : health.liveness(n.getNodeId());
+        NodeHealth.Liveness l = self ? NodeHealth.Liveness.ALIVE : liveness(n.getNodeId());
         return NodeInfo.newBuilder().setId(n.getNodeId()).setHostname(n.getHostname()).setRole(n.getRole())
                 .setStatus(switch (l) {
                     case ALIVE -> NodeStatus.NODE_STATUS_READY;

@@ -36,6 +36,25 @@ class StateMachineTest {
     }
 
     @Test
+    void nodesListInJoinOrderWithTheirAvailabilityAndSurviveASnapshot() {
+        sm.apply(1, init("c1"));
+        sm.apply(2, add("m1", Role.ROLE_MANAGER));
+        sm.apply(3, add("w1", Role.ROLE_WORKER));
+        sm.apply(4, add("w2", Role.ROLE_WORKER));
+        sm.apply(5, remove("w1"));
+        sm.apply(6, Command.newBuilder().setSetNodeAvailability(io.jswarm.proto.state.SetNodeAvailability.newBuilder()
+                .setNodeId("w2").setAvailability(io.jswarm.proto.state.Availability.AVAILABILITY_DRAIN)).build());
+        assertEquals(java.util.List.of("m1", "w2"), sm.nodes().stream().map(n -> n.getNodeId()).toList());
+        assertEquals(io.jswarm.proto.state.Availability.AVAILABILITY_DRAIN, sm.availability("w2"));
+        assertEquals(io.jswarm.proto.state.Availability.AVAILABILITY_ACTIVE, sm.availability("m1"));
+        StateMachine copy = new StateMachine();
+        copy.restore(sm.snapshot());
+        assertEquals(sm.nodes(), copy.nodes());
+        assertEquals(io.jswarm.proto.state.Availability.AVAILABILITY_DRAIN, copy.availability("w2"));
+        assertTrue(copy.isRemoved("w1"));
+    }
+
+    @Test
     void rotatingOneTokenLeavesTheOther() {
         sm.apply(1, init("c1"));
         sm.apply(2, rotate(Role.ROLE_WORKER, "w1"));
