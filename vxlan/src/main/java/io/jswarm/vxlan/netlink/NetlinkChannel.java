@@ -47,13 +47,22 @@ final class NetlinkChannel implements AutoCloseable {
     record Outcomes(int[] errno, String[] extack) {
     }
 
+    /**
+     * @param maxBatchMessages requests per datagram; callers keep it within what the receive buffer can hold
+     *                         in errors ({@link #fitting})
+     */
     NetlinkChannel(Transport transport, int maxBatchMessages, int maxBatchBytes) {
         if (maxBatchMessages < 1 || maxBatchBytes < 64) {
             throw new IllegalArgumentException("batch limits too small: " + maxBatchMessages + "/" + maxBatchBytes);
         }
         this.transport = transport;
-        this.maxBatchMessages = Math.min(maxBatchMessages, Math.max(1, transport.receiveBufferSize() / BYTES_PER_ERROR));
+        this.maxBatchMessages = maxBatchMessages;
         this.maxBatchBytes = maxBatchBytes;
+    }
+
+    /** The largest batch whose errors all fit in the transport's receive buffer, at most {@code wanted}. */
+    static int fitting(Transport transport, int wanted) {
+        return Math.min(wanted, Math.max(1, transport.receiveBufferSize() / BYTES_PER_ERROR));
     }
 
     int maxBatchMessages() {

@@ -137,8 +137,10 @@ public final class NetlinkKernel implements Kernel {
             }
             dropSession(key);
             checkOpen();
-            s = new NamespaceSession(key, id, new NetlinkChannel(openSocket(key), settings.maxBatchMessages(),
-                    settings.maxBatchBytes()), this::linksChanged);
+            Transport socket = openSocket(key);
+            s = new NamespaceSession(key, id, new NetlinkChannel(socket,
+                    NetlinkChannel.fitting(socket, settings.maxBatchMessages()), settings.maxBatchBytes()),
+                    this::linksChanged);
             sessions.put(key, s);
             LOG.debug("opened netlink session for {}", key);
             return s;
