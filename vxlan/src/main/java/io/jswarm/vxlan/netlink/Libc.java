@@ -3,6 +3,7 @@ package io.jswarm.vxlan.netlink;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -74,8 +75,7 @@ final class Libc {
     private Libc() {
     }
 
-    private static MethodHandle link(String name, java.lang.foreign.MemoryLayout ret,
-                                     java.lang.foreign.MemoryLayout... args) {
+    private static MethodHandle link(String name, MemoryLayout ret, MemoryLayout... args) {
         return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), FunctionDescriptor.of(ret, args),
                 Linker.Option.captureCallState("errno"));
     }
@@ -105,7 +105,7 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = arena.allocate(CAPTURE);
             MemorySegment addr = arena.allocate(12); // sockaddr_nl: family, pad, pid, groups; zeroed
-            addr.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
+            addr.set(JAVA_SHORT, 0, (short) AF_NETLINK);
             check("bind", st, (int) BIND.invokeExact(st, fd, addr, 12));
         } catch (ErrnoException e) {
             throw e;

@@ -94,6 +94,10 @@ final class NamespaceSession implements AutoCloseable {
     }
 
     private void queue(Run run, int i, KernelChange change) throws IOException {
+        if (change instanceof SetNeighbor s && s.neighbor().mac() == null) {
+            run.failures.put(i, clientError(change, Errno.EINVAL, "a neighbour entry needs a MAC address"));
+            return;
+        }
         byte[] message = switch (change) {
             case AddLink c -> addLink(run, c.spec());
             case DeleteLink c -> {
@@ -116,9 +120,7 @@ final class NamespaceSession implements AutoCloseable {
                     c.entry().dst(), c.entry().self(), c.entry().permanent()));
             case DeleteFdb c -> ifPresent(run, c.dev(), index -> encoder.deleteFdb(index, c.mac(), c.dst()));
         };
-        if (change instanceof SetNeighbor s && s.neighbor().mac() == null) {
-            run.failures.put(i, clientError(change, Errno.EINVAL, "a neighbour entry needs a MAC address"));
-        } else if (message != null) {
+        if (message != null) {
             run.pending.add(new Pending(i, change, message));
         }
     }

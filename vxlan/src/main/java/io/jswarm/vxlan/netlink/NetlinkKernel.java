@@ -48,7 +48,7 @@ public final class NetlinkKernel implements Kernel {
         }
 
         public static Settings defaults() {
-            return new Settings(8 << 20, 4 << 20, 4096, 1 << 20);
+            return new Settings(8 << 20, 4 << 20, 1024, 256 << 10);
         }
     }
 

@@ -22,13 +22,14 @@ final class NlAttrs {
 
     /** Parses the attributes in {@code buf} between {@code from} and {@code to}. */
     static NlAttrs parse(ByteBuffer buf, int from, int to) {
-        NlAttrs attrs = new NlAttrs(buf);
+        ByteBuffer b = buf.order() == ByteOrder.nativeOrder() ? buf : buf.duplicate().order(ByteOrder.nativeOrder());
+        NlAttrs attrs = new NlAttrs(b);
         for (int a = from; a + 4 <= to; ) {
-            int len = buf.getShort(a) & 0xFFFF;
+            int len = b.getShort(a) & 0xFFFF;
             if (len < 4 || a + len > to) {
                 break;
             }
-            int type = buf.getShort(a + 2) & 0x3FFF;
+            int type = b.getShort(a + 2) & 0x3FFF;
             if (type <= MAX_TYPE) {
                 attrs.offset[type] = a + 4;
                 attrs.length[type] = len - 4;
@@ -52,7 +53,7 @@ final class NlAttrs {
     }
 
     int u32(int type, int absent) {
-        return has(type) && length[type] >= 4 ? buf.order(ByteOrder.nativeOrder()).getInt(offset[type]) : absent;
+        return has(type) && length[type] >= 4 ? buf.getInt(offset[type]) : absent;
     }
 
     int u16Be(int type, int absent) {
