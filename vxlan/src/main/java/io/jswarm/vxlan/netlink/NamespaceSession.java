@@ -82,6 +82,7 @@ final class NamespaceSession implements AutoCloseable {
                     queue(run, i, changes.get(i));
                 }
                 flush(run);
+                retryWithFreshNames(run, changes);
             } finally {
                 closeFds(run);
             }
@@ -93,6 +94,29 @@ final class NamespaceSession implements AutoCloseable {
         }
     }
 
+    /**
+     * A cached index can be stale when someone else deleted and recreated a device: the kernel then answers
+     * ENODEV. If this apply resolved only from the cache, refresh it and try those changes once more (a failed
+     * change took no effect, and all of them may be repeated).
+     */
+    private void retryWithFreshNames(Run run, List<? extends KernelChange> changes) throws IOException {
+        if (run.refreshed) {
+            return;
+        }
+        List<Integer> stale = run.failures.entrySet().stream()
+                .filter(e -> e.getValue().errno() == Errno.ENODEV).map(Map.Entry::getKey).toList();
+        if (stale.isEmpty()) {
+            return;
+        }
+        LOG.debug("{} changes in {} failed with ENODEV; retrying with fresh device names", stale.size(), ns);
+        refreshNames(run);
+        for (int i : stale) {
+            run.failures.remove(i);
+            queue(run, i, changes.get(i));
+        }
+        flush(run);
+    }
+
     private void queue(Run run, int i, KernelChange change) throws IOException {
         if (change instanceof SetNeighbor s && s.neighbor().mac() == null) {
             run.failures.put(i, clientError(change, Errno.EINVAL, "a neighbour entry needs a MAC address"));
@@ -102,7 +126,9 @@ final class NamespaceSession implements AutoCloseable {
             case AddLink c -> addLink(run, c.spec());
             case DeleteLink c -> {
                 int index = resolve(run, c.name());
-                linksChanged.run();
+                if (index != 0) {
+                    linksChanged.run();
+                }
                 yield index == 0 ? null : encoder.deleteLink(index);
             }
             case MoveLink c -> moveLink(run, i, c);

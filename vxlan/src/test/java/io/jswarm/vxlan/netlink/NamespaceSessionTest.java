@@ -128,6 +128,18 @@ class NamespaceSessionTest {
     }
 
     @Test
+    void aDeviceRecreatedBehindTheCachesBackIsRetriedWithItsNewIndex() throws Exception {
+        KernelChange fdb = new SetFdb(FdbEntry.remote("vxlan0", MAC, ip("203.0.113.9")));
+        session.apply(List.of(fdb));
+        links.put("vxlan0", 30); // deleted and recreated by someone else
+        fake.answer = r -> r.type() == Rtnl.RTM_NEWNEIGH && ifindex(r) != 30
+                ? FakeTransport.defaultAnswer(r, Errno.ENODEV, null) : kernel(r);
+        session.apply(List.of(fdb));
+        List<FakeTransport.Request> adds = sent(Rtnl.RTM_NEWNEIGH);
+        assertEquals(List.of(7, 7, 30), adds.stream().map(NamespaceSessionTest::ifindex).toList());
+    }
+
+    @Test
     void closedSessionsRefuseWork() {
         session.close();
         session.close();

@@ -212,6 +212,16 @@ class NetlinkKernelTest {
     }
 
     @Test
+    void aDeviceRecreatedByOthersIsFoundUnderItsNewIndex() throws Exception {
+        network(nsA);
+        kernel.apply(nsA, new SetFdb(FdbEntry.remote("vxlan0", REMOTE_MAC, ip("203.0.113.9"))));
+        run("ip", "-n", a, "link", "del", "vxlan0");
+        run("ip", "-n", a, "link", "add", "vxlan0", "type", "vxlan", "id", "4097", "dstport", "4789");
+        kernel.apply(nsA, new SetFdb(FdbEntry.remote("vxlan0", REMOTE_MAC, ip("203.0.113.8"))));
+        assertTrue(run("bridge", "-n", a, "fdb", "show", "dev", "vxlan0").contains("dst 203.0.113.8 self permanent"));
+    }
+
+    @Test
     void closeIsIdempotentAndRefusesFurtherUse() throws Exception {
         kernel.links(nsA);
         kernel.close();
