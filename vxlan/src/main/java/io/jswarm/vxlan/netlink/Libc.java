@@ -80,205 +80,128 @@ final class Libc {
                 Linker.Option.captureCallState("errno"));
     }
 
+    /** One downcall: gets an arena for arguments and the errno capture segment, returns the raw result. */
+    @FunctionalInterface
+    private interface Downcall {
+        long invoke(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    /** Runs {@code call}; a negative result becomes an {@link ErrnoException} named after {@code what}. */
+    private static long call(String what, Downcall call) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long result = call.invoke(arena, state);
+            if (result < 0) {
+                throw new ErrnoException(what, (int) ERRNO.get(state, 0L));
+            }
+            return result;
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("unexpected checked exception from a downcall", t);
+        }
+    }
+
     /** Makes one real downcall, so that linking and the first-call set-up happen now. */
     static int getpid() {
-        try (Arena arena = Arena.ofConfined()) {
-            return (int) GETPID.invokeExact(arena.allocate(CAPTURE));
-        } catch (Throwable t) {
-            throw rethrow(t);
+        try {
+            return (int) call("getpid", (arena, st) -> (int) GETPID.invokeExact(st));
+        } catch (ErrnoException e) {
+            throw new IllegalStateException(e);
         }
     }
 
     static int socket(int domain, int type, int protocol) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            return (int) check("socket", st, (int) SOCKET.invokeExact(st, domain, type, protocol));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call("socket", (arena, st) -> (int) SOCKET.invokeExact(st, domain, type, protocol));
     }
 
     /** Binds a netlink socket with port id 0 (the kernel picks one) and no multicast groups. */
     static void bindNetlink(int fd) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
+        call("bind", (arena, st) -> {
             MemorySegment addr = arena.allocate(12); // sockaddr_nl: family, pad, pid, groups; zeroed
             addr.set(JAVA_SHORT, 0, (short) AF_NETLINK);
-            check("bind", st, (int) BIND.invokeExact(st, fd, addr, 12));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            return (int) BIND.invokeExact(st, fd, addr, 12);
+        });
     }
 
     static void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
+        call("setsockopt", (arena, st) -> {
             MemorySegment v = arena.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, value);
-            setsockopt(arena, fd, level, option, v);
-        }
+            return (int) SETSOCKOPT.invokeExact(st, fd, level, option, v, 4);
+        });
     }
 
     /** SO_RCVTIMEO: a blocking receive gives up (EAGAIN) after this many seconds. */
     static void setReceiveTimeout(int fd, long seconds) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
+        call("setsockopt SO_RCVTIMEO", (arena, st) -> {
             MemorySegment tv = arena.allocate(16); // struct timeval { long tv_sec; long tv_usec; }
             tv.set(JAVA_LONG, 0, seconds);
-            setsockopt(arena, fd, SOL_SOCKET, SO_RCVTIMEO, tv);
-        }
-    }
-
-    private static void setsockopt(Arena arena, int fd, int level, int option, MemorySegment value)
-            throws ErrnoException {
-        try {
-            MemorySegment st = arena.allocate(CAPTURE);
-            check("setsockopt", st, (int) SETSOCKOPT.invokeExact(st, fd, level, option, value, (int) value.byteSize()));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            return (int) SETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
+        });
     }
 
     static int getsockoptInt(int fd, int level, int option) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
+        int[] value = new int[1];
+        call("getsockopt", (arena, st) -> {
             MemorySegment v = arena.allocate(JAVA_INT);
             MemorySegment len = arena.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, 4);
-            check("getsockopt", st, (int) GETSOCKOPT.invokeExact(st, fd, level, option, v, len));
-            return v.get(JAVA_INT, 0);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            int rc = (int) GETSOCKOPT.invokeExact(st, fd, level, option, v, len);
+            value[0] = v.get(JAVA_INT, 0);
+            return rc;
+        });
+        return value[0];
     }
 
     /** Sends to the socket's default destination (for netlink: the kernel). */
     static long send(int fd, MemorySegment buf, long len) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            return check("sendto", st, (long) SENDTO.invokeExact(st, fd, buf, len, 0, MemorySegment.NULL, 0));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call("sendto", (arena, st) -> (long) SENDTO.invokeExact(st, fd, buf, len, 0, MemorySegment.NULL, 0));
     }
 
     static long recv(int fd, MemorySegment buf, long len, int flags) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            return check("recv", st, (long) RECV.invokeExact(st, fd, buf, len, flags));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return call("recv", (arena, st) -> (long) RECV.invokeExact(st, fd, buf, len, flags));
     }
 
     static void close(int fd) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            check("close", st, (int) CLOSE.invokeExact(st, fd));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("close", (arena, st) -> (int) CLOSE.invokeExact(st, fd));
     }
 
     static int open(String path, int flags) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            return (int) check("open " + path, st, (int) OPEN.invokeExact(st, arena.allocateFrom(path), flags, 0));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call("open " + path,
+                (arena, st) -> (int) OPEN.invokeExact(st, arena.allocateFrom(path), flags, 0));
     }
 
     static void setns(int fd, int nstype) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            check("setns", st, (int) SETNS.invokeExact(st, fd, nstype));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("setns", (arena, st) -> (int) SETNS.invokeExact(st, fd, nstype));
     }
 
     static void unshare(int flags) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            check("unshare", st, (int) UNSHARE.invokeExact(st, flags));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("unshare", (arena, st) -> (int) UNSHARE.invokeExact(st, flags));
     }
 
     /** mount(2); a {@code null} source or file-system type is passed as NULL. */
     static void mount(String source, String target, String fsType, long flags) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
+        call("mount " + target, (arena, st) -> {
             MemorySegment src = source == null ? MemorySegment.NULL : arena.allocateFrom(source);
             MemorySegment fs = fsType == null ? MemorySegment.NULL : arena.allocateFrom(fsType);
-            check("mount " + target, st,
-                    (int) MOUNT.invokeExact(st, src, arena.allocateFrom(target), fs, flags, MemorySegment.NULL));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            return (int) MOUNT.invokeExact(st, src, arena.allocateFrom(target), fs, flags, MemorySegment.NULL);
+        });
     }
 
     static void umount2(String target, int flags) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
-            check("umount2 " + target, st, (int) UMOUNT2.invokeExact(st, arena.allocateFrom(target), flags));
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        call("umount2 " + target, (arena, st) -> (int) UMOUNT2.invokeExact(st, arena.allocateFrom(target), flags));
     }
 
     /** The {@code f_type} of the file system holding {@code path} (first field of struct statfs on Linux). */
     static long statfsType(String path) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(CAPTURE);
+        long[] type = new long[1];
+        call("statfs " + path, (arena, st) -> {
             MemorySegment buf = arena.allocate(256, 8); // struct statfs is 120 bytes on 64-bit Linux
-            check("statfs " + path, st, (int) STATFS.invokeExact(st, arena.allocateFrom(path), buf));
-            return buf.get(JAVA_LONG, 0);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static long check(String call, MemorySegment state, long result) throws ErrnoException {
-        if (result < 0) {
-            throw new ErrnoException(call, (int) ERRNO.get(state, 0L));
-        }
-        return result;
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("unexpected checked exception from a downcall", t);
+            int rc = (int) STATFS.invokeExact(st, arena.allocateFrom(path), buf);
+            type[0] = buf.get(JAVA_LONG, 0);
+            return rc;
+        });
+        return type[0];
     }
 }
