@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
  * it on a platform thread at first use and cached by path. A namespace deleted and recreated at the same
  * path is a different namespace (its nsfs inode differs), so the cached socket is replaced. Thread-safe;
  * calls on one namespace are serialised, calls on different namespaces run in parallel.
+ *
+ * <p>The constructor opens nothing. Call {@link Netlink#isAvailable()} at start-up: it pays the one-off FFM
+ * linking cost there and tells whether native access is enabled.
  */
 public final class NetlinkKernel implements Kernel {
     private static final Logger LOG = LoggerFactory.getLogger(NetlinkKernel.class);
@@ -148,6 +151,7 @@ public final class NetlinkKernel implements Kernel {
     }
 
     private Transport openSocket(Netns ns) throws IOException {
+        Netlink.ensureAvailability();
         int rcv = settings.receiveBufferBytes();
         int snd = settings.sendBufferBytes();
         return switch (ns) {

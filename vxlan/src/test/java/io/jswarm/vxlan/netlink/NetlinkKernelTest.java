@@ -222,6 +222,20 @@ class NetlinkKernelTest {
     }
 
     @Test
+    void vxlanWithAnIpv6UnderlayAndIpv6Entries() throws Exception {
+        kernel.apply(nsB, new AddLink(new LinkSpec.Vxlan("vxlan6", Vni.of(5000), 4790, ip("2001:db8::1"), 0,
+                        true, false, false, false)),
+                new AddAddress(new Address("vxlan6", IpPrefix.parse("2001:db8:1::1/64"))),
+                new SetNeighbor(Neighbor.permanent("vxlan6", ip("2001:db8:1::7"), REMOTE_MAC)),
+                new SetFdb(FdbEntry.remote("vxlan6", REMOTE_MAC, ip("2001:db8::9"))));
+        assertEquals(new Link.VxlanInfo(Vni.of(5000), 4790, ip("2001:db8::1"), true, false, false, false),
+                link(kernel.links(nsB), "vxlan6").vxlan());
+        assertTrue(kernel.addresses(nsB).contains(new Address("vxlan6", IpPrefix.parse("2001:db8:1::1/64"))));
+        assertTrue(kernel.neighbors(nsB).contains(Neighbor.permanent("vxlan6", ip("2001:db8:1::7"), REMOTE_MAC)));
+        assertTrue(kernel.fdb(nsB).contains(FdbEntry.remote("vxlan6", REMOTE_MAC, ip("2001:db8::9"))));
+    }
+
+    @Test
     void closeIsIdempotentAndRefusesFurtherUse() throws Exception {
         kernel.links(nsA);
         kernel.close();
