@@ -67,6 +67,7 @@ class NetlinkTimingCheck {
                 System.out.printf("netlink batch %d: add min %.1f ms median %.1f ms; delete min %.1f ms median %.1f ms%n",
                         batches[b], min(add[b]), median(add[b]), min(del[b]), median(del[b]));
             }
+            manyNamespaces(names);
             for (int round = 0; round < Integer.getInteger("jswarm.iproute2.rounds", 2); round++) {
                 long t0 = System.nanoTime();
                 batch(name, true);
@@ -74,6 +75,34 @@ class NetlinkTimingCheck {
                 batch(name, false);
                 System.out.printf("iproute2 -batch: add %.1f ms, delete %.1f ms%n", (t1 - t0) / 1e6,
                         (System.nanoTime() - t1) / 1e6);
+            }
+        }
+    }
+
+    /** 20 namespaces x (1000 FDB + 1000 neighbours), one apply per namespace, sequentially, sockets open. */
+    private static void manyNamespaces(TestNamespaces names) throws Exception {
+        try (NetlinkKernel kernel = new NetlinkKernel()) {
+            List<Netns> spaces = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Netns ns = kernel.createNamespace(Path.of("/run/netns", names.name("m" + i)));
+                kernel.apply(ns, new AddAddress(new Address("lo", IpPrefix.parse("192.0.2.1/24"))), SetLink.up("lo"),
+                        new AddLink(new LinkSpec.Vxlan("vxlan0", Vni.of(4097), 4789,
+                                IpPrefix.parseAddress("192.0.2.1"), 1450, false, true, true, true)));
+                spaces.add(ns);
+            }
+            List<KernelChange> adds = NetlinkBulkTest.adds(1000);
+            List<KernelChange> deletes = NetlinkBulkTest.deletes(1000);
+            for (int round = 0; round < 5; round++) {
+                long t0 = System.nanoTime();
+                for (Netns ns : spaces) {
+                    kernel.apply(ns, adds);
+                }
+                long t1 = System.nanoTime();
+                for (Netns ns : spaces) {
+                    kernel.apply(ns, deletes);
+                }
+                System.out.printf("20 namespaces x (1000 FDB + 1000 neigh): add %.1f ms, delete %.1f ms%n",
+                        (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
             }
         }
     }
