@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * unrelated virtual threads) that switches back before it ends; if switching back fails, the thread dies
  * with an {@link Error} and takes the foreign namespace with it.
  */
-public final class Namespaces {
+final class Namespaces {
     private static final Logger LOG = LoggerFactory.getLogger(Namespaces.class);
     private static final String THREAD_NS = "/proc/thread-self/ns/net";
 
@@ -35,7 +35,7 @@ public final class Namespaces {
     }
 
     /** Identity of a namespace: the (device, inode) of its nsfs file. A namespace recreated at a path differs. */
-    public record Id(long dev, long inode) {
+    record Id(long dev, long inode) {
     }
 
     private Namespaces() {
