@@ -181,6 +181,21 @@ class NetlinkKernelTest {
         assertTrue(link(kernel.links(nsB), "eth1").up());
     }
 
+    /** As Docker does: the VXLAN device is created next to the underlay, then moved into the overlay namespace. */
+    @Test
+    void movesAVxlanDeviceAwayFromItsUnderlay() throws Exception {
+        kernel.apply(nsA, new AddAddress(new Address("lo", IpPrefix.parse("192.0.2.1/24"))), SetLink.up("lo"),
+                new AddLink(new LinkSpec.Vxlan("vx-4097", Vni.of(4097), 4789, ip("192.0.2.1"), 1450,
+                        false, true, true, true)),
+                new MoveLink("vx-4097", nsB, "vxlan0"));
+        kernel.apply(nsB, SetLink.up("vxlan0"),
+                new SetFdb(FdbEntry.remote("vxlan0", REMOTE_MAC, ip("203.0.113.9"))));
+        Link moved = link(kernel.links(nsB), "vxlan0");
+        assertEquals(Vni.of(4097), moved.vxlan().vni());
+        assertTrue(moved.up());
+        assertTrue(kernel.links(nsA).stream().noneMatch(l -> "vxlan".equals(l.kind())));
+    }
+
     @Test
     void reportsKernelErrorsWithExtackAndKeepsTheRestOfTheBatch() throws Exception {
         network(nsA);
