@@ -1,37 +1,19 @@
 package io.jswarm.vxlan.kernel;
 
-import io.jswarm.vxlan.Netns;
-import io.jswarm.vxlan.testing.RequiresRoot;
-import io.jswarm.vxlan.testing.TestNamespaces;
-import java.nio.file.Path;
+import io.jswarm.vxlan.netlink.NetlinkKernel;
 
 /**
- * The {@link Kernel} contract against the real kernel through iproute2 ({@link IprouteKernel}): proves that
- * the suite asserts only what Linux does, so FakeKernel passing it means something. NetlinkKernel's own
- * contract test follows the same pattern.
+ * The contract against {@link NetlinkKernel}, the implementation jswarm ships. Together with
+ * {@link FakeKernelContractTest} this is what lets unit tests over the fake stand for behaviour on Linux.
  */
-@RequiresRoot
-class NetlinkKernelContractTest extends KernelContractTest {
-    private TestNamespaces namespaces;
-
+class NetlinkKernelContractTest extends LinuxKernelContractTest {
     @Override
-    protected Kernel createKernel() {
-        namespaces = TestNamespaces.forRun("jsnl");
-        return new io.jswarm.vxlan.netlink.NetlinkKernel();
+    protected Kernel newKernel() {
+        return new NetlinkKernel();
     }
 
     @Override
-    protected Netns freshNamespace(String suffix) {
-        return Netns.named(namespaces.create(suffix));
-    }
-
-    @Override
-    protected Path unusedNamespacePath(String suffix) {
-        return Netns.IP_NETNS_DIR.resolve(namespaces.name(suffix));
-    }
-
-    @Override
-    protected void cleanUp() {
-        namespaces.close();
+    protected String family() {
+        return "jsnl";
     }
 }
