@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jswarm.vxlan.kernel.Address;
 import io.jswarm.vxlan.kernel.FdbEntry;
-import io.jswarm.vxlan.kernel.IprouteKernel;
+import io.jswarm.vxlan.netlink.NetlinkKernel;
 import io.jswarm.vxlan.kernel.KernelChange;
 import io.jswarm.vxlan.kernel.LinkSpec;
 import io.jswarm.vxlan.kernel.Route;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A smoke run of {@link KernelDataplane} on real Linux through the iproute2 oracle: the layout, a repair
+ * A smoke run of {@link KernelDataplane} on real Linux through {@link NetlinkKernel} (the shipped path): the layout, a repair
  * and a clean removal. The thorough real-kernel tests belong to the e2e module; this one catches ordering
  * rules the fake might model too kindly (a route before its device is up, a VNI still held, ...).
  */
@@ -26,10 +26,11 @@ import org.junit.jupiter.api.Test;
 class KernelDataplaneOnLinuxTest {
     private static final String NET_ID = "jsdpn" + Long.toString(ProcessHandle.current().pid() % 10000, 36);
     private final TestNamespaces namespaces = TestNamespaces.forRun("jsdp");
-    private final IprouteKernel kernel = new IprouteKernel();
+    private final NetlinkKernel kernel = new NetlinkKernel();
 
     @AfterEach
     void cleanUp() {
+        kernel.close();
         TestNamespaces.removeLeftovers(NET_ID);
         namespaces.close();
     }

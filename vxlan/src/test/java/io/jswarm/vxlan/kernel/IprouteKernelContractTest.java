@@ -1,37 +1,18 @@
 package io.jswarm.vxlan.kernel;
 
-import io.jswarm.vxlan.Netns;
-import io.jswarm.vxlan.testing.RequiresRoot;
-import io.jswarm.vxlan.testing.TestNamespaces;
-import java.nio.file.Path;
-
 /**
- * The {@link Kernel} contract against the real kernel through iproute2 ({@link IprouteKernel}): proves that
- * the suite asserts only what Linux does, so FakeKernel passing it means something. NetlinkKernel's own
- * contract test follows the same pattern.
+ * The contract against Linux through iproute2 ({@link IprouteKernel}), an oracle independent of jswarm's
+ * netlink code: if this passes and {@link NetlinkKernelContractTest} fails, the bug is in the netlink
+ * layer, not in the suite.
  */
-@RequiresRoot
-class IprouteKernelContractTest extends KernelContractTest {
-    private TestNamespaces namespaces;
-
+class IprouteKernelContractTest extends LinuxKernelContractTest {
     @Override
-    protected Kernel createKernel() {
-        namespaces = TestNamespaces.forRun("jsdp");
+    protected Kernel newKernel() {
         return new IprouteKernel();
     }
 
     @Override
-    protected Netns freshNamespace(String suffix) {
-        return Netns.named(namespaces.create(suffix));
-    }
-
-    @Override
-    protected Path unusedNamespacePath(String suffix) {
-        return Netns.IP_NETNS_DIR.resolve(namespaces.name(suffix));
-    }
-
-    @Override
-    protected void cleanUp() {
-        namespaces.close();
+    protected String family() {
+        return "jsdp";
     }
 }
