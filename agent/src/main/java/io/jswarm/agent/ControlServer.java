@@ -37,7 +37,11 @@ final class ControlServer implements AutoCloseable {
         if (!Epoll.isAvailable()) {
             throw new IOException("Unix socket support (epoll) is unavailable: " + Epoll.unavailabilityCause());
         }
-        Files.createDirectories(socket.toAbsolutePath().getParent());
+        Path parent = socket.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) {
+            // A directory we create is owner-only, which closes the moment between bind and chmod below.
+            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
         if (Files.exists(socket)) {
             if (answers(socket)) {
                 throw new IOException("another jswarm daemon is listening on " + socket);

@@ -180,6 +180,18 @@ class ClusterE2ETest {
             awaitNodes(lab, "h3 back under a new identity", ns -> ns.size() == 3
                     && ns.stream().allMatch(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY));
 
+            // --- keys are owner-only; the last manager leaves only with --force, and forgets the swarm.
+            for (String f : List.of("certificates/node.key", "ca/ca.key", "state.pb")) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(lab.dataRoot("jscl-h1").resolve("swarm").resolve(f))), f);
+            }
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(certs(lab, "jscl-h2").resolve("node.key"))));
+            r = cli(lab, "jscl-h1", "leave", "--force");
+            assertEquals("Node left the swarm.", r.out.strip(), r.all());
+            assertEquals("inactive", info(lab, "jscl-h1").getLocalNodeState());
+            assertTrue(!Files.exists(lab.dataRoot("jscl-h1").resolve("swarm")), "swarm state erased");
+
             System.out.printf("cluster e2e: join=%d ms, SIGKILL->Down=%d ms, restart->Ready=%d ms, SIGSTOP->Down=%d ms, "
                     + "manager restart->all Ready=%d ms%n", joinMillis, downMillis, readyMillis, hangMillis, reconnectMillis);
             assertTrue(downMillis < 5_000, "SIGKILL to Down took " + downMillis + " ms");
