@@ -16,7 +16,7 @@ final class InitCommand extends ClientCommand {
     String advertiseAddr = "";
 
     @Option(names = "--listen-addr", paramLabel = "ADDR", defaultValue = "0.0.0.0:2377",
-            description = "Listen address (format: <ip|interface>[:port]) (default ${DEFAULT-VALUE})")
+            description = "Listen address (format: <ip>[:port]) (default ${DEFAULT-VALUE})")
     String listenAddr;
 
     @Option(names = "--data-path-addr", paramLabel = "ADDR", description = "Address or interface to use for data path traffic")
@@ -35,7 +35,7 @@ final class InitCommand extends ClientCommand {
     int maskLength;
 
     @Option(names = "--cert-expiry", paramLabel = "DURATION", defaultValue = "2160h0m0s",
-            description = "Validity period for node certificates (ns|us|ms|s|m|h) (default ${DEFAULT-VALUE})")
+            description = "Validity period for node certificates (ms|s|m|h) (default ${DEFAULT-VALUE})")
     String certExpiry;
 
     @Override
