@@ -257,16 +257,16 @@ class ClusterE2ETest {
     }
 
     static List<NodeInfo> awaitNodes(ClusterLab lab, String what, Predicate<List<NodeInfo>> condition) throws Exception {
-        List<NodeInfo>[] last = new List[1];
+        var last = new java.util.concurrent.atomic.AtomicReference<List<NodeInfo>>();
         await(what, () -> {
             try {
-                last[0] = nodes(lab, "jscl-h1");
-                return condition.test(last[0]);
+                last.set(nodes(lab, "jscl-h1"));
+                return condition.test(last.get());
             } catch (DaemonClient.Failure e) {
                 return false;
             }
         }, lab, "jscl-h1");
-        return last[0];
+        return last.get();
     }
 
     static NodeStatus status(List<NodeInfo> nodes, String id) {
