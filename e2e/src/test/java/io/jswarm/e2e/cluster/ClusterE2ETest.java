@@ -192,6 +192,14 @@ class ClusterE2ETest {
             assertEquals("inactive", info(lab, "jscl-h1").getLocalNodeState());
             assertTrue(!Files.exists(lab.dataRoot("jscl-h1").resolve("swarm")), "swarm state erased");
 
+            // --- no daemon ever logged a token secret.
+            for (String d : List.of("jscl-h1", "jscl-h2", "jscl-h3", "jscl-fake")) {
+                String log = lab.log(d);
+                for (String secret : List.of(real.secret(), JoinToken.parse(newToken).secret())) {
+                    assertTrue(!log.contains(secret), d + " logged a join token secret");
+                }
+            }
+
             System.out.printf("cluster e2e: join=%d ms, SIGKILL->Down=%d ms, restart->Ready=%d ms, SIGSTOP->Down=%d ms, "
                     + "manager restart->all Ready=%d ms%n", joinMillis, downMillis, readyMillis, hangMillis, reconnectMillis);
             assertTrue(downMillis < 5_000, "SIGKILL to Down took " + downMillis + " ms");
