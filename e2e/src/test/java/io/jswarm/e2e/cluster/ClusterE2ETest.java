@@ -200,8 +200,8 @@ class ClusterE2ETest {
                 }
             }
 
-            System.out.printf("cluster e2e: join=%d ms, SIGKILL->Down=%d ms, restart->Ready=%d ms, SIGSTOP->Down=%d ms, "
-                    + "manager restart->all Ready=%d ms%n", joinMillis, downMillis, readyMillis, hangMillis, reconnectMillis);
+            System.out.printf("cluster e2e (daemons via %s): join=%d ms, SIGKILL->Down=%d ms, restart->Ready=%d ms, SIGSTOP->Down=%d ms, "
+                    + "manager restart->all Ready=%d ms%n", ClusterLab.jswarm().contains("-jar") ? "jswarm.jar" : "classpath", joinMillis, downMillis, readyMillis, hangMillis, reconnectMillis);
             assertTrue(downMillis < 5_000, "SIGKILL to Down took " + downMillis + " ms");
             assertTrue(hangMillis >= 2_000, "a hang is only detected by missed heartbeats (3 s), took " + hangMillis + " ms");
         }
