@@ -126,7 +126,12 @@ public final class Daemon implements AutoCloseable {
                     .setRole(io.jswarm.proto.state.Role.ROLE_MANAGER).addManagerAddrs(managerAddr)
                     .setAdvertiseAddr(advHost).setDataPathAddr(dataPath).setListenAddr(listen.toString()).build();
             Mode.Manager m = startManager(st);
-            swarm.store(st); // last: a crash before this leaves no half-initialised node behind at restart
+            try {
+                swarm.store(st); // last: a crash before this leaves no half-initialised node behind at restart
+            } catch (IOException e) {
+                m.manager().close();
+                throw e;
+            }
             mode = m;
             return InitResponse.newBuilder().setNodeId(id.nodeId()).setManagerAddr(managerAddr)
                     .setWorkerToken(m.manager().joinToken(Role.WORKER).value()).build();
