@@ -47,6 +47,8 @@ public final class AgentSession implements AutoCloseable {
     private final Path certificates;
     private final DaemonConfig config;
     private final String engineVersion;
+    /** Decides when the certificate is due for renewal (a seam so tests can move time forward). */
+    private final java.time.InstantSource renewalClock;
     private final AtomicReference<ClusterView> view = new AtomicReference<>();
     private final AtomicReference<String> error = new AtomicReference<>();
     private volatile boolean connected;
@@ -57,6 +59,12 @@ public final class AgentSession implements AutoCloseable {
 
     public AgentSession(List<String> managers, IdentityKeyManager keys, Path certificates, DaemonConfig config,
                         String engineVersion) {
+        this(managers, keys, certificates, config, engineVersion, java.time.InstantSource.system());
+    }
+
+    AgentSession(List<String> managers, IdentityKeyManager keys, Path certificates, DaemonConfig config,
+                 String engineVersion, java.time.InstantSource renewalClock) {
+        this.renewalClock = renewalClock;
         if (managers.isEmpty()) {
             throw new IllegalArgumentException("no manager address");
         }
@@ -188,7 +196,7 @@ public final class AgentSession implements AutoCloseable {
     }
 
     private void renewIfDue(ManagedChannel channel) {
-        Instant now = Instant.now();
+        Instant now = renewalClock.instant();
         if (Duration.between(lastRenewCheck, now).compareTo(RENEW_CHECK) < 0) {
             return;
         }

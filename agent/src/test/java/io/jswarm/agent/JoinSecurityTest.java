@@ -180,6 +180,27 @@ class JoinSecurityTest {
     }
 
     @Test
+    void anAgentRenewsItsCertificateWellBeforeExpiry() throws Exception {
+        NodeIdentity worker = join(manager.joinToken(Role.WORKER)).identity();
+        var config = new DaemonConfig(dir.resolve("s.sock"), dir.resolve("w"), "w1", Duration.ofMillis(200),
+                Duration.ofMillis(800), Duration.ofMillis(300));
+        var keys = new IdentityKeyManager(worker);
+        // 100 minutes into a 2 h certificate: past the two-thirds mark.
+        java.time.InstantSource later = () -> java.time.Instant.now().plus(Duration.ofMinutes(100));
+        AgentSession session = new AgentSession(List.of(addr.toString()), keys, dir.resolve("w/certs"), config, "test", later);
+        session.start();
+        try {
+            await(() -> keys.identity() != worker);
+        } finally {
+            session.close();
+        }
+        NodeIdentity renewed = NodeIdentity.load(dir.resolve("w/certs"));
+        assertEquals(worker.nodeId(), renewed.nodeId());
+        assertTrue(renewed.expiresAt().isAfter(worker.expiresAt()), "a fresh validity period");
+        assertEquals(keys.identity().certificate(), renewed.certificate(), "stored as used");
+    }
+
+    @Test
     void aManagerCannotBeRemoved() {
         assertEquals(Status.Code.FAILED_PRECONDITION, assertThrows(StatusRuntimeException.class,
                 () -> manager.remove(manager.nodeId(), true)).getStatus().getCode());
