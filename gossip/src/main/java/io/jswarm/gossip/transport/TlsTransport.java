@@ -50,7 +50,7 @@ public final class TlsTransport implements Transport {
 
     private final InetSocketAddress bindAddress;
     private final TlsContexts tls;
-    private final WireCodec codec = new WireCodec();
+    private final WireCodec codec;
     private final TransportMetrics metrics;
     private final int maxFrameLength;
     private final int connectTimeoutMillis;
@@ -68,7 +68,8 @@ public final class TlsTransport implements Transport {
      *                set behind it when nodes are removed)
      */
     public TlsTransport(NodeIdentity identity, InetSocketAddress bindAddress, Predicate<String> revoked,
-                        int maxFrameLength, Duration connectTimeout, MeterRegistry registry) {
+                        int maxFrameLength, Duration connectTimeout, WireCodec codec, MeterRegistry registry) {
+        this.codec = Objects.requireNonNull(codec, "codec");
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.tls = new TlsContexts(identity, revoked);
         this.metrics = new TransportMetrics(registry);

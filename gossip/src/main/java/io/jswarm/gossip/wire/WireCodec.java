@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * Encodes scalecube {@link Message}s as protobuf {@link Envelope}s and back, for exactly the system messages
@@ -34,6 +35,18 @@ public final class WireCodec {
             MetadataStoreImpl.GET_METADATA_RESP, Envelope.PayloadCase.GET_METADATA_RESPONSE);
     private static final Set<String> HEADERS =
             Set.of(Message.HEADER_QUALIFIER, Message.HEADER_CORRELATION_ID, Message.HEADER_SENDER);
+
+    private final BiConsumer<String, Integer> suspectObserver;
+
+    /** A codec that reports nothing. */
+    public WireCodec() {
+        this((id, incarnation) -> {});
+    }
+
+    /** @param suspectObserver told (member id, incarnation) of every SUSPECT record gossiped in or out */
+    public WireCodec(BiConsumer<String, Integer> suspectObserver) {
+        this.suspectObserver = suspectObserver;
+    }
 
     public byte[] encode(Message message) {
         return toEnvelope(message, false).toByteArray();
@@ -71,7 +84,7 @@ public final class WireCodec {
             case GOSSIP_REQUEST -> b.setGossipRequest(gossipRequestToProto(data));
             case GET_METADATA_REQUEST -> b.setGetMetadataRequest(ScalecubeTypes.metadataRequestToProto(data));
             case GET_METADATA_RESPONSE -> b.setGetMetadataResponse(ScalecubeTypes.metadataResponseToProto(data));
-            case MEMBERSHIP_RECORD -> b.setMembershipRecord(ScalecubeTypes.recordToProto(data));
+            case MEMBERSHIP_RECORD -> b.setMembershipRecord(observe(ScalecubeTypes.recordToProto(data)));
             case PAYLOAD_NOT_SET -> throw new WireException("no payload for '" + q + "'");
         }
         return b.build();
@@ -97,10 +110,17 @@ public final class WireCodec {
             case GOSSIP_REQUEST -> gossipRequestFromProto(e.getGossipRequest());
             case GET_METADATA_REQUEST -> ScalecubeTypes.metadataRequestFromProto(e.getGetMetadataRequest());
             case GET_METADATA_RESPONSE -> ScalecubeTypes.metadataResponseFromProto(e.getGetMetadataResponse());
-            case MEMBERSHIP_RECORD -> ScalecubeTypes.recordFromProto(e.getMembershipRecord());
+            case MEMBERSHIP_RECORD -> ScalecubeTypes.recordFromProto(observe(e.getMembershipRecord()));
             case PAYLOAD_NOT_SET -> throw new WireException("envelope without payload");
         };
         return Message.with(headersOnly).data(data).build();
+    }
+
+    private io.jswarm.proto.gossip.MembershipRecord observe(io.jswarm.proto.gossip.MembershipRecord r) {
+        if (r.getStatus() == io.jswarm.proto.gossip.MemberStatus.MEMBER_STATUS_SUSPECT) {
+            suspectObserver.accept(r.getMember().getId(), r.getIncarnation());
+        }
+        return r;
     }
 
     /** Inside a gossip only membership records travel; jswarm sends no user gossips. */
