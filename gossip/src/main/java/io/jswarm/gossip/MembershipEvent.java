@@ -53,6 +53,8 @@ public sealed interface MembershipEvent {
         /** Fast path: its connections broke and reconnects were actively refused (process dead, host up). */
         CONFIRMED_DEAD,
         /** Slow path: SWIM suspicion timed out without refutation (host down, partition, or overload). */
-        SUSPICION_TIMEOUT
+        SUSPICION_TIMEOUT,
+        /** The daemon evicted it because the node was removed from the cluster (its certificate is revoked). */
+        REVOKED
     }
 }

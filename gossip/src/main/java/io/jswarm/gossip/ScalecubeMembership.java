@@ -179,11 +179,23 @@ public final class ScalecubeMembership implements Membership {
         }
     }
 
-    /** Closes live connections of a node that was just revoked; new handshakes are refused by the predicate. */
-    public void disconnect(String nodeId) {
-        if (state.get() == State.RUNNING) {
-            transport.disconnect(nodeId);
+    /**
+     * Removes a node from this node's view now and closes its connections: call it on every node when the
+     * node was removed from the cluster, after adding its id to the {@code revoked} set (which keeps it from
+     * reconnecting). Listeners see {@code Removed} with cause {@code REVOKED}. Returns without waiting.
+     */
+    public void evict(String nodeId) {
+        if (state.get() != State.RUNNING) {
+            return;
         }
+        transport.disconnect(nodeId);
+        executor.execute(() -> view.entry(nodeId).ifPresent(e -> {
+            if (confirmer != null) {
+                confirmer.cancel(nodeId);
+            }
+            view.revoked(nodeId);
+            transport.injectLocal(DeadVerdict.syncAck((Member) e.key(), transport.address()));
+        }));
     }
 
     @Override

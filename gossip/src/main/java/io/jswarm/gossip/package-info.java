@@ -8,8 +8,8 @@
  * public {@code TransportFactory} seam: Netty 4.1, TLS 1.3 in both directions with the node certificates,
  * client auth required, only the cluster root trusted. {@link io.jswarm.gossip.transport.PeerTrust} refuses
  * inside the handshake a chain not ending at the root, a subject O other than our cluster id, and a CN in the
- * revoked set (a predicate evaluated at every handshake; {@code ScalecubeMembership.disconnect} closes live
- * connections of a node revoked later). Frames are 4-byte length prefixed with a maximum length; each is one
+ * revoked set (a predicate evaluated at every handshake; {@code ScalecubeMembership.evict} drops a node revoked
+ * later from the view and closes its live connections at once). Frames are 4-byte length prefixed with a maximum length; each is one
  * protobuf {@code jswarm.gossip.Envelope} ({@code proto/.../gossip.proto}). {@link
  * io.jswarm.gossip.wire.WireCodec} maps exactly the system messages scalecube 2.7.7 sends (PING, PING_REQ,
  * PING_ACK: PingData; SYNC, SYNC_ACK: SyncData of MembershipRecords; GOSSIP_REQ: GossipRequest of Gossips whose

@@ -73,6 +73,26 @@ class MembershipSecurityTest {
         assertTrue(n.get(0).counter("jswarm.gossip.handshake.failures") > 0);
     }
 
+    @Test
+    void evictedMemberIsRemovedAtOnceAndCannotComeBack() throws Exception {
+        List<Node> n = cluster.startThree();
+        Node gone = n.get(2);
+        cluster.revoked.add(gone.id()); // the daemon's revoked set, shared here by all three
+        long t0 = System.nanoTime();
+        n.get(0).membership().evict(gone.id());
+        n.get(1).membership().evict(gone.id());
+        for (Node m : List.of(n.get(0), n.get(1))) {
+            await(Duration.ofSeconds(3), () -> !m.sees(gone), "eviction at " + m.id());
+            assertEquals(MembershipEvent.Cause.REVOKED, m.eventsOf(MembershipEvent.Removed.class, gone.id()).getFirst().cause());
+        }
+        System.out.printf("evict: removed at both after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        hold(Duration.ofSeconds(4)); // its syncs and gossip keep trying; every handshake is refused
+        for (Node m : List.of(n.get(0), n.get(1))) {
+            assertFalse(m.sees(gone), "evicted node came back at " + m.id());
+            assertEquals(1, m.eventsOf(MembershipEvent.Joined.class, gone.id()).size());
+        }
+    }
+
     /**
      * A forged "b is dead" SYNC_ACK sent straight to a's transport: refused at the handshake when signed by
      * another CA; the control shows the same frame from a holder of a cluster certificate would be obeyed,

@@ -38,6 +38,7 @@ public final class MemberView {
     private final Map<String, Removal> removals = new HashMap<>();
     private final Map<String, ScheduledFuture<?>> pending = new HashMap<>();
     private final Set<String> confirmedDead = new HashSet<>();
+    private final Set<String> revoked = new HashSet<>();
     private int flapsDamped;
 
     public MemberView(Duration holdDown, ScheduledExecutorService executor, Consumer<MembershipEvent> emit,
@@ -51,6 +52,7 @@ public final class MemberView {
     /** scalecube ADDED; {@code info} is null when scalecube had no metadata (a member already leaving). */
     public void added(String nodeId, Object key, String address, MemberInfo info, long session) {
         confirmedDead.remove(nodeId);
+        revoked.remove(nodeId);
         Entry e = new Entry(key, address, info, session, false, false);
         entries.put(nodeId, e);
         if (info == null) {
@@ -101,17 +103,24 @@ public final class MemberView {
         confirmedDead.add(nodeId);
     }
 
+    /** Marks that the daemon evicted this member, so its coming removal carries that cause. */
+    public void revoked(String nodeId) {
+        revoked.add(nodeId);
+    }
+
     /** scalecube REMOVED. */
     public void removed(String nodeId) {
         Entry old = entries.remove(nodeId);
         boolean fast = confirmedDead.remove(nodeId);
+        boolean evicted = revoked.remove(nodeId);
         cancelPending(nodeId);
         if (old == null || old.info == null) {
             return;
         }
         removals.put(nodeId, new Removal(old.session, nanoTime.getAsLong()));
         if (old.admitted) {
-            Cause cause = old.leaving ? Cause.LEFT : fast ? Cause.CONFIRMED_DEAD : Cause.SUSPICION_TIMEOUT;
+            Cause cause = evicted ? Cause.REVOKED
+                    : old.leaving ? Cause.LEFT : fast ? Cause.CONFIRMED_DEAD : Cause.SUSPICION_TIMEOUT;
             emit.accept(new MembershipEvent.Removed(old.info, cause));
         }
     }

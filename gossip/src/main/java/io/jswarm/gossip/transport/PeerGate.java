@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -20,10 +21,12 @@ final class PeerGate extends ChannelInboundHandlerAdapter {
     static final AttributeKey<String> PEER = AttributeKey.valueOf("jswarm.gossip.peer");
     private static final Logger LOG = LoggerFactory.getLogger(PeerGate.class);
 
+    private final PeerTrust trust;
     private final TransportMetrics metrics;
     private final Consumer<ChannelHandlerContext> onVerified;
 
-    PeerGate(TransportMetrics metrics, Consumer<ChannelHandlerContext> onVerified) {
+    PeerGate(PeerTrust trust, TransportMetrics metrics, Consumer<ChannelHandlerContext> onVerified) {
+        this.trust = trust;
         this.metrics = metrics;
         this.onVerified = onVerified;
     }
@@ -33,7 +36,17 @@ final class PeerGate extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent e) {
             if (e.isSuccess()) {
                 var session = ctx.pipeline().get(SslHandler.class).engine().getSession();
-                String node = PeerTrust.nodeIdOf((X509Certificate) session.getPeerCertificates()[0]);
+                X509Certificate leaf = (X509Certificate) session.getPeerCertificates()[0];
+                try {
+                    trust.authorize(leaf); // again: a resumed session did not pass the trust manager
+                } catch (CertificateException refused) {
+                    metrics.handshakeFailures.increment();
+                    LOG.warn("gossip peer refused after handshake remote={} cause={}", ctx.channel().remoteAddress(),
+                            refused.getMessage());
+                    ctx.close();
+                    return;
+                }
+                String node = PeerTrust.nodeIdOf(leaf);
                 ctx.channel().attr(PEER).set(node);
                 LOG.debug("gossip peer verified node={} remote={}", node, ctx.channel().remoteAddress());
                 onVerified.accept(ctx);

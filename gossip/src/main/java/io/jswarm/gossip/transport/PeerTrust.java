@@ -52,11 +52,20 @@ public final class PeerTrust extends X509ExtendedTrustManager {
         if (chain == null || chain.length == 0) {
             throw new CertificateException("no peer certificate");
         }
-        String o = rdn(chain[0], "O");
+        authorize(chain[0]);
+    }
+
+    /**
+     * The cluster and revocation checks alone, for a certificate whose chain was verified earlier. Needed
+     * again after every handshake because a resumed TLS session (PSK) skips the trust manager: without this
+     * a node revoked after its first connection could come back by resuming.
+     */
+    public void authorize(X509Certificate leaf) throws CertificateException {
+        String o = rdn(leaf, "O");
         if (!clusterId.equals(o)) {
             throw new CertificateException("peer belongs to another cluster");
         }
-        String cn = rdn(chain[0], "CN");
+        String cn = rdn(leaf, "CN");
         if (revoked.test(cn)) {
             throw new CertificateException("peer node " + cn + " has been removed from the cluster");
         }

@@ -14,9 +14,10 @@ final class TlsContexts {
 
     final SslContext server;
     final SslContext client;
+    final PeerTrust trust;
 
     TlsContexts(NodeIdentity identity, Predicate<String> revoked) {
-        PeerTrust trust = new PeerTrust(identity, revoked);
+        trust = new PeerTrust(identity, revoked);
         try {
             // The JDK provider is enough for gossip volumes and keeps netty-tcnative off the classpath.
             server = SslContextBuilder.forServer(identity.privateKey(), identity.certificate(), identity.root())

@@ -94,7 +94,7 @@ public final class TlsTransport implements Transport {
             ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(initializer(false, null));
+                    .childHandler(initializer(false));
             try {
                 server = b.bind(bindAddress).sync().channel();
             } catch (Exception e) {
@@ -210,8 +210,8 @@ public final class TlsTransport implements Transport {
     private CompletableFuture<Channel> connection(String target) {
         while (true) {
             CompletableFuture<Channel> existing = outbound.get(target);
-            if (existing != null && (!existing.isDone() || existing.getNow(null) != null
-                    && existing.getNow(null).isActive())) {
+            if (existing != null && (!existing.isDone()
+                    || !existing.isCompletedExceptionally() && existing.join().isActive())) {
                 return existing;
             }
             CompletableFuture<Channel> created = new CompletableFuture<>();
@@ -241,7 +241,7 @@ public final class TlsTransport implements Transport {
         new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(initializer(true, remote))
+                .handler(initializer(true))
                 .connect(remote, new InetSocketAddress(bindAddress.getAddress(), 0))
                 .addListener((ChannelFuture f) -> {
                     if (!f.isSuccess()) {
@@ -265,16 +265,16 @@ public final class TlsTransport implements Transport {
                 });
     }
 
-    private ChannelInitializer<SocketChannel> initializer(boolean client, InetSocketAddress remote) {
+    private ChannelInitializer<SocketChannel> initializer(boolean client) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                SslHandler ssl = client
-                        ? tls.client.newHandler(ch.alloc(), remote.getAddress().getHostAddress(), remote.getPort())
-                        : tls.server.newHandler(ch.alloc());
+                // No peer host/port for the client engine: the JDK caches sessions by host:port, so without
+                // them it never offers resumption and every handshake passes the trust manager.
+                SslHandler ssl = client ? tls.client.newHandler(ch.alloc()) : tls.server.newHandler(ch.alloc());
                 ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
                 ch.pipeline().addLast("tls", ssl)
-                        .addLast("gate", new PeerGate(metrics, ctx -> channels.add(ctx.channel())))
+                        .addLast("gate", new PeerGate(tls.trust, metrics, ctx -> channels.add(ctx.channel())))
                         .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameLength, 0, 4, 0, 4))
                         .addLast("length", new LengthFieldPrepender(4))
                         .addLast("codec", new FrameCodec(codec, metrics))
