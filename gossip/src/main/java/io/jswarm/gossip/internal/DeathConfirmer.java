@@ -79,7 +79,13 @@ public final class DeathConfirmer {
 
     private void probe(Check c) {
         Executor onLoop = executor;
-        prober.apply(c.address).whenCompleteAsync((result, err) -> {
+        CompletableFuture<ProbeResult> attempt;
+        try {
+            attempt = prober.apply(c.address);
+        } catch (RuntimeException e) { // e.g. an unparseable address: no evidence, and never a stuck check
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        attempt.whenCompleteAsync((result, err) -> {
             if (running.get(c.nodeId) != c) {
                 return; // cancelled meanwhile
             }

@@ -56,19 +56,7 @@ public final class FailoverBench {
         for (int round = 1; round <= 5; round++) {
             awaitAdmitted(victimId.nodeId(), a, b, victim);
             Thread.sleep(2000); // let connections and pings settle
-            removedAt.clear();
-            long t0 = System.nanoTime();
-            victim.destroyForcibly(); // SIGKILL
-            victim.waitFor();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!(removedAt.containsKey("A") && removedAt.containsKey("B")) && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            long worst = Math.max(removedAt.getOrDefault("A", Long.MAX_VALUE), removedAt.getOrDefault("B", Long.MAX_VALUE));
-            long ms = worst == Long.MAX_VALUE ? -1 : (worst - t0) / 1_000_000;
-            detections.add(ms);
-            System.out.printf("round %d: SIGKILL -> removed at both survivors in %d ms (causes %s)%n", round, ms,
-                    events.stream().filter(e -> e instanceof MembershipEvent.Removed).map(e -> ((MembershipEvent.Removed) e).cause()).toList().reversed().subList(0, 2));
+            detections.add(kill(victim, round));
             victim = spawn(dir, seed);
         }
         awaitAdmitted(victimId.nodeId(), a, b, victim);
@@ -80,8 +68,99 @@ public final class FailoverBench {
         long victimRemovalsBefore = victimRemovals(dir);
         double suspA = regA.find("jswarm.membership.suspicions").counters().stream().mapToDouble(c -> c.count()).sum();
         System.out.printf("CPU hog: %d busy threads for %d s%n", Runtime.getRuntime().availableProcessors(), hogSeconds);
-        List<Thread> hogs = new ArrayList<>();
         var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> hogs = hogs(stop);
+        Thread.sleep(hogSeconds * 1000L);
+        stop.set(true);
+        for (Thread h : hogs) {
+            h.join();
+        }
+        Thread.sleep(2000);
+        double suspAfter = regA.find("jswarm.membership.suspicions").counters().stream().mapToDouble(c -> c.count()).sum();
+        System.out.printf("under load: false removals at A/B=%d, at victim=%d, suspicions seen by A=%.0f, members A=%d B=%d%n",
+                removals() - before, victimRemovals(dir) - victimRemovalsBefore, suspAfter - suspA, a.members().size(), b.members().size());
+        stalls(victim, victimId.nodeId(), a, b);
+        System.out.printf("suspicions seen by A over the whole run: %.0f%n",
+                regA.find("jswarm.membership.suspicions").tag("source", "swim").counters().stream().mapToDouble(c -> c.count()).sum());
+
+        // Failover while the CPU is saturated.
+        var hogStop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> loadHogs = hogs(hogStop);
+        List<Long> loaded = new ArrayList<>();
+        for (int round = 1; round <= 3; round++) {
+            awaitAdmitted(victimId.nodeId(), a, b, victim);
+            Thread.sleep(2000);
+            loaded.add(kill(victim, round));
+            victim = spawn(dir, seed);
+        }
+        awaitAdmitted(victimId.nodeId(), a, b, victim);
+        hogStop.set(true);
+        for (Thread h : loadHogs) {
+            h.join();
+        }
+        System.out.printf("detection under CPU hog ms: %s%n", loaded);
+        victim.destroyForcibly();
+        a.stop();
+        b.stop();
+    }
+
+    /**
+     * A frozen process (SIGSTOP) keeps its sockets: no RST, probes connect, so only SWIM may remove it.
+     * 5 s must not cause a removal; 25 s must, through the suspicion timeout, and SIGCONT brings it back.
+     */
+    private void stalls(Process victim, String id, ScalecubeMembership a, ScalecubeMembership b) throws Exception {
+        int before = removals();
+        signal(victim, "STOP");
+        Thread.sleep(5000);
+        signal(victim, "CONT");
+        Thread.sleep(5000);
+        System.out.printf("SIGSTOP 5 s: removals=%d (expected 0), A sees victim=%b%n", removals() - before,
+                a.members().containsKey(id));
+        removedAt.clear();
+        long t0 = System.nanoTime();
+        signal(victim, "STOP");
+        long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+        while (!(removedAt.containsKey("A") && removedAt.containsKey("B")) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        long worst = Math.max(removedAt.getOrDefault("A", Long.MAX_VALUE), removedAt.getOrDefault("B", Long.MAX_VALUE));
+        System.out.printf("SIGSTOP 25 s: removed at both after %s ms, causes %s%n",
+                worst == Long.MAX_VALUE ? "never" : String.valueOf((worst - t0) / 1_000_000),
+                events.stream().filter(e -> e instanceof MembershipEvent.Removed).map(e -> ((MembershipEvent.Removed) e).cause())
+                        .toList().reversed().subList(0, 2));
+        Thread.sleep(Math.max(0, deadline - System.nanoTime()) / 1_000_000);
+        long c0 = System.nanoTime();
+        signal(victim, "CONT");
+        awaitAdmitted(id, a, b, victim);
+        System.out.printf("SIGCONT: re-admitted at both after %d ms%n", (System.nanoTime() - c0) / 1_000_000);
+    }
+
+    private static void signal(Process p, String sig) throws Exception {
+        // Only the child this bench started, by its PID.
+        new ProcessBuilder("kill", "-" + sig, String.valueOf(p.pid())).inheritIO().start().waitFor();
+    }
+
+    /** SIGKILLs the victim; returns ms until both survivors removed it (-1: not within 30 s). */
+    private long kill(Process victim, int round) throws Exception {
+        removedAt.clear();
+        long t0 = System.nanoTime();
+        victim.destroyForcibly(); // SIGKILL
+        victim.waitFor();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!(removedAt.containsKey("A") && removedAt.containsKey("B")) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        long worst = Math.max(removedAt.getOrDefault("A", Long.MAX_VALUE), removedAt.getOrDefault("B", Long.MAX_VALUE));
+        long ms = worst == Long.MAX_VALUE ? -1 : (worst - t0) / 1_000_000;
+        System.out.printf("round %d: SIGKILL -> removed at both survivors in %d ms (causes %s)%n", round, ms,
+                events.stream().filter(e -> e instanceof MembershipEvent.Removed)
+                        .map(e -> ((MembershipEvent.Removed) e).cause()).toList().reversed().subList(0, 2));
+        return ms;
+    }
+
+    /** One busy-loop thread per core, at normal priority, until {@code stop}. */
+    private static List<Thread> hogs(java.util.concurrent.atomic.AtomicBoolean stop) {
+        List<Thread> hogs = new ArrayList<>();
         for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
             hogs.add(Thread.ofPlatform().daemon().start(() -> {
                 long x = 0;
@@ -93,18 +172,7 @@ public final class FailoverBench {
                 }
             }));
         }
-        Thread.sleep(hogSeconds * 1000L);
-        stop.set(true);
-        for (Thread h : hogs) {
-            h.join();
-        }
-        Thread.sleep(2000);
-        double suspAfter = regA.find("jswarm.membership.suspicions").counters().stream().mapToDouble(c -> c.count()).sum();
-        System.out.printf("under load: false removals at A/B=%d, at victim=%d, suspicions seen by A=%.0f, members A=%d B=%d%n",
-                removals() - before, victimRemovals(dir) - victimRemovalsBefore, suspAfter - suspA, a.members().size(), b.members().size());
-        victim.destroyForcibly();
-        a.stop();
-        b.stop();
+        return hogs;
     }
 
     private int removals() {
