@@ -31,7 +31,7 @@ import java.util.Objects;
  * @param metadataTimeout  deadline of the metadata fetch that admits or updates a member. LAN 3 s, WAN 10 s.
  *                         Never below 3 s: failed fetches under load caused admission storms (measured).
  * @param connectTimeout   TCP connect plus TLS handshake deadline for gossip connections. LAN 2 s, WAN 10 s.
- * @param maxFrameLength   largest accepted frame in bytes; a SYNC carries the whole table (about 60 bytes per
+ * @param maxFrameLength   largest accepted frame in bytes; a SYNC carries the whole table (about 90 bytes per
  *                         member in protobuf). Default 2 MiB.
  * @param deathProbes      fast path: consecutive refused reconnects needed to declare a member dead. Default 2;
  *                         0 disables the fast path (SWIM timeout only).

@@ -17,7 +17,7 @@
  * (unknown qualifier, payload not matching its qualifier, unknown header, user messages and gossips). Those
  * payload classes are package-private in scalecube, so small {@code JswarmWireAccess} classes live in
  * scalecube's packages (split packages on the class path; they only construct and read the objects). Member
- * metadata is a ~30-byte {@code MemberMetadata} protobuf through {@link io.jswarm.gossip.wire.MetadataCodecs},
+ * metadata is a ~50-byte {@code MemberMetadata} protobuf through {@link io.jswarm.gossip.wire.MetadataCodecs},
  * which replaces the JDK metadata codec; both codecs are also registered as scalecube's ServiceLoader
  * defaults, so its {@code INSTANCE} fallbacks never resolve to Java serialization. The daemon should still
  * start the JVM with {@code -Djdk.serialFilter=!*} as a backstop: nothing in jswarm deserializes Java objects.
@@ -54,6 +54,12 @@
  * REMOVED/ADDED flaps of the same process (same random session id in its metadata) are damped by {@code
  * flapHoldDown}. A node that restarts with the same identity has a new session: it is admitted at once, as
  * {@code Joined} if peers had removed it, or {@code Updated} if it came back before they noticed.
+ *
+ * <h2>Measured (FailoverBench, LAN preset, loopback, 2 shared vCPUs, Temurin 25)</h2>
+ * Three members: two in one JVM, the victim in a child JVM. SIGKILL to removal at both survivors: 326-369 ms,
+ * median 346 ms over 5 rounds (all CONFIRMED_DEAD); with both cores saturated by busy-loop threads: 350-379
+ * ms. 60 s of both cores saturated: 0 removals, 0 suspicions. SIGSTOP 5 s: no removal; SIGSTOP 25 s:
+ * removed by SWIM after 11.6 s (SUSPICION_TIMEOUT), re-admitted 0.11 s after SIGCONT.
  *
  * <h2>Known limits</h2>
  * Authentication is per node, not per message: a member holding a valid, unrevoked certificate can send
