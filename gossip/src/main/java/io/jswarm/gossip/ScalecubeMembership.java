@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -99,12 +100,12 @@ public final class ScalecubeMembership implements Membership {
         transport.listener(new TransportListener() {
             @Override
             public void onPeerDisconnected(String nodeId) {
-                executor.execute(() -> suspectByNode(nodeId));
+                onLoop(() -> suspectByNode(nodeId));
             }
 
             @Override
             public void onConnectRefused(String address) {
-                executor.execute(() -> view.byAddress(address).ifPresent(e -> suspectByNode(e.getKey())));
+                onLoop(() -> view.byAddress(address).ifPresent(e -> suspectByNode(e.getKey())));
             }
         });
         try {
@@ -113,7 +114,7 @@ public final class ScalecubeMembership implements Membership {
                     .handler(c -> new ClusterMessageHandler() {
                         @Override
                         public void onMembershipEvent(io.scalecube.cluster.membership.MembershipEvent e) {
-                            executor.execute(() -> onScalecubeEvent(e));
+                            onLoop(() -> onScalecubeEvent(e));
                         }
                     })
                     .startAwait();
@@ -189,7 +190,7 @@ public final class ScalecubeMembership implements Membership {
             return;
         }
         transport.disconnect(nodeId);
-        executor.execute(() -> view.entry(nodeId).ifPresent(e -> {
+        onLoop(() -> view.entry(nodeId).ifPresent(e -> {
             if (confirmer != null) {
                 confirmer.cancel(nodeId);
             }
@@ -297,6 +298,15 @@ public final class ScalecubeMembership implements Membership {
             } catch (RuntimeException ex) {
                 LOG.error("membership listener failed event={}", event, ex);
             }
+        }
+    }
+
+    /** Runs on the membership thread; callbacks that race with stop() are dropped, not thrown at Netty. */
+    private void onLoop(Runnable r) {
+        try {
+            executor.execute(r);
+        } catch (RejectedExecutionException stopped) {
+            LOG.debug("membership stopped, dropping a late callback");
         }
     }
 

@@ -58,10 +58,10 @@ public final class TlsTransport implements Transport {
     private final ConcurrentMap<String, CompletableFuture<Channel>> outbound = new ConcurrentHashMap<>();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile boolean stopped;
-    private EventLoopGroup group;
-    private ChannelGroup channels;
-    private Channel server;
-    private String address;
+    private volatile EventLoopGroup group;
+    private volatile ChannelGroup channels;
+    private volatile Channel server;
+    private volatile String address;
 
     /**
      * @param revoked node ids that must be refused, evaluated at every handshake (the daemon updates the
