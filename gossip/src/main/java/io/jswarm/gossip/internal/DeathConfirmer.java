@@ -94,10 +94,11 @@ public final class DeathConfirmer {
                 case REFUSED -> {
                     c.refusals++;
                     if (c.refusals >= probes) {
-                        finish(c, Outcome.CONFIRMED);
+                        running.remove(c.nodeId);
                         LOG.info("member confirmed dead node={} address={} refusedProbes={}", c.nodeId, c.address,
                                 c.refusals);
                         onConfirmed.accept(c.nodeId, c.address);
+                        finish(c, Outcome.CONFIRMED); // outcome last: observers see the verdict applied
                     } else {
                         executor.schedule(() -> {
                             if (running.get(c.nodeId) == c) {
