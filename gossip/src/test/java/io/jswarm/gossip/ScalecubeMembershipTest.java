@@ -32,10 +32,9 @@ class ScalecubeMembershipTest {
 
         a.membership().updateMetadata(InetAddress.ofLiteral("10.99.1.1"), 7).join();
         for (Node other : List.of(n.get(1), n.get(2))) {
-            await(Duration.ofSeconds(10), () -> {
-                MemberInfo info = other.membership().members().get(a.id());
-                return info != null && info.version() == 7;
-            }, "metadata update reaches " + other.id());
+            await(Duration.ofSeconds(10), () -> !other.eventsOf(MembershipEvent.Updated.class, a.id()).isEmpty(),
+                    "metadata update reaches " + other.id());
+            assertEquals(7, other.membership().members().get(a.id()).version());
             assertEquals(InetAddress.ofLiteral("10.99.1.1"), other.membership().members().get(a.id()).dataAddress());
             assertEquals(1, other.eventsOf(MembershipEvent.Updated.class, a.id()).size());
         }
@@ -65,7 +64,10 @@ class ScalecubeMembershipTest {
         long last = leavingSeenAt.stream().mapToLong(Long::longValue).max().orElseThrow();
         System.out.printf("graceful leave: Leaving seen by both %d ms after stop() began%n", (last - t0) / 1_000_000);
         for (Node other : List.of(n.get(0), n.get(1))) {
-            await(Duration.ofSeconds(20), () -> !other.sees(leaver), "removal at " + other.id());
+            // Await the event, not the snapshot: members() changes just before listeners are called.
+            await(Duration.ofSeconds(20), () -> !other.eventsOf(MembershipEvent.Removed.class, leaver.id()).isEmpty(),
+                    "removal at " + other.id());
+            assertFalse(other.sees(leaver));
             assertEquals(Cause.LEFT, other.eventsOf(MembershipEvent.Removed.class, leaver.id()).getFirst().cause());
         }
     }
@@ -77,7 +79,9 @@ class ScalecubeMembershipTest {
         long t0 = System.nanoTime();
         victim.membership().crash();
         for (Node other : List.of(n.get(0), n.get(2))) {
-            await(Duration.ofSeconds(8), () -> !other.sees(victim), "removal at " + other.id());
+            await(Duration.ofSeconds(8), () -> !other.eventsOf(MembershipEvent.Removed.class, victim.id()).isEmpty(),
+                    "removal at " + other.id());
+            assertFalse(other.sees(victim));
         }
         System.out.printf("crash: removed everywhere after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         for (Node other : List.of(n.get(0), n.get(2))) {
@@ -95,12 +99,15 @@ class ScalecubeMembershipTest {
         var address = victim.address();
         victim.membership().crash();
         for (Node other : List.of(n.get(0), n.get(1))) {
-            await(Duration.ofSeconds(8), () -> !other.sees(victim), "removal at " + other.id());
+            await(Duration.ofSeconds(8), () -> !other.eventsOf(MembershipEvent.Removed.class, victim.id()).isEmpty(),
+                    "removal at " + other.id());
         }
         // Same identity and address, new process: no join token, just the stored identity and the seeds.
         Node again = cluster.start(victim.identity(), TestCluster.config(address, List.of(n.get(0).address())));
         for (Node other : List.of(n.get(0), n.get(1))) {
-            await(Duration.ofSeconds(15), () -> other.sees(again), "re-admission at " + other.id());
+            await(Duration.ofSeconds(15), () -> other.eventsOf(MembershipEvent.Joined.class, victim.id()).size() == 2,
+                    "re-admission at " + other.id());
+            assertTrue(other.sees(again));
             assertEquals(2, other.eventsOf(MembershipEvent.Joined.class, victim.id()).size());
         }
         await(Duration.ofSeconds(10), () -> again.membership().members().size() == 2, "restarted node sees both");
