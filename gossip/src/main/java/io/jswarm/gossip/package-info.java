@@ -56,10 +56,11 @@
  * {@code Joined} if peers had removed it, or {@code Updated} if it came back before they noticed.
  *
  * <h2>Measured (FailoverBench, LAN preset, loopback, 2 shared vCPUs, Temurin 25)</h2>
- * Three members: two in one JVM, the victim in a child JVM. SIGKILL to removal at both survivors: 326-369 ms,
- * median 346 ms over 5 rounds (all CONFIRMED_DEAD); with both cores saturated by busy-loop threads: 350-379
- * ms. 60 s of both cores saturated: 0 removals, 0 suspicions. SIGSTOP 5 s: no removal; SIGSTOP 25 s:
- * removed by SWIM after 11.6 s (SUSPICION_TIMEOUT), re-admitted 0.11 s after SIGCONT.
+ * Three members: two in one JVM, the victim in a child JVM; two full runs. SIGKILL to removal at both
+ * survivors: 323-369 ms, medians 346 and 331 ms over 5 rounds each (all CONFIRMED_DEAD); with both cores
+ * saturated by busy-loop threads: 332-379 ms. 60 s of both cores saturated: 0 removals, 0 suspicions.
+ * SIGSTOP 5 s: no removal; SIGSTOP 25 s: removed by SWIM after 11.6-12.5 s (SUSPICION_TIMEOUT),
+ * re-admitted about 0.1 s after SIGCONT.
  *
  * <h2>Known limits</h2>
  * Authentication is per node, not per message: a member holding a valid, unrevoked certificate can send
