@@ -148,6 +148,9 @@ class JoinSecurityTest {
         try {
             await(() -> manager.inspect(worker.nodeId()).getStatus() == NodeStatus.NODE_STATUS_READY);
             await(() -> session.view().map(v -> v.getNodesCount() == 2).orElse(false));
+            NodeIdentity other = join(manager.joinToken(Role.WORKER)).identity();
+            manager.remove(other.nodeId(), true);
+            await(() -> session.view().map(v -> v.getRemovedNodeIdsList().equals(List.of(other.nodeId()))).orElse(false));
             assertEquals(Status.Code.FAILED_PRECONDITION, assertThrows(StatusRuntimeException.class,
                     () -> manager.remove(worker.nodeId(), false)).getStatus().getCode(), "a Ready node needs --force");
             manager.remove(worker.nodeId(), true);
@@ -196,7 +199,8 @@ class JoinSecurityTest {
         }
         NodeIdentity renewed = NodeIdentity.load(dir.resolve("w/certs"));
         assertEquals(worker.nodeId(), renewed.nodeId());
-        assertTrue(renewed.expiresAt().isAfter(worker.expiresAt()), "a fresh validity period");
+        assertNotEquals(worker.certificate().getPublicKey(), renewed.certificate().getPublicKey(), "a new key");
+        assertTrue(!renewed.expiresAt().isBefore(worker.expiresAt()), "a fresh validity period");
         assertEquals(keys.identity().certificate(), renewed.certificate(), "stored as used");
     }
 

@@ -136,6 +136,11 @@ public final class StateMachine {
         return availability.getOrDefault(nodeId, Availability.AVAILABILITY_ACTIVE);
     }
 
+    /** Every node id ever removed (revoked), in removal order. */
+    public java.util.List<String> removedIds() {
+        return java.util.List.copyOf(removed);
+    }
+
     public boolean isRemoved(String nodeId) {
         return removed.contains(nodeId);
     }
