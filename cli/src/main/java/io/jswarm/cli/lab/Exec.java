@@ -34,26 +34,43 @@ public final class Exec {
 
     /** Runs {@code command} to completion (at most {@code timeoutSeconds}) and returns exit code and output. */
     public static Result run(long timeoutSeconds, List<String> command) {
+        return run(timeoutSeconds, null, command);
+    }
+
+    /** Like {@link #run(long, List)}, feeding {@code input} (may be {@code null}) to the command's stdin. */
+    public static Result run(long timeoutSeconds, String input, List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            // Read on another thread so a hung process cannot block us past the timeout.
-            var out = new StringBuilder();
-            Thread reader = Thread.ofVirtual().start(() -> {
+            // Read on another thread, started before stdin is fed: a command that answers while it reads
+            // would otherwise fill its pipe and stall, and a hung one could block us past the timeout.
+            var output = new java.util.concurrent.CompletableFuture<String>();
+            Thread.ofVirtual().start(() -> {
                 try {
-                    out.append(new String(p.getInputStream().readAllBytes()));
+                    output.complete(new String(p.getInputStream().readAllBytes()));
                 } catch (IOException e) {
-                    out.append("(output unreadable: ").append(e.getMessage()).append(')');
+                    output.complete("(output unreadable: " + e.getMessage() + ")");
                 }
             });
+            try (var stdin = p.getOutputStream()) {
+                if (input != null) {
+                    stdin.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            } catch (IOException closedEarly) {
+                // The command exited without reading all of its input; its exit code says why.
+            }
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);
-                reader.join(1000);
-                return new Result(124, out + "\n(timed out after " + timeoutSeconds + " s)", List.copyOf(command));
+                return new Result(124, output.getNow("") + "\n(timed out after " + timeoutSeconds + " s)",
+                        List.copyOf(command));
             }
-            reader.join();
-            return new Result(p.exitValue(), out.toString(), List.copyOf(command));
+            String out;
+            try {
+                out = output.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                out = "(output unreadable: " + e + ")";
+            }
+            return new Result(p.exitValue(), out, List.copyOf(command));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
         } catch (InterruptedException e) {
