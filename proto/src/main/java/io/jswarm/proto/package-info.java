@@ -1,7 +1,8 @@
 /**
- * Wire formats of jswarm: protobuf messages and gRPC service definitions shared by the manager, the agents
- * and the gossip transport. Nothing here is Java-serialized; every byte on the wire is protobuf.
+ * Wire and disk formats of jswarm, generated from {@code src/main/proto}. Nothing jswarm sends or stores
+ * is Java-serialized: every byte is one of these protobuf messages.
  *
- * <p>Empty until the cluster issue: the data-plane foundation needs no wire format yet.
+ * <p>{@code jswarm/state.proto}: the manager's command log entries and snapshots. The cluster API (join,
+ * session streams) and gossip messages come with the cluster issue.
  */
 package io.jswarm.proto;
