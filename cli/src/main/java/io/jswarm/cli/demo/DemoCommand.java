@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jswarm demo}: two simulated hosts, one overlay network, one endpoint on each, a ping across VXLAN,
@@ -25,6 +26,9 @@ import picocli.CommandLine.Command;
                 "Needs root. Touches nothing outside the namespaces it creates (prefix jsdemo-)."})
 public final class DemoCommand implements Callable<Integer> {
     static final String FAMILY = "jsdemo";
+
+    @Option(names = {"-v", "--verbose"}, description = "Also show the data plane's log.")
+    private boolean verbose;
 
     private final PrintStream out = System.out;
     private long stepStart;
@@ -38,6 +42,10 @@ public final class DemoCommand implements Callable<Integer> {
             if (Exec.run(5, List.of("sh", "-c", "command -v " + tool)).exit() != 0) {
                 throw new UserError("demo needs '" + tool + "' (Debian: apt-get install iproute2 iputils-ping util-linux)");
             }
+        }
+        if (!verbose) {
+            // The step lines say what happens; the data plane's INFO log would repeat it on stderr.
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
         }
         long begin = System.nanoTime();
         step();
@@ -115,6 +123,10 @@ public final class DemoCommand implements Callable<Integer> {
     private void ping(LabOverlay net, HostLab.Host from, HostLab.Host to, boolean expectReply) {
         step();
         Exec.Result r = Exec.ping(net.sandboxFile(from), net.endpointIp(to), expectReply ? 2 : 1);
+        // A reply may need a retry on a path seconds old (neighbour resolution); a deliberate break must not get one.
+        for (int attempt = 2; expectReply && !r.ok() && attempt <= 3; attempt++) {
+            r = Exec.ping(net.sandboxFile(from), net.endpointIp(to), 2);
+        }
         String line = r.output().lines().filter(l -> l.contains("bytes from") || l.contains("packet loss"))
                 .findFirst().orElse(r.output().strip());
         done("ping " + net.endpointIp(from) + " -> " + net.endpointIp(to) + ": " + line.strip());

@@ -60,7 +60,8 @@ final class DatapathBench {
             List<String> handShape = shape(kernel, hand, handLab);
             boolean same = jsShape.equals(handShape);
             if (!same) {
-                Bench.log("topologies differ!\n  jswarm:    " + jsShape + "\n  handbuilt: " + handShape);
+                Bench.log("topologies differ; only in jswarm's: " + minus(jsShape, handShape)
+                        + "; only in the hand-built: " + minus(handShape, jsShape));
             }
             List<Double> a = new ArrayList<>();
             List<Double> b = new ArrayList<>();
@@ -77,6 +78,10 @@ final class DatapathBench {
             out.put("jswarm_gbps", Bench.median(a));
             out.put("handbuilt_gbps", Bench.median(b));
             out.put("ratio", Bench.median(a) / Bench.median(b));
+            out.put("jswarm_min_gbps", a.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
+            out.put("jswarm_max_gbps", a.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+            out.put("handbuilt_min_gbps", b.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
+            out.put("handbuilt_max_gbps", b.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
             out.put("same_topology", same);
             return out;
         }
@@ -121,6 +126,12 @@ final class DatapathBench {
             kernel.routes(Netns.at(net.sandboxFile(h))).forEach(r -> facts.add("h" + h.index() + " " + r));
         }
         return facts.stream().sorted().toList();
+    }
+
+    private static List<String> minus(List<String> a, List<String> b) {
+        List<String> rest = new ArrayList<>(a);
+        b.forEach(rest::remove);
+        return rest;
     }
 
     private static int linkMtu(Kernel kernel, Netns ns, String name) throws IOException {

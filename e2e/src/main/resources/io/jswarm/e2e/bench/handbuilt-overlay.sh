@@ -24,8 +24,7 @@ ip -n "$sb" addr add "$ep" dev eth0
 ip -n "$net" link set br0 up
 ip -n "$net" link set vxlan0 up
 ip -n "$net" link set veth0 up
-ip -n "$net" link set lo up
-ip -n "$sb" link set lo up
+ip -n "$sb" link set lo up      # as jswarm does in a sandbox; the network namespace keeps lo down
 ip -n "$sb" link set eth0 up
 ip -n "$sb" route add default via "${gw%/*}" dev eth0
 # The remote endpoint: static ARP answer (proxy) and where its MAC lives.
