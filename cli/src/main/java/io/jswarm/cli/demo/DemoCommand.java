@@ -13,6 +13,8 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,6 +34,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     private final PrintStream out = System.out;
     private long stepStart;
+    private final ReentrantLock stepLock = new ReentrantLock();
+    private volatile boolean stopping;
 
     @Override
     public Integer call() throws Exception {
@@ -51,18 +55,34 @@ public final class DemoCommand implements Callable<Integer> {
         step();
         try (Kernel kernel = Kernels.open()) {
             done("opened the netlink layer (rtnetlink over java.lang.foreign)");
-            HostLab lab = HostLab.create(kernel, FAMILY, 2);
-            // Ctrl-C runs shutdown hooks: remove everything even then. close() is idempotent.
-            Thread hook = new Thread(lab::close, "jswarm-demo-cleanup");
+            step();
+            HostLab lab = HostLab.prepare(kernel, FAMILY);
+            // Ctrl-C runs shutdown hooks while this thread goes on: the hook stops further steps, waits for
+            // the one under way (so nothing is created after the cleanup), then removes everything.
+            Thread hook = new Thread(() -> {
+                stopping = true;
+                System.err.println("jswarm: interrupted, removing the demo's namespaces ...");
+                try {
+                    stepLock.tryLock(15, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                lab.close();
+            }, "jswarm-demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
+                lab.build(2);
                 done("lab: hosts " + lab.host(1).nsName() + " (" + addr(lab.host(1)) + ") and " + lab.host(2).nsName()
                         + " (" + addr(lab.host(2)) + ") on a bridge in " + lab.prefix() + "-ul");
                 run(kernel, lab);
             } finally {
-                step();
+                while (stepLock.isHeldByCurrentThread()) {
+                    stepLock.unlock(); // a step that failed half-way
+                }
+                long t0 = System.nanoTime();
                 lab.close();
-                done("teardown: removed every namespace, link and run directory of " + lab.prefix());
+                out.printf("[%5d ms] teardown: removed every namespace, link and run directory of %s%n",
+                        (System.nanoTime() - t0) / 1_000_000, lab.prefix());
                 removeHook(hook);
             }
         }
@@ -141,13 +161,22 @@ public final class DemoCommand implements Callable<Integer> {
         return h.underlay().getHostAddress();
     }
 
+    /** Starts a timed step; holds the step lock until {@link #done} so a Ctrl-C cleanup never races it. */
     private void step() {
+        if (!stepLock.isHeldByCurrentThread()) {
+            stepLock.lock();
+        }
+        if (stopping) {
+            stepLock.unlock();
+            throw new UserError("interrupted");
+        }
         stepStart = System.nanoTime();
     }
 
     private void done(String what) {
         out.printf("[%5d ms] %s%n", (System.nanoTime() - stepStart) / 1_000_000, what);
         out.flush();
+        stepLock.unlock();
     }
 
     private static void removeHook(Thread hook) {

@@ -67,36 +67,56 @@ public final class HostLab implements AutoCloseable {
     }
 
     /**
-     * Removes leftovers of {@code family}, then builds {@code count} hosts (1..100) on a fresh underlay.
+     * Removes leftovers of {@code family}, then builds {@code count} hosts (1..100) on a fresh underlay
+     * ({@link #prepare} + {@link #build}).
      *
      * @param family 2-8 of [a-z0-9]; every name this lab creates starts with {@code family-}
      */
     public static HostLab create(Kernel kernel, String family, int count) throws IOException {
+        HostLab lab = prepare(kernel, family);
+        lab.build(count);
+        return lab;
+    }
+
+    /**
+     * Removes leftovers of {@code family} and reserves a prefix, without creating anything yet: a caller that
+     * must clean up on Ctrl-C registers {@link #close()} as a shutdown hook before calling {@link #build}.
+     */
+    public static HostLab prepare(Kernel kernel, String family) {
         if (family == null || !family.matches("[a-z0-9]{2,8}")) {
             throw new IllegalArgumentException("lab family must be 2-8 of [a-z0-9]: " + family);
-        }
-        if (count < 1 || count > 100) {
-            throw new IllegalArgumentException("a lab has 1..100 hosts, got " + count);
         }
         removeLeftovers(kernel, family);
         String prefix = family + "-" + Long.toString(ProcessHandle.current().pid(), 36)
                 + Integer.toString(COUNTER.incrementAndGet(), 36);
         LIVE.add(prefix);
-        HostLab lab = new HostLab(kernel, prefix);
+        return new HostLab(kernel, prefix);
+    }
+
+    /**
+     * Builds {@code count} hosts (1..100) on a fresh underlay; on failure removes what it made and rethrows.
+     * Synchronized with {@link #close()}: a shutdown hook closing the lab waits for the build, then removes it.
+     */
+    public synchronized void build(int count) throws IOException {
+        if (count < 1 || count > 100) {
+            throw new IllegalArgumentException("a lab has 1..100 hosts, got " + count);
+        }
+        if (closed || !hosts.isEmpty()) {
+            throw new IllegalStateException("lab " + prefix + " is " + (closed ? "closed" : "already built"));
+        }
         try {
-            lab.build(count);
+            buildHosts(count);
         } catch (IOException | RuntimeException e) {
             try {
-                lab.close();
+                close();
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
             throw e;
         }
-        return lab;
     }
 
-    private void build(int count) throws IOException {
+    private void buildHosts(int count) throws IOException {
         Netns ul = kernel.createNamespace(Netns.IP_NETNS_DIR.resolve(prefix + "-ul"));
         kernel.apply(ul, new AddLink(new LinkSpec.Bridge("br0", 0, null)), SetLink.up("br0"), SetLink.up("lo"));
         for (int i = 1; i <= count; i++) {

@@ -38,6 +38,6 @@ class ExecTest {
     void labRefusesBadFamiliesBeforeTouchingTheKernel() {
         // A null kernel proves nothing was called.
         assertThrows(IllegalArgumentException.class, () -> HostLab.create(null, "Bad-Family", 2));
-        assertThrows(IllegalArgumentException.class, () -> HostLab.create(null, "jse2e", 0));
+        assertThrows(IllegalArgumentException.class, () -> HostLab.prepare(null, "x"));
     }
 }
