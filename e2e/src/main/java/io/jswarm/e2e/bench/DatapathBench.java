@@ -122,10 +122,33 @@ final class DatapathBench {
                             + (l.name().equals("eth0") ? " mac=" + l.mac() : ""));
                 }
             }
+            facts.addAll(deviceDetails("h" + h.index(), netNs));
+            facts.addAll(deviceDetails("h" + h.index(), net.sandboxFile(h)));
             kernel.addresses(Netns.at(net.sandboxFile(h))).forEach(a -> facts.add("h" + h.index() + " " + a));
             kernel.routes(Netns.at(net.sandboxFile(h))).forEach(r -> facts.add("h" + h.index() + " " + r));
         }
         return facts.stream().sorted().toList();
+    }
+
+    /** Settings that shape throughput and that the kernel dumps above do not carry, from {@code ip -d -o link}. */
+    private static final Pattern DETAIL = Pattern.compile("\\b(qdisc \\S+|numtxqueues \\d+|numrxqueues \\d+"
+            + "|gso_max_size \\d+|gso_max_segs \\d+|tso_max_size \\d+|gro_max_size \\d+|srcport \\d+ \\d+|ttl \\S+"
+            + "|ageing \\d+|(?:no)?udpcsum|stp_state \\d|mcast_snooping \\d|ageing_time \\d+|hairpin \\S+"
+            + "|neigh_suppress \\S+|learning \\S+|flood \\S+)");
+
+    private static List<String> deviceDetails(String host, Path ns) {
+        List<String> facts = new ArrayList<>();
+        for (String line : Exec.inNetns(ns, "ip", "-d", "-o", "link", "show").orThrow().lines().toList()) {
+            String name = line.replaceFirst("^\\d+: ([^:@]+).*", "$1");
+            boolean port = line.contains(" master br0 ") && line.contains(" veth ");
+            StringBuilder f = new StringBuilder(host + " " + (port ? "port" : name) + " details:");
+            Matcher m = DETAIL.matcher(line);
+            while (m.find()) {
+                f.append(' ').append(m.group(1));
+            }
+            facts.add(f.toString());
+        }
+        return facts;
     }
 
     private static List<String> minus(List<String> a, List<String> b) {
