@@ -1,0 +1,347 @@
+package io.jswarm.vxlan;
+
+import io.jswarm.vxlan.kernel.Address;
+import io.jswarm.vxlan.kernel.Kernel;
+import io.jswarm.vxlan.kernel.KernelChange;
+import io.jswarm.vxlan.kernel.KernelChange.DeleteLink;
+import io.jswarm.vxlan.kernel.Link;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Dataplane} on top of a {@link Kernel}. Remembers every network, endpoint and peer asked for and
+ * converges the kernel to that desired state: the same code makes a network the first time, repairs it on a
+ * repeated {@code ensure*} call and in {@link #reconcile()}, so "idempotent" and "self-healing" are one
+ * property. See {@code package-info.java} for the design notes.
+ *
+ * <p>Failures: input is validated before the first kernel change ({@link IllegalArgumentException}, nothing
+ * changed). A network or endpoint made for the first time is undone entirely if the kernel refuses a step,
+ * and is not remembered. A failed peer batch restores the previous peer set, in memory and in the kernel.
+ * Repairs of something that already existed (a repeated {@code ensure*}, {@link #reconcile()}) are not
+ * undone: a half-repaired object is closer to the desired state, and the next reconcile continues.
+ *
+ * <p>Thread-safe: one lock per instance; every call blocks on the kernel while holding it. The constructor
+ * starts nothing and touches no kernel state.
+ */
+public final class KernelDataplane implements Dataplane {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelDataplane.class);
+
+    private final Kernel kernel;
+    private final DataplaneConfig config;
+    private final NetworkConverger networks;
+    private final EndpointConverger endpoints;
+    private final PeerProgrammer peers;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, NetworkState> state = new LinkedHashMap<>();
+
+    public KernelDataplane(Kernel kernel, DataplaneConfig config) {
+        if (kernel == null || config == null) {
+            throw new IllegalArgumentException("kernel and config are required");
+        }
+        this.kernel = kernel;
+        this.config = config;
+        this.networks = new NetworkConverger(kernel, config);
+        this.endpoints = new EndpointConverger(kernel);
+        this.peers = new PeerProgrammer(kernel);
+    }
+
+    @Override
+    public void ensureNetwork(NetworkSpec spec) throws IOException {
+        lock.lock();
+        try {
+            NetworkState known = state.get(spec.id());
+            Validation.network(spec, known, state.values());
+            int mtu = overlayMtu(spec);
+            NetworkState next = known == null
+                    ? new NetworkState(spec, config.networkNamespace(spec.id()), mtu, Map.of(), Map.of())
+                    : new NetworkState(spec, known.nsPath, mtu, known.peers, known.endpoints);
+            boolean fresh = known == null && !kernel.namespaceExists(next.nsPath);
+            try {
+                converge(next, fresh ? Repairs.creating() : Repairs.reporting());
+            } catch (IOException | RuntimeException e) {
+                if (fresh) {
+                    undoFreshNetwork(next, e);
+                }
+                throw e;
+            }
+            state.put(spec.id(), next);
+            LOG.info("network ensured network={} vni={} mtu={} netns={}", spec.id(), spec.vni(), mtu, next.nsPath);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void removeNetwork(String networkId) throws IOException {
+        lock.lock();
+        try {
+            NetworkState net = state.get(networkId);
+            if (net != null) {
+                for (EndpointState ep : List.copyOf(net.endpoints.values())) {
+                    removeEndpointLocked(net, ep);
+                }
+            }
+            var nsPath = net != null ? net.nsPath : config.networkNamespace(networkId);
+            if (kernel.namespaceExists(nsPath)) {
+                // Delete the devices first: the kernel tears a namespace down asynchronously, and until then
+                // its vxlan0 still holds the VNI in the host namespace, so an immediate re-create would
+                // fail with EEXIST. A synchronous delete releases it now.
+                Netns ns = Netns.at(nsPath);
+                List<KernelChange> devices = kernel.links(ns).stream().map(Link::name)
+                        .filter(n -> !n.equals(Names.LOOPBACK)).map(n -> (KernelChange) new DeleteLink(n)).toList();
+                if (!devices.isEmpty()) {
+                    kernel.apply(ns, devices);
+                }
+                kernel.deleteNamespace(nsPath);
+            }
+            List<KernelChange> leftovers = new ArrayList<>();
+            for (Link l : kernel.links(config.hostNs())) {
+                boolean ours = (net != null && NetworkConverger.isOurVxlanLeftover(l, net.spec))
+                        || ("vxlan".equals(l.kind()) && Names.isVxlanInHostOf(l.name(), networkId));
+                if (ours) {
+                    leftovers.add(new DeleteLink(l.name()));
+                }
+            }
+            if (!leftovers.isEmpty()) {
+                kernel.apply(config.hostNs(), leftovers);
+            }
+            state.remove(networkId);
+            if (net != null) {
+                LOG.info("network removed network={}", networkId);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void ensureEndpoint(EndpointSpec spec) throws IOException {
+        lock.lock();
+        try {
+            NetworkState net = state.get(spec.networkId());
+            String hostIf = Names.hostVeth(spec.id());
+            EndpointState existing = Validation.endpoint(spec, net, hostIf, state.values(), endpoints);
+            if (existing != null) {
+                endpoints.converge(net, existing, Repairs.reporting(), null);
+                return;
+            }
+            boolean ownsRoute = !endpoints.sandboxExists(spec.sandbox())
+                    || !endpoints.hasDefaultRoute(spec.sandbox(), spec.address());
+            EndpointState ep = new EndpointState(spec, hostIf, ownsRoute);
+            Rollback rollback = new Rollback();
+            try {
+                endpoints.converge(net, ep, Repairs.creating(), rollback);
+            } catch (IOException | RuntimeException e) {
+                rollback.run(e);
+                throw e;
+            }
+            net.endpoints.put(spec.id(), ep);
+            LOG.info("endpoint ensured network={} endpoint={} if={} address={} hostIf={}", net.id(), spec.id(),
+                    spec.ifName(), spec.address(), hostIf);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void removeEndpoint(String networkId, String endpointId) throws IOException {
+        lock.lock();
+        try {
+            NetworkState net = state.get(networkId);
+            EndpointState ep = net == null ? null : net.endpoints.get(endpointId);
+            if (ep != null) {
+                removeEndpointLocked(net, ep);
+                LOG.info("endpoint removed network={} endpoint={}", networkId, endpointId);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every given peer is rewritten (so a retry after a failure reprograms it). A peer whose VTEP is this
+     * network's own is a local endpoint: it gets no entries, and a remote entry its IP had is removed.
+     * Peer IPs must lie in the network's subnet.
+     */
+    @Override
+    public void upsertPeers(String networkId, Collection<Peer> given) throws IOException {
+        lock.lock();
+        try {
+            NetworkState net = Validation.knownNetwork(state, networkId);
+            Validation.peers(net.spec, given);
+            Map<InetAddress, Peer> before = new LinkedHashMap<>(net.peers);
+            Map<InetAddress, Peer> after = new LinkedHashMap<>(before);
+            // A "peer" behind our own VTEP is a local endpoint: br0 reaches it, and an FDB entry pointing at
+            // ourselves would loop. It also ends whatever remote entry its IP had (the endpoint moved here).
+            List<Peer> remote = new ArrayList<>();
+            List<Peer> gone = new ArrayList<>();
+            for (Peer p : PeerProgrammer.dedupe(given)) {
+                if (p.vtep().equals(net.spec.vtep())) {
+                    Peer old = after.remove(p.ip());
+                    if (old != null) {
+                        gone.add(old);
+                    }
+                } else {
+                    remote.add(p);
+                    after.put(p.ip(), p);
+                }
+            }
+            List<KernelChange> batch = new ArrayList<>(PeerProgrammer.upsert(before, after, remote));
+            batch.addAll(PeerProgrammer.remove(gone, after));
+            applyPeers(net, before, after, batch);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void removePeers(String networkId, Collection<InetAddress> peerIps) throws IOException {
+        lock.lock();
+        try {
+            NetworkState net = Validation.knownNetwork(state, networkId);
+            Map<InetAddress, Peer> before = new LinkedHashMap<>(net.peers);
+            Map<InetAddress, Peer> after = new LinkedHashMap<>(before);
+            List<Peer> removed = new ArrayList<>();
+            for (InetAddress ip : peerIps) {
+                Peer p = after.remove(ip);
+                if (p != null) {
+                    removed.add(p);
+                }
+            }
+            applyPeers(net, before, after, PeerProgrammer.remove(removed, after));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public ReconcileReport reconcile() throws IOException {
+        lock.lock();
+        try {
+            Repairs repairs = Repairs.reporting();
+            IOException failure = null;
+            for (NetworkState net : state.values()) {
+                try {
+                    converge(net, repairs);
+                } catch (IOException e) {
+                    // One broken network must not keep the others from being repaired.
+                    LOG.error("reconcile failed network={} error=\"{}\"", net.id(), e.getMessage());
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            ReconcileReport report = repairs.report();
+            LOG.info("reconciled networks={} repairs={}", state.size(), report.repairs().size());
+            return report;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Devices, then peers (one batch), then endpoints: the order a fresh network needs them in. */
+    private void converge(NetworkState net, Repairs repairs) throws IOException {
+        Repairs inside = networks.converge(net, repairs);
+        List<KernelChange> peerChanges = peers.converge(net.id(), net.ns, net.peers.values(), inside);
+        if (!peerChanges.isEmpty()) {
+            kernel.apply(net.ns, peerChanges);
+        }
+        if (!net.endpoints.isEmpty()) {
+            Map<String, Link> netLinks = NetworkConverger.byName(kernel.links(net.ns));
+            for (EndpointState ep : net.endpoints.values()) {
+                endpoints.converge(net, ep, inside, null, netLinks);
+            }
+        }
+    }
+
+    /**
+     * Applies a peer batch. Peers are remembered before the kernel is asked, and on failure the previous
+     * peer set is restored in memory and converged back in the kernel, so a failed call changes nothing.
+     */
+    private void applyPeers(NetworkState net, Map<InetAddress, Peer> before, Map<InetAddress, Peer> after,
+                            List<KernelChange> batch) throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        net.peers.clear();
+        net.peers.putAll(after);
+        try {
+            kernel.apply(net.ns, batch);
+        } catch (IOException | RuntimeException e) {
+            net.peers.clear();
+            net.peers.putAll(before);
+            try {
+                List<KernelChange> back = peers.converge(net.id(), net.ns, before.values(), Repairs.creating());
+                if (!back.isEmpty()) {
+                    kernel.apply(net.ns, back);
+                }
+            } catch (IOException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        LOG.debug("peers programmed network={} changes={} peers={}", net.id(), batch.size(), after.size());
+    }
+
+    private void removeEndpointLocked(NetworkState net, EndpointState ep) throws IOException {
+        endpoints.remove(net, ep);
+        net.endpoints.remove(ep.spec().id());
+        EndpointSpec spec = ep.spec();
+        if (spec.createSandbox() && spec.sandbox() instanceof Netns.AtPath(var path)
+                && state.values().stream().flatMap(n -> n.endpoints.values().stream())
+                        .noneMatch(other -> other.spec().sandbox().equals(spec.sandbox()))
+                && kernel.namespaceExists(path)) {
+            kernel.deleteNamespace(path);
+        }
+    }
+
+    /** A network made in this call that failed half-way goes entirely: its namespace and any host-side device. */
+    private void undoFreshNetwork(NetworkState net, Throwable cause) {
+        Rollback rollback = new Rollback();
+        rollback.push("create network namespace " + net.nsPath, () -> kernel.deleteNamespace(net.nsPath));
+        rollback.push("create " + Names.vxlanInHost(net.spec), () -> {
+            boolean present = kernel.links(config.hostNs()).stream()
+                    .anyMatch(l -> l.name().equals(Names.vxlanInHost(net.spec)));
+            if (present) {
+                kernel.apply(config.hostNs(), new DeleteLink(Names.vxlanInHost(net.spec)));
+            }
+        });
+        rollback.run(cause);
+    }
+
+    /** Underlay MTU (given, or that of the host device holding the VTEP address) minus the VXLAN overhead. */
+    private int overlayMtu(NetworkSpec spec) throws IOException {
+        if (spec.underlayMtu() != 0) {
+            return spec.underlayMtu() - NetworkSpec.VXLAN_OVERHEAD;
+        }
+        String dev = kernel.addresses(config.hostNs()).stream()
+                .filter(a -> a.prefix().address().equals(spec.vtep()))
+                .map(Address::dev).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("network " + spec.id() + ": VTEP "
+                        + spec.vtep().getHostAddress() + " is not an address of host namespace " + config.hostNs()
+                        + " (give the underlay MTU explicitly, or fix the data-path address)"));
+        int underlay = kernel.links(config.hostNs()).stream().filter(l -> l.name().equals(dev))
+                .mapToInt(Link::mtu).findFirst()
+                .orElseThrow(() -> new IOException("device " + dev + " of the VTEP address vanished"));
+        if (underlay < 68 + NetworkSpec.VXLAN_OVERHEAD) {
+            throw new IllegalArgumentException("network " + spec.id() + ": underlay device " + dev + " MTU "
+                    + underlay + " is too small for VXLAN");
+        }
+        return underlay - NetworkSpec.VXLAN_OVERHEAD;
+    }
+}

@@ -1,0 +1,189 @@
+package io.jswarm.vxlan.netlink;
+
+import static io.jswarm.vxlan.netlink.Rtnl.*;
+
+import io.jswarm.vxlan.Netns;
+import io.jswarm.vxlan.kernel.Address;
+import io.jswarm.vxlan.kernel.FdbEntry;
+import io.jswarm.vxlan.kernel.Kernel;
+import io.jswarm.vxlan.kernel.KernelChange;
+import io.jswarm.vxlan.kernel.Link;
+import io.jswarm.vxlan.kernel.Neighbor;
+import io.jswarm.vxlan.kernel.Route;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Kernel} over rtnetlink through java.lang.foreign: one netlink socket per namespace, opened inside
+ * it on a platform thread at first use and cached by path. A namespace deleted and recreated at the same
+ * path is a different namespace (its nsfs inode differs), so the cached socket is replaced. Thread-safe;
+ * calls on one namespace are serialised, calls on different namespaces run in parallel.
+ *
+ * <p>The constructor opens nothing. Call {@link Netlink#isAvailable()} at start-up: it pays the one-off FFM
+ * linking cost there and tells whether native access is enabled.
+ */
+public final class NetlinkKernel implements Kernel {
+    private static final Logger LOG = LoggerFactory.getLogger(NetlinkKernel.class);
+
+    private final Settings settings;
+    private final Map<Netns, NamespaceSession> sessions = new ConcurrentHashMap<>();
+    private final Object opening = new Object();
+    private volatile boolean closed;
+
+    /**
+     * Socket and batch sizing. The receive buffer is forced (SO_RCVBUFFORCE) so the errors of a whole batch
+     * fit; a batch never has more requests than that buffer has room for errors.
+     */
+    public record Settings(int receiveBufferBytes, int sendBufferBytes, int maxBatchMessages, int maxBatchBytes) {
+        public Settings {
+            if (receiveBufferBytes < 4096 || sendBufferBytes < 65536 || maxBatchMessages < 1
+                    || maxBatchBytes < 4096 || maxBatchBytes > sendBufferBytes) {
+                throw new IllegalArgumentException("bad netlink settings: " + receiveBufferBytes + "/"
+                        + sendBufferBytes + "/" + maxBatchMessages + "/" + maxBatchBytes);
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(8 << 20, 4 << 20, 1024, 256 << 10);
+        }
+    }
+
+    public NetlinkKernel() {
+        this(Settings.defaults());
+    }
+
+    public NetlinkKernel(Settings settings) {
+        this.settings = Objects.requireNonNull(settings);
+    }
+
+    @Override
+    public Netns createNamespace(Path path) throws IOException {
+        checkOpen();
+        return Namespaces.create(path.toAbsolutePath().normalize());
+    }
+
+    @Override
+    public void deleteNamespace(Path path) throws IOException {
+        checkOpen();
+        Path p = path.toAbsolutePath().normalize();
+        // Our socket would keep the namespace (and its VXLAN sockets) alive after the unmount.
+        NamespaceSession s = sessions.remove(Netns.at(p));
+        if (s != null) {
+            s.close();
+        }
+        Namespaces.delete(p);
+    }
+
+    @Override
+    public boolean namespaceExists(Path path) {
+        return Namespaces.exists(path);
+    }
+
+    @Override
+    public void apply(Netns ns, List<? extends KernelChange> changes) throws IOException {
+        if (!changes.isEmpty()) {
+            session(ns).apply(changes);
+        }
+    }
+
+    @Override
+    public List<Link> links(Netns ns) throws IOException {
+        return session(ns).dump(RTM_GETLINK, AF_UNSPEC, (m, names) -> RtnlDecoder.links(m));
+    }
+
+    @Override
+    public List<Address> addresses(Netns ns) throws IOException {
+        return session(ns).dump(RTM_GETADDR, AF_UNSPEC, RtnlDecoder::addresses);
+    }
+
+    @Override
+    public List<Route> routes(Netns ns) throws IOException {
+        return session(ns).dump(RTM_GETROUTE, AF_UNSPEC, RtnlDecoder::routes);
+    }
+
+    @Override
+    public List<Neighbor> neighbors(Netns ns) throws IOException {
+        return session(ns).dump(RTM_GETNEIGH, AF_UNSPEC, RtnlDecoder::neighbors);
+    }
+
+    @Override
+    public List<FdbEntry> fdb(Netns ns) throws IOException {
+        return session(ns).dump(RTM_GETNEIGH, AF_BRIDGE, RtnlDecoder::fdb);
+    }
+
+    /** The cached session of {@code ns}, replaced if the namespace at that path is not the one it was opened in. */
+    private NamespaceSession session(Netns ns) throws IOException {
+        checkOpen();
+        Netns key = ns instanceof Netns.AtPath p ? Netns.at(p.path().normalize()) : ns;
+        Namespaces.Id id;
+        try {
+            id = key instanceof Netns.AtPath p ? Namespaces.id(p.path()) : null;
+        } catch (NoSuchFileException e) {
+            dropSession(key);
+            throw e;
+        }
+        NamespaceSession s = sessions.get(key);
+        if (s != null && Objects.equals(s.id(), id)) {
+            return s;
+        }
+        synchronized (opening) {
+            s = sessions.get(key);
+            if (s != null && Objects.equals(s.id(), id)) {
+                return s;
+            }
+            dropSession(key);
+            checkOpen();
+            Transport socket = openSocket(key);
+            s = new NamespaceSession(key, id, new NetlinkChannel(socket,
+                    NetlinkChannel.fitting(socket, settings.maxBatchMessages()), settings.maxBatchBytes()),
+                    this::linksChanged);
+            sessions.put(key, s);
+            LOG.debug("opened netlink session for {}", key);
+            return s;
+        }
+    }
+
+    private Transport openSocket(Netns ns) throws IOException {
+        Netlink.ensureAvailability();
+        int rcv = settings.receiveBufferBytes();
+        int snd = settings.sendBufferBytes();
+        return switch (ns) {
+            case Netns.Current c -> NetlinkSocket.open(rcv, snd);
+            case Netns.AtPath p -> Namespaces.callIn(p.path(), () -> NetlinkSocket.open(rcv, snd));
+        };
+    }
+
+    private void dropSession(Netns key) {
+        NamespaceSession old = sessions.remove(key);
+        if (old != null) {
+            LOG.debug("namespace at {} is gone or was replaced; closing its socket", key);
+            old.close();
+        }
+    }
+
+    private void linksChanged() {
+        sessions.values().forEach(NamespaceSession::invalidateNames);
+    }
+
+    private void checkOpen() throws IOException {
+        if (closed) {
+            throw new IOException("NetlinkKernel is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (opening) {
+            closed = true;
+        }
+        sessions.values().forEach(NamespaceSession::close);
+        sessions.clear();
+    }
+}
