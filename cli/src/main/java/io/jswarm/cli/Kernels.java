@@ -2,7 +2,9 @@ package io.jswarm.cli;
 
 import io.jswarm.vxlan.Dataplane;
 import io.jswarm.vxlan.DataplaneConfig;
+import io.jswarm.vxlan.KernelDataplane;
 import io.jswarm.vxlan.kernel.Kernel;
+import io.jswarm.vxlan.netlink.NetlinkKernel;
 
 /**
  * The one place where the command line, the demo, the e2e tests and the benchmarks pick their
@@ -14,11 +16,11 @@ public final class Kernels {
 
     /** The real kernel: rtnetlink through java.lang.foreign. */
     public static Kernel open() {
-        return Wiring.openNetlinkKernel();
+        return new NetlinkKernel();
     }
 
     /** The intent-level data plane of one host, programmed through {@code kernel}. */
     public static Dataplane dataplane(Kernel kernel, DataplaneConfig config) {
-        return Wiring.newKernelDataplane(kernel, config);
+        return new KernelDataplane(kernel, config);
     }
 }
