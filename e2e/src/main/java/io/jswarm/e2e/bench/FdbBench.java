@@ -23,10 +23,10 @@ import java.util.Map;
  * Programs N FDB + N neighbour entries on a VXLAN device and deletes them again, once through jswarm's
  * netlink layer ({@link Kernel#apply}, one call per direction) and once through iproute2 in its fastest
  * form (one {@code bridge -batch -} and one {@code ip -batch -} process), in the same fresh namespace.
- * Each method runs 3 times; medians are reported. Counts are verified with iproute2 after every step.
+ * Each method runs 5 times; medians are reported. Counts are verified with iproute2 after every step.
  */
 final class FdbBench {
-    private static final int REPEATS = 3;
+    private static final int REPEATS = 5;
 
     private FdbBench() {
     }
@@ -43,7 +43,7 @@ final class FdbBench {
             List<Entry> all = entries(entries);
 
             // Warm-up: JIT the encoder and socket paths, as a running daemon would be.
-            for (int size : new int[] {500, 1000, 2000, 5000, 2000}) {
+            for (int size : new int[] {500, 1000, 2000, 5000, 5000, 5000, 5000, 5000}) {
                 List<Entry> some = all.subList(0, Math.min(size, all.size()));
                 kernel.apply(ns, adds(some));
                 kernel.apply(ns, deletes(some));
