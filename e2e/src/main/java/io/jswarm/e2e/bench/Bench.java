@@ -10,6 +10,8 @@ import java.util.StringJoiner;
  * one JSON object, the last line on stdout, so scripts can take it with {@code tail -1}.
  */
 public final class Bench {
+    /** Every name the benchmarks create starts with this family. */
+    static final String FAMILY = "jsbench";
     private Bench() {
     }
 
@@ -43,13 +45,13 @@ public final class Bench {
             case "fdb" -> {
                 int entries = intOpt(opts, "entries", 10_000, 1, 60_000);
                 noMoreOptions(name, opts);
-                return FdbBench.run(entries);
+                return FdbBench.run(entries, FAMILY);
             }
             case "datapath" -> {
                 int rounds = intOpt(opts, "rounds", 3, 1, 50);
                 int seconds = intOpt(opts, "seconds", 5, 1, 120);
                 noMoreOptions(name, opts);
-                return DatapathBench.run(rounds, seconds);
+                return DatapathBench.run(rounds, seconds, FAMILY);
             }
             default -> {
                 System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath)");

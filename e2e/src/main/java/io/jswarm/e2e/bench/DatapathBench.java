@@ -36,13 +36,13 @@ final class DatapathBench {
     private DatapathBench() {
     }
 
-    static Map<String, Object> run(int rounds, int seconds) throws IOException {
+    static Map<String, Object> run(int rounds, int seconds, String family) throws IOException {
         if (Exec.run(5, List.of("sh", "-c", "command -v iperf3")).exit() != 0) {
             throw new IllegalStateException("iperf3 is not installed (apt-get install iperf3; e2e/bench does it as root)");
         }
         try (Kernel kernel = Kernels.open();
-             HostLab jsLab = HostLab.create(kernel, "jsbench", 2);
-             HostLab handLab = HostLab.create(kernel, "jsbench", 2)) {
+             HostLab jsLab = HostLab.create(kernel, family, 2);
+             HostLab handLab = HostLab.create(kernel, family, 2)) {
             LabOverlay js = LabOverlay.standard(jsLab);
             for (HostLab.Host h : jsLab.hosts()) {
                 Dataplane dp = Kernels.dataplane(kernel, h.config());

@@ -31,8 +31,8 @@ final class FdbBench {
     private FdbBench() {
     }
 
-    static Map<String, Object> run(int entries) throws IOException {
-        try (Kernel kernel = Kernels.open(); HostLab lab = HostLab.create(kernel, "jsbench", 1)) {
+    static Map<String, Object> run(int entries, String family) throws IOException {
+        try (Kernel kernel = Kernels.open(); HostLab lab = HostLab.create(kernel, family, 1)) {
             HostLab.Host h = lab.host(1);
             Netns ns = h.ns();
             // The device under test: as jswarm makes it (learning off, proxy/l2miss/l3miss), on a bridge.
