@@ -13,9 +13,11 @@ import io.jswarm.cli.lab.LabOverlay;
 import io.jswarm.vxlan.Dataplane;
 import io.jswarm.vxlan.EndpointSpec;
 import io.jswarm.vxlan.Netns;
+import io.jswarm.vxlan.NetworkSpec;
 import io.jswarm.vxlan.IpPrefix;
 import io.jswarm.vxlan.ReconcileReport;
 import io.jswarm.vxlan.ReconcileReport.Kind;
+import io.jswarm.vxlan.Vni;
 import io.jswarm.vxlan.kernel.Kernel;
 import io.jswarm.vxlan.kernel.Link;
 import io.jswarm.vxlan.testing.RequiresRoot;
@@ -209,6 +211,11 @@ class OverlayE2ETest {
         // A network this host never heard of.
         assertThrows(IllegalArgumentException.class, () -> dp1.ensureEndpoint(new EndpointSpec("bad2", "nonet",
                 Netns.named(outside), true, "eth1", IpPrefix.parse("10.0.1.9/24"), null)));
+        // A VTEP that is not an address of this host: the VXLAN device would send from nowhere.
+        assertThrows(IllegalArgumentException.class, () -> dp1.ensureNetwork(new NetworkSpec("badnet", Vni.of(4099),
+                IpPrefix.parse("10.0.3.1/24"), IpPrefix.parseAddress("198.51.100.9"), NetworkSpec.DEFAULT_PORT, 0)));
+        // Peers for a network this host does not have.
+        assertThrows(IllegalArgumentException.class, () -> dp1.upsertPeers("nonet", List.of(net.peer(h2))));
         assertEquals(before, snapshot(), "a refused call changed the kernel");
         assertFalse(Files.exists(Netns.IP_NETNS_DIR.resolve(outside)), "sandbox of a refused endpoint was created");
         assertTrue(dp1.reconcile().clean(), "refused calls must not enter the desired state");
