@@ -1,0 +1,326 @@
+package io.jswarm.gossip.transport;
+
+import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.gossip.wire.MetadataCodecs;
+import io.jswarm.gossip.wire.WireCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.scalecube.cluster.transport.api.Message;
+import io.scalecube.cluster.transport.api.Transport;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * scalecube {@link Transport} over Netty 4.1 with mutual TLS 1.3 in both directions and protobuf frames.
+ * Binds the advertise address (never the wildcard) and dials from it too. One cached outbound connection per
+ * peer address, dropped when it closes. Thread-safe; one event-loop thread.
+ */
+public final class TlsTransport implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsTransport.class);
+
+    private final InetSocketAddress bindAddress;
+    private final TlsContexts tls;
+    private final WireCodec codec;
+    private final TransportMetrics metrics;
+    private final int maxFrameLength;
+    private final int connectTimeoutMillis;
+    private final Sinks.Many<Message> inbound = Sinks.many().multicast().directBestEffort();
+    private final ConcurrentMap<String, CompletableFuture<Channel>> outbound = new ConcurrentHashMap<>();
+    private volatile TransportListener listener = TransportListener.NONE;
+    private volatile boolean stopped;
+    private volatile EventLoopGroup group;
+    private volatile ChannelGroup channels;
+    private volatile Channel server;
+    private volatile String address;
+
+    /**
+     * @param revoked node ids that must be refused, evaluated at every handshake (the daemon updates the
+     *                set behind it when nodes are removed)
+     */
+    public TlsTransport(NodeIdentity identity, InetSocketAddress bindAddress, Predicate<String> revoked,
+                        int maxFrameLength, Duration connectTimeout, WireCodec codec, MeterRegistry registry) {
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+        this.tls = new TlsContexts(identity, revoked);
+        this.metrics = new TransportMetrics(registry);
+        this.maxFrameLength = maxFrameLength;
+        this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());
+    }
+
+    public void listener(TransportListener l) {
+        this.listener = Objects.requireNonNull(l);
+    }
+
+    @Override
+    public String address() {
+        return address;
+    }
+
+    @Override
+    public Mono<Transport> start() {
+        return Mono.fromCallable(() -> {
+            group = new NioEventLoopGroup(1, new DefaultThreadFactory("jswarm-gossip-io", true));
+            channels = new DefaultChannelGroup(group.next());
+            ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(initializer(false));
+            try {
+                server = b.bind(bindAddress).sync().channel();
+            } catch (Exception e) {
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                throw e;
+            }
+            address = MetadataCodecs.format((InetSocketAddress) server.localAddress());
+            LOG.info("gossip transport listening address={} tls=TLSv1.3 clientAuth=required", address);
+            return this;
+        });
+    }
+
+    @Override
+    public Mono<Void> stop() {
+        return Mono.fromRunnable(() -> {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            if (server != null) {
+                server.close().syncUninterruptibly();
+                channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+            }
+            synchronized (inbound) {
+                inbound.tryEmitComplete();
+            }
+            LOG.info("gossip transport stopped address={}", address);
+        });
+    }
+
+    @Override
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    @Override
+    public Mono<Void> send(String target, Message message) {
+        Objects.requireNonNull(target, "address");
+        Objects.requireNonNull(message, "message");
+        return Mono.create(sink -> connection(target).whenComplete((ch, err) -> {
+            if (err != null) {
+                sink.error(err);
+                return;
+            }
+            ch.writeAndFlush(message).addListener(f -> {
+                if (f.isSuccess()) {
+                    sink.success();
+                } else {
+                    LOG.debug("gossip send failed to={} cause={}", target, f.cause().toString());
+                    sink.error(f.cause());
+                }
+            });
+        }));
+    }
+
+    @Override
+    public Mono<Message> requestResponse(String target, Message request) {
+        String cid = Objects.requireNonNull(request.correlationId(), "correlationId");
+        return Mono.create(sink -> {
+            var subscription = listen().filter(m -> cid.equals(m.correlationId())).take(1)
+                    .subscribe(sink::success, sink::error);
+            sink.onDispose(subscription);
+            send(target, request).subscribe(null, sink::error);
+        });
+    }
+
+    @Override
+    public Flux<Message> listen() {
+        return inbound.asFlux().onBackpressureBuffer();
+    }
+
+    /**
+     * Hands a message to local listeners as if it had arrived from the network. Used only by jswarm's
+     * membership layer to feed its own confirmed-death verdict into scalecube's state machine.
+     */
+    public void injectLocal(Message message) {
+        deliver(message);
+    }
+
+    /** Closes every connection with {@code nodeId}, e.g. right after it was revoked. */
+    public void disconnect(String nodeId) {
+        if (channels != null) {
+            channels.close(ch -> nodeId.equals(ch.attr(PeerGate.PEER).get()));
+        }
+    }
+
+    /**
+     * One direct reconnect attempt: a bare TCP connect to {@code target} from the advertise address. Only
+     * the kernel's answer matters (accept vs RST), so no TLS; the peer logs a failed handshake at DEBUG.
+     */
+    public CompletableFuture<ProbeResult> probe(String target, Duration timeout) {
+        CompletableFuture<ProbeResult> result = new CompletableFuture<>();
+        if (stopped) {
+            result.complete(ProbeResult.INCONCLUSIVE);
+            return result;
+        }
+        new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(timeout.toMillis()))
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(MetadataCodecs.parseAddress(target), new InetSocketAddress(bindAddress.getAddress(), 0))
+                .addListener((ChannelFuture f) -> {
+                    if (f.isSuccess()) {
+                        f.channel().close();
+                        result.complete(ProbeResult.CONNECTED);
+                    } else {
+                        result.complete(isRefused(f.cause()) ? ProbeResult.REFUSED : ProbeResult.INCONCLUSIVE);
+                    }
+                });
+        return result;
+    }
+
+    private CompletableFuture<Channel> connection(String target) {
+        while (true) {
+            CompletableFuture<Channel> existing = outbound.get(target);
+            if (existing != null && (!existing.isDone()
+                    || !existing.isCompletedExceptionally() && existing.join().isActive())) {
+                return existing;
+            }
+            CompletableFuture<Channel> created = new CompletableFuture<>();
+            boolean installed = existing == null ? outbound.putIfAbsent(target, created) == null
+                    : outbound.replace(target, existing, created);
+            if (installed) {
+                connect(target, created);
+                return created;
+            }
+        }
+    }
+
+    private void connect(String target, CompletableFuture<Channel> result) {
+        if (stopped) {
+            outbound.remove(target, result);
+            result.completeExceptionally(new IllegalStateException("transport stopped"));
+            return;
+        }
+        InetSocketAddress remote;
+        try {
+            remote = MetadataCodecs.parseAddress(target);
+        } catch (IllegalArgumentException e) {
+            outbound.remove(target, result);
+            result.completeExceptionally(e);
+            return;
+        }
+        new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(initializer(true))
+                .connect(remote, new InetSocketAddress(bindAddress.getAddress(), 0))
+                .addListener((ChannelFuture f) -> {
+                    if (!f.isSuccess()) {
+                        outbound.remove(target, result);
+                        result.completeExceptionally(f.cause());
+                        if (isRefused(f.cause()) && !stopped) {
+                            listener.onConnectRefused(target);
+                        }
+                        return;
+                    }
+                    Channel ch = f.channel();
+                    ch.closeFuture().addListener(c -> outbound.remove(target, result));
+                    ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                        if (h.isSuccess()) {
+                            result.complete(ch);
+                        } else {
+                            outbound.remove(target, result);
+                            result.completeExceptionally(h.cause());
+                        }
+                    });
+                });
+    }
+
+    private ChannelInitializer<SocketChannel> initializer(boolean client) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                // No peer host/port for the client engine: the JDK caches sessions by host:port, so without
+                // them it never offers resumption and every handshake passes the trust manager.
+                SslHandler ssl = client ? tls.client.newHandler(ch.alloc()) : tls.server.newHandler(ch.alloc());
+                ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
+                ch.pipeline().addLast("tls", ssl)
+                        .addLast("gate", new PeerGate(tls.trust, metrics, ctx -> channels.add(ctx.channel())))
+                        .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameLength, 0, 4, 0, 4))
+                        .addLast("length", new LengthFieldPrepender(4))
+                        .addLast("codec", new FrameCodec(codec, metrics))
+                        .addLast("deliver", new Deliver());
+            }
+        };
+    }
+
+    private void deliver(Message m) {
+        // Several channels may deliver at once (injectLocal runs on another thread); the sink is not
+        // thread-safe for concurrent emitters.
+        synchronized (inbound) {
+            inbound.tryEmitNext(m);
+        }
+    }
+
+    private static boolean isRefused(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException && String.valueOf(c.getMessage()).contains("Connection refused")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Hands decoded messages to scalecube and reports unexpected disconnects of verified peers. */
+    private final class Deliver extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            deliver((Message) msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            String peer = ctx.channel().attr(PeerGate.PEER).get();
+            if (peer != null && !stopped) {
+                listener.onPeerDisconnected(peer);
+            }
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("gossip connection error remote={} peer={} cause={}", ctx.channel().remoteAddress(),
+                    ctx.channel().attr(PeerGate.PEER).get(), cause.toString());
+            ctx.close();
+        }
+    }
+}
