@@ -1,21 +1,79 @@
 package io.jswarm.cli;
 
 import io.jswarm.cli.cluster.ClusterCommands;
+import io.jswarm.cli.demo.DemoCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the jswarm command. */
-@Command(name = "jswarm", mixinStandardHelpOptions = true, description = "Swarm-style overlay network controller")
+/** Entry point of the jswarm command. Errors come out as one Docker-like line and a non-zero exit. */
+@Command(name = "jswarm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Swarm-style VXLAN overlay networking for Linux hosts.",
+        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getErr());
+    /** A failure the user can act on: printed as its message alone, without a stack trace. */
+    public static final class UserError extends RuntimeException {
+        public UserError(String message) {
+            super(message);
+        }
     }
 
     public static void main(String[] args) {
-        System.exit(ClusterCommands.register(new CommandLine(new Main())).execute(args));
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
+    public static int run(String... args) {
+        CommandLine cl = ClusterCommands.register(new CommandLine(new Main()));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("jswarm: " + ex.getMessage());
+            err.println("See 'jswarm --help'.");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            PrintWriter err = c.getErr();
+            err.println("jswarm: error: " + describe(ex));
+            if (System.getenv("JSWARM_DEBUG") != null) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    /** The message a user needs: ours as is, anything unexpected with its type so it can be reported. */
+    static String describe(Throwable ex) {
+        if (ex instanceof UserError) {
+            return ex.getMessage();
+        }
+        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        return ex instanceof IOException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                ? msg : ex.getClass().getSimpleName() + ": " + msg + " (JSWARM_DEBUG=1 for the stack trace)";
+    }
+
+    @Override
+    public void run() {
+        // `jswarm` alone: show what there is to do.
+        ClusterCommands.register(new CommandLine(this)).usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"jswarm " + p.getProperty("version", "unknown") + " (Java "
+                    + Runtime.version() + ")"};
+        }
     }
 }

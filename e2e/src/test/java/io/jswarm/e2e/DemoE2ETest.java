@@ -1,0 +1,50 @@
+package io.jswarm.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jswarm.cli.Main;
+import io.jswarm.cli.lab.Exec;
+import io.jswarm.cli.lab.HostLab;
+import io.jswarm.vxlan.testing.RequiresRoot;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The README's main job, `jswarm demo`, end to end: it succeeds, shows the repair, and leaves nothing. */
+@RequiresRoot
+class DemoE2ETest {
+
+    @Test
+    void demoPingsRepairsAndLeavesNothingBehind() throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int exit;
+        System.setOut(new PrintStream(buf, true));
+        try {
+            exit = Main.run("demo", "--family", Lab.FAMILY);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString();
+        System.out.print(out);
+        assertEquals(0, exit, out);
+        assertTrue(out.contains("ping 10.0.1.2 -> 10.0.1.3: 64 bytes from 10.0.1.3"), out);
+        assertTrue(out.contains("ping 10.0.1.3 -> 10.0.1.2: 64 bytes from 10.0.1.2"), out);
+        assertTrue(out.contains("100% packet loss"), "the tampered path must be shown broken: " + out);
+        assertTrue(out.contains("reconcile repaired 1: [ovl1 fdb_missing"), out);
+        assertTrue(out.contains("reconcile again: clean"), out);
+        String prefix = out.lines().filter(l -> l.contains("teardown:")).findFirst().orElseThrow()
+                .replaceAll(".* of ", "").strip();
+        assertTrue(prefix.startsWith(Lab.FAMILY + "-"), prefix);
+        assertFalse(Exec.run("ip", "netns", "list").orThrow().contains(prefix), "namespaces left by the demo");
+        assertFalse(Files.exists(HostLab.RUN_ROOT.resolve(prefix)), "run directory left by the demo");
+        try (Stream<Path> s = Files.list(Path.of("/run/netns"))) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(prefix)));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.jswarm.e2e.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jswarm.vxlan.testing.RequiresRoot;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the benchmarks from rotting: each runs once, small, on the real kernel. No timing is asserted (that
+ * is what e2e/bench is for), only that they run, verify their own counts, and compare like with like.
+ */
+class BenchSmokeE2ETest {
+
+    @Test
+    @RequiresRoot
+    void fdbBenchmarkProgramsAndVerifiesEntriesBothWays() throws Exception {
+        Map<String, Object> r = FdbBench.run(300, "jse2e"); // throws if a count checked with iproute2 is off
+        assertEquals("fdb", r.get("bench"));
+        assertEquals(300, r.get("entries"));
+        for (String k : List.of("jswarm_add_ms", "jswarm_del_ms", "iproute2_add_ms", "iproute2_del_ms")) {
+            assertTrue((Double) r.get(k) > 0, k + " = " + r.get(k));
+        }
+    }
+
+    @Test
+    @RequiresRoot
+    void datapathBaselineIsTheSameTopologyAsJswarms() throws Exception {
+        Map<String, Object> r = DatapathBench.run(1, 1, "jse2e");
+        // The hand-built script must build exactly what the data plane builds, or the ratio means nothing.
+        assertEquals(true, r.get("same_topology"), r.toString());
+        assertTrue((Double) r.get("jswarm_gbps") > 0 && (Double) r.get("handbuilt_gbps") > 0, r.toString());
+    }
+
+    @Test
+    void resultIsOneFlatJsonObject() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bench", "x\"y");
+        m.put("n", 3);
+        m.put("ms", 71.07345);
+        m.put("big", 312.44);
+        m.put("ok", true);
+        assertEquals("{\"bench\":\"x\\\"y\",\"n\":3,\"ms\":71.073,\"big\":312.4,\"ok\":true}", Bench.json(m));
+    }
+}
