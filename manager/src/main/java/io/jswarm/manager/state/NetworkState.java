@@ -261,7 +261,9 @@ final class NetworkState {
         try {
             return Ipv4Subnet.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IpamException("invalid " + what + " " + text + ": " + e.getMessage());
+            // Cidr's message repeats the text ("invalid CIDR x: host bits set"); keep only the reason.
+            String why = e.getMessage().replaceFirst("^invalid CIDR \\S+:? ?", "").replaceAll("^\\((.*)\\)$", "$1");
+            throw new IpamException("invalid " + what + " " + text + (why.isEmpty() ? "" : ": " + why));
         }
     }
 

@@ -111,8 +111,8 @@ class NetworkStateMachineTest {
         refused("network id is required", create(network("z").setNetworkId("")));
         refused("invalid network name \"-bad\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", create("-bad"));
         refused("invalid network name \"\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", create(""));
-        refused("invalid subnet 10.20.0.1/16: invalid CIDR 10.20.0.1/16: host bits set", create("z", "10.20.0.1/16"));
-        refused("invalid subnet nonsense: invalid CIDR nonsense (expected a.b.c.d/len)", create("z", "nonsense"));
+        refused("invalid subnet 10.20.0.1/16: host bits set", create("z", "10.20.0.1/16"));
+        refused("invalid subnet nonsense: expected a.b.c.d/len", create("z", "nonsense"));
         refused("invalid subnet 10.20.0.0/31: too small, must be /30 or larger", create("z", "10.20.0.0/31"));
         refused("invalid pool request: subnet 10.10.5.0/24 overlaps with network a (10.10.0.0/16)", create("z", "10.10.5.0/24"));
         refused("invalid pool request: subnet 10.0.0.0/8 overlaps with network a (10.10.0.0/16)", create("z", "10.0.0.0/8"));
@@ -121,6 +121,7 @@ class NetworkStateMachineTest {
         refused("gateway 10.20.0.255 is the network or broadcast address of 10.20.0.0/24",
                 create(network("z").setSubnet("10.20.0.0/24").setGateway("10.20.0.255")));
         refused("invalid gateway 10.20.0", create(network("z").setSubnet("10.20.0.0/24").setGateway("10.20.0")));
+        refused("invalid ip-range 10.20.0.0/33", create(network("z").setSubnet("10.20.0.0/24").setIpRange("10.20.0.0/33")));
         refused("no matching subnet for ip-range 10.20.1.0/25: not within 10.20.0.0/24",
                 create(network("z").setSubnet("10.20.0.0/24").setIpRange("10.20.1.0/25")));
         refused("no matching subnet for ip-range 10.20.0.0/23: not within 10.20.0.0/24",
