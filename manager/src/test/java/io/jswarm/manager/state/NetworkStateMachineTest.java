@@ -21,8 +21,10 @@ import io.jswarm.proto.state.InitCluster;
 import io.jswarm.proto.state.Network;
 import io.jswarm.proto.state.Role;
 import io.jswarm.proto.state.Snapshot;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -281,6 +283,33 @@ class NetworkStateMachineTest {
         assertEquals(copy.endpoints("a"), sm.endpoints("a"));
         assertEquals(4099, copy.network("c").orElseThrow().getVni());
         assertEquals(sm.snapshot(), copy.snapshot());
+    }
+
+    @Test
+    void racingProposalsAreResolvedAtApplyIdenticallyOnEveryReplica() {
+        ok(create(network("net").setSubnet("10.5.0.0/24")));
+        StateMachine replica = new StateMachine();
+        replica.restore(sm.snapshot());
+        List<Command> log = List.of(attach("net", "x1", "n1"), attach("net", "x2", "n2"),
+                create("p", "10.6.0.0/24"), create("q", "10.6.0.0/25"), create("r"), create("s"));
+        // Managers proposing at once each validated against the state before any of these: all pass.
+        log.forEach(c -> assertEquals(Optional.empty(), sm.validate(c), c.toString()));
+        List<Optional<String>> outcomes = new ArrayList<>();
+        for (Command c : log) {
+            Optional<String> here = sm.apply(++index, c);
+            assertEquals(here, replica.apply(index, c));
+            outcomes.add(here);
+        }
+        // In log order, the unpinned ones get distinct values and the overlapping loser is skipped alike.
+        assertEquals(Optional.of("invalid pool request: subnet 10.6.0.0/25 overlaps with network p (10.6.0.0/24)"), outcomes.get(3));
+        assertEquals(5, outcomes.stream().filter(Optional::isEmpty).count());
+        assertTrue(sm.network("q").isEmpty());
+        assertEquals(List.of("10.5.0.2", "10.5.0.3"), sm.endpoints("net").stream().map(Endpoint::getAddress).toList());
+        assertEquals(List.of("10.0.0.0/24", "10.0.1.0/24"),
+                List.of(sm.network("r").orElseThrow().getSubnet(), sm.network("s").orElseThrow().getSubnet()));
+        assertEquals(List.of(4098, 4099, 4100),
+                Stream.of("p", "r", "s").map(n -> sm.network(n).orElseThrow().getVni()).toList());
+        assertEquals(sm.snapshot(), replica.snapshot());
     }
 
     @Test
