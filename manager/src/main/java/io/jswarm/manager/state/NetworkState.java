@@ -50,8 +50,13 @@ final class NetworkState {
         if (!NAME.matcher(c.getName()).matches()) {
             throw new IpamException("invalid network name \"" + c.getName() + "\": must match " + NAME.pattern());
         }
-        if (byName(c.getName()).isPresent()) {
+        // Lookups take an id or a name; refusing a name that is another network's id (and the reverse)
+        // keeps every lookup unambiguous.
+        if (find(c.getName()).isPresent()) {
             throw new IpamException("network with name " + c.getName() + " already exists");
+        }
+        if (byName(c.getNetworkId()).isPresent()) {
+            throw new IpamException("network id " + c.getNetworkId() + " is already another network's name");
         }
         if (c.getMtu() != 0 && (c.getMtu() < 68 || c.getMtu() > 65535)) {
             throw new IpamException("invalid mtu " + c.getMtu() + ": must be between 68 and 65535");

@@ -111,6 +111,8 @@ class NetworkStateMachineTest {
         refused("network with name a already exists", create(network("a").setNetworkId("other")));
         refused("network with id id-a already exists", create(network("z").setNetworkId("id-a")));
         refused("network id is required", create(network("z").setNetworkId("")));
+        refused("network with name id-a already exists", create(network("id-a").setNetworkId("other")));
+        refused("network id a is already another network's name", create(network("z").setNetworkId("a")));
         refused("invalid network name \"-bad\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", create("-bad"));
         refused("invalid network name \"\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", create(""));
         refused("invalid subnet 10.20.0.1/16: host bits set", create("z", "10.20.0.1/16"));
