@@ -1,9 +1,12 @@
 package io.jswarm.manager.state;
 
+import io.jswarm.manager.ipam.IpamException;
 import io.jswarm.proto.state.AddNode;
 import io.jswarm.proto.state.Availability;
 import io.jswarm.proto.state.Command;
+import io.jswarm.proto.state.Endpoint;
 import io.jswarm.proto.state.InitCluster;
+import io.jswarm.proto.state.Network;
 import io.jswarm.proto.state.Role;
 import io.jswarm.proto.state.Snapshot;
 import java.util.LinkedHashMap;
@@ -27,6 +30,7 @@ public final class StateMachine {
     private final Map<String, AddNode> nodes = new LinkedHashMap<>();
     private final Map<String, Availability> availability = new LinkedHashMap<>();
     private final Set<String> removed = new LinkedHashSet<>();
+    private final NetworkState networks = new NetworkState();
     private long lastApplied;
 
     /** Why {@code command} would be rejected in the current state, or empty if it applies. */
@@ -42,6 +46,11 @@ public final class StateMachine {
                     .or(() -> requireRole(command.getSetNodeRole().getRole()));
             case SET_NODE_AVAILABILITY -> requireCluster()
                     .or(() -> requireNode(command.getSetNodeAvailability().getNodeId()));
+            case CREATE_NETWORK -> requireCluster().or(() -> refusal(() -> networks.planCreate(command.getCreateNetwork(), cluster)));
+            case REMOVE_NETWORK -> requireCluster().or(() -> refusal(() -> networks.planRemove(command.getRemoveNetwork().getNetworkId())));
+            case PRUNE_NETWORKS -> requireCluster();
+            case ATTACH_ENDPOINT -> requireCluster().or(() -> refusal(() -> networks.planAttach(command.getAttachEndpoint(), nodes::containsKey)));
+            case DETACH_ENDPOINT -> requireCluster().or(() -> refusal(() -> networks.planDetach(command.getDetachEndpoint())));
             case KIND_NOT_SET -> Optional.of("empty command");
         };
     }
@@ -62,6 +71,16 @@ public final class StateMachine {
         if (rejection.isPresent()) {
             return rejection;
         }
+        try {
+            applyValid(command);
+        } catch (IpamException e) {
+            // validate() ran the same plan against the same state a moment ago.
+            throw new IllegalStateException("validated command refused on apply: " + e.getMessage(), e);
+        }
+        return Optional.empty();
+    }
+
+    private void applyValid(Command command) throws IpamException {
         switch (command.getKindCase()) {
             case INIT_CLUSTER -> cluster = command.getInitCluster();
             case ADD_NODE -> {
@@ -74,6 +93,7 @@ public final class StateMachine {
                 nodes.remove(id);
                 availability.remove(id);
                 removed.add(id);
+                networks.releaseNode(id);
             }
             case ROTATE_JOIN_TOKEN -> {
                 var r = command.getRotateJoinToken();
@@ -89,9 +109,28 @@ public final class StateMachine {
                 var a = command.getSetNodeAvailability();
                 availability.put(a.getNodeId(), a.getAvailability());
             }
+            case CREATE_NETWORK -> networks.applyCreate(command.getCreateNetwork(), cluster);
+            case REMOVE_NETWORK -> networks.applyRemove(command.getRemoveNetwork().getNetworkId());
+            case PRUNE_NETWORKS -> networks.applyPrune();
+            case ATTACH_ENDPOINT -> networks.applyAttach(command.getAttachEndpoint(), nodes::containsKey);
+            case DETACH_ENDPOINT -> networks.applyDetach(command.getDetachEndpoint());
             case KIND_NOT_SET -> throw new AssertionError("validated above");
         }
-        return Optional.empty();
+    }
+
+    /** A plan step that either succeeds (its result unused here) or says why it refuses. */
+    @FunctionalInterface
+    private interface Plan {
+        Object run() throws IpamException;
+    }
+
+    private static Optional<String> refusal(Plan plan) {
+        try {
+            plan.run();
+            return Optional.empty();
+        } catch (IpamException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
     public Snapshot snapshot() {
@@ -100,6 +139,7 @@ public final class StateMachine {
         if (cluster != null) {
             b.setCluster(cluster);
         }
+        networks.snapshotInto(b);
         return b.build();
     }
 
@@ -112,6 +152,7 @@ public final class StateMachine {
         availability.putAll(snapshot.getAvailabilityMap());
         removed.clear();
         removed.addAll(snapshot.getRemovedNodeIdsList());
+        networks.restore(snapshot);
         lastApplied = snapshot.getLastAppliedIndex();
     }
 
@@ -143,6 +184,26 @@ public final class StateMachine {
 
     public boolean isRemoved(String nodeId) {
         return removed.contains(nodeId);
+    }
+
+    /** Every network, in creation order. */
+    public java.util.List<Network> networks() {
+        return networks.networks();
+    }
+
+    /** A network by exact id, else by exact name. */
+    public Optional<Network> network(String idOrName) {
+        return networks.network(idOrName);
+    }
+
+    /** The endpoints of a network (by id or name) in attach order; empty if there is no such network. */
+    public java.util.List<Endpoint> endpoints(String networkIdOrName) {
+        return networks.endpoints(networkIdOrName);
+    }
+
+    /** The networks {@code network prune} would remove now: those without endpoints. */
+    public java.util.List<Network> prunableNetworks() {
+        return networks.prunable();
     }
 
     private Optional<String> requireCluster() {

@@ -1,0 +1,322 @@
+package io.jswarm.manager.state;
+
+import io.jswarm.manager.ipam.AddressAllocator;
+import io.jswarm.manager.ipam.IpamException;
+import io.jswarm.manager.ipam.Ipv4Subnet;
+import io.jswarm.manager.ipam.SubnetAllocator;
+import io.jswarm.manager.ipam.VniAllocator;
+import io.jswarm.proto.state.AttachEndpoint;
+import io.jswarm.proto.state.CreateNetwork;
+import io.jswarm.proto.state.DetachEndpoint;
+import io.jswarm.proto.state.Endpoint;
+import io.jswarm.proto.state.InitCluster;
+import io.jswarm.proto.state.Network;
+import io.jswarm.proto.state.NetworkAllocation;
+import io.jswarm.proto.state.Snapshot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The networks part of {@link StateMachine}: overlay networks, their VNIs and endpoint addresses.
+ *
+ * <p>Every command is handled in two steps: {@code plan*} computes the full outcome from the current
+ * state without changing anything (and throws the refusal), then {@code apply*} re-plans and commits.
+ * Validation and apply thus share one code path, and a refused command leaves nothing half-created.
+ */
+final class NetworkState {
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+
+    /** One network with its address allocator and its endpoints in attach order. */
+    private record Net(Network network, AddressAllocator addresses, Map<String, Endpoint> endpoints) {
+    }
+
+    private final Map<String, Net> networks = new LinkedHashMap<>();
+    private final VniAllocator vnis = new VniAllocator();
+
+    // ---- create ----
+
+    Network planCreate(CreateNetwork c, InitCluster cluster) throws IpamException {
+        if (c.getNetworkId().isEmpty()) {
+            throw new IpamException("network id is required");
+        }
+        if (networks.containsKey(c.getNetworkId())) {
+            throw new IpamException("network with id " + c.getNetworkId() + " already exists");
+        }
+        if (!NAME.matcher(c.getName()).matches()) {
+            throw new IpamException("invalid network name \"" + c.getName() + "\": must match " + NAME.pattern());
+        }
+        // Lookups take an id or a name; refusing a name that is another network's id (and the reverse)
+        // keeps every lookup unambiguous.
+        if (find(c.getName()).isPresent()) {
+            throw new IpamException("network with name " + c.getName() + " already exists");
+        }
+        if (byName(c.getNetworkId()).isPresent()) {
+            throw new IpamException("network id " + c.getNetworkId() + " is already another network's name");
+        }
+        if (c.getMtu() != 0 && (c.getMtu() < 68 || c.getMtu() > 65535)) {
+            throw new IpamException("invalid mtu " + c.getMtu() + ": must be between 68 and 65535");
+        }
+        Ipv4Subnet subnet = planSubnet(c, cluster);
+        long gateway = AddressAllocator.defaultGateway(subnet);
+        if (!c.getGateway().isEmpty()) {
+            gateway = parseAddress(c.getGateway(), "gateway");
+            if (!subnet.contains(gateway)) {
+                throw new IpamException("no matching subnet for gateway " + c.getGateway() + ": not in " + subnet);
+            }
+            if (gateway == subnet.first() || gateway == subnet.last()) {
+                throw new IpamException("gateway " + c.getGateway() + " is the network or broadcast address of " + subnet);
+            }
+        }
+        Ipv4Subnet range = subnet;
+        if (!c.getIpRange().isEmpty()) {
+            range = parseSubnet(c.getIpRange(), "ip-range");
+            if (!subnet.contains(range)) {
+                throw new IpamException("no matching subnet for ip-range " + range + ": not within " + subnet);
+            }
+        }
+        return Network.newBuilder().setNetworkId(c.getNetworkId()).setName(c.getName()).setSubnet(subnet.toString())
+                .setGateway(Ipv4Subnet.format(gateway)).setIpRange(range.toString()).setAttachable(c.getAttachable())
+                .setInternal(c.getInternal()).setMtu(c.getMtu()).putAllLabels(c.getLabelsMap())
+                .setVni(vnis.peekNext()).setCreatedAtMillis(c.getCreatedAtMillis()).build();
+    }
+
+    private Ipv4Subnet planSubnet(CreateNetwork c, InitCluster cluster) throws IpamException {
+        List<Ipv4Subnet> taken = networks.values().stream().map(n -> n.addresses().subnet()).toList();
+        if (c.getSubnet().isEmpty()) {
+            if (!c.getGateway().isEmpty() || !c.getIpRange().isEmpty()) {
+                throw new IpamException("every ip-range or gateway must have a corresponding subnet");
+            }
+            SubnetAllocator pools;
+            try {
+                pools = SubnetAllocator.of(cluster.getDefaultAddressPool().getCidrsList(),
+                        cluster.getDefaultAddressPool().getMaskLength());
+            } catch (IllegalArgumentException e) {
+                throw new IpamException("invalid default address pool: " + e.getMessage());
+            }
+            return pools.next(taken);
+        }
+        Ipv4Subnet subnet = parseSubnet(c.getSubnet(), "subnet");
+        if (subnet.prefix() > SubnetAllocator.MAX_MASK_LENGTH) {
+            throw new IpamException("invalid subnet " + subnet + ": too small, must be /" + SubnetAllocator.MAX_MASK_LENGTH + " or larger");
+        }
+        Optional<Ipv4Subnet> clash = SubnetAllocator.overlapping(subnet, taken);
+        if (clash.isPresent()) {
+            Network other = networks.values().stream().filter(n -> n.addresses().subnet().equals(clash.get()))
+                    .findFirst().orElseThrow().network();
+            throw new IpamException("invalid pool request: subnet " + subnet + " overlaps with network "
+                    + other.getName() + " (" + other.getSubnet() + ")");
+        }
+        return subnet;
+    }
+
+    void applyCreate(CreateNetwork c, InitCluster cluster) throws IpamException {
+        Network n = planCreate(c, cluster);
+        if (vnis.allocate() != n.getVni()) {
+            throw new IllegalStateException("VNI allocation diverged from its plan");
+        }
+        AddressAllocator addresses = new AddressAllocator(Ipv4Subnet.parse(n.getSubnet()),
+                Ipv4Subnet.parse(n.getIpRange()), Ipv4Subnet.parseAddress(n.getGateway()));
+        networks.put(n.getNetworkId(), new Net(n, addresses, new LinkedHashMap<>()));
+    }
+
+    // ---- remove / prune ----
+
+    Network planRemove(String idOrName) throws IpamException {
+        Net net = require(idOrName);
+        if (!net.endpoints().isEmpty()) {
+            throw new IpamException("error while removing network: network " + net.network().getName() + " id "
+                    + net.network().getNetworkId() + " has active endpoints (" + net.endpoints().size() + ")");
+        }
+        return net.network();
+    }
+
+    void applyRemove(String idOrName) throws IpamException {
+        drop(planRemove(idOrName).getNetworkId());
+    }
+
+    /** Networks {@code network prune} would remove: those without endpoints, in creation order. */
+    List<Network> prunable() {
+        return networks.values().stream().filter(n -> n.endpoints().isEmpty()).map(Net::network).toList();
+    }
+
+    void applyPrune() {
+        prunable().forEach(n -> drop(n.getNetworkId()));
+    }
+
+    private void drop(String networkId) {
+        Net net = networks.remove(networkId);
+        vnis.release(net.network().getVni());
+    }
+
+    // ---- endpoints ----
+
+    /** The endpoint an attach would create, its address resolved. */
+    Endpoint planAttach(AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {
+        Net net = require(a.getNetworkId());
+        String netName = net.network().getName();
+        if (a.getEndpointId().isEmpty()) {
+            throw new IpamException("endpoint id is required");
+        }
+        if (net.endpoints().containsKey(a.getEndpointId())) {
+            throw new IpamException("endpoint " + a.getEndpointId() + " already exists in network " + netName);
+        }
+        if (!nodeExists.test(a.getNodeId())) {
+            throw new IpamException("node " + a.getNodeId() + " not found");
+        }
+        if (a.getName().isEmpty()) {
+            throw new IpamException("endpoint name is required");
+        }
+        if (net.endpoints().values().stream().anyMatch(e -> e.getName().equals(a.getName()))) {
+            throw new IpamException("endpoint with name " + a.getName() + " already exists in network " + netName);
+        }
+        long address;
+        if (a.getRequestedIp().isEmpty()) {
+            address = net.addresses().peekNext();
+        } else {
+            address = parseAddress(a.getRequestedIp(), "IP address");
+            net.addresses().checkRequested(address);
+        }
+        return Endpoint.newBuilder().setNetworkId(net.network().getNetworkId()).setEndpointId(a.getEndpointId())
+                .setNodeId(a.getNodeId()).setName(a.getName()).addAllAliases(a.getAliasesList())
+                .setAddress(Ipv4Subnet.format(address)).build();
+    }
+
+    void applyAttach(AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {
+        Endpoint e = planAttach(a, nodeExists);
+        Net net = networks.get(e.getNetworkId());
+        long address = Ipv4Subnet.parseAddress(e.getAddress());
+        if (a.getRequestedIp().isEmpty()) {
+            if (net.addresses().allocateNext() != address) {
+                throw new IllegalStateException("address allocation diverged from its plan");
+            }
+        } else {
+            net.addresses().allocate(address);
+        }
+        net.endpoints().put(e.getEndpointId(), e);
+    }
+
+    Endpoint planDetach(DetachEndpoint d) throws IpamException {
+        Net net = require(d.getNetworkId());
+        Endpoint e = net.endpoints().get(d.getEndpointId());
+        if (e == null) {
+            throw new IpamException("endpoint " + d.getEndpointId() + " not found in network " + net.network().getName());
+        }
+        return e;
+    }
+
+    void applyDetach(DetachEndpoint d) throws IpamException {
+        Endpoint e = planDetach(d);
+        Net net = networks.get(e.getNetworkId());
+        net.endpoints().remove(e.getEndpointId());
+        net.addresses().release(Ipv4Subnet.parseAddress(e.getAddress()));
+    }
+
+    /**
+     * Releases every endpoint owned by {@code nodeId}: a removed node can never rejoin under its id, so
+     * its endpoints could never be detached by it and would hold their addresses (and block
+     * {@code network rm}) forever. Serial allocation keeps the freed addresses out of use until the
+     * cursor wraps, by which time other nodes have dropped the dead node's peer entries.
+     */
+    void releaseNode(String nodeId) {
+        for (Net net : networks.values()) {
+            net.endpoints().values().removeIf(e -> {
+                if (!e.getNodeId().equals(nodeId)) {
+                    return false;
+                }
+                net.addresses().release(Ipv4Subnet.parseAddress(e.getAddress()));
+                return true;
+            });
+        }
+    }
+
+    // ---- queries ----
+
+    List<Network> networks() {
+        return networks.values().stream().map(Net::network).toList();
+    }
+
+    /** By exact id first, then by exact name (names are unique). */
+    Optional<Network> network(String idOrName) {
+        return find(idOrName).map(Net::network);
+    }
+
+    List<Endpoint> endpoints(String idOrName) {
+        return find(idOrName).map(n -> List.copyOf(n.endpoints().values())).orElse(List.of());
+    }
+
+    private Optional<Net> find(String idOrName) {
+        Net byId = networks.get(idOrName);
+        return byId != null ? Optional.of(byId) : byName(idOrName);
+    }
+
+    private Optional<Net> byName(String name) {
+        return networks.values().stream().filter(n -> n.network().getName().equals(name)).findFirst();
+    }
+
+    private Net require(String idOrName) throws IpamException {
+        return find(idOrName).orElseThrow(() -> new IpamException("network " + idOrName + " not found"));
+    }
+
+    private static Ipv4Subnet parseSubnet(String text, String what) throws IpamException {
+        try {
+            return Ipv4Subnet.parse(text);
+        } catch (IllegalArgumentException e) {
+            // Cidr's message repeats the text ("invalid CIDR x: host bits set"); keep only the reason.
+            String why = e.getMessage().replaceFirst("^invalid CIDR \\S+:? ?", "").replaceAll("^\\((.*)\\)$", "$1");
+            throw new IpamException("invalid " + what + " " + text + (why.isEmpty() ? "" : ": " + why));
+        }
+    }
+
+    private static long parseAddress(String text, String what) throws IpamException {
+        try {
+            return Ipv4Subnet.parseAddress(text);
+        } catch (IllegalArgumentException e) {
+            throw new IpamException("invalid " + what + " " + text);
+        }
+    }
+
+    // ---- snapshot ----
+
+    void snapshotInto(Snapshot.Builder b) {
+        for (Net net : networks.values()) {
+            long cursor = net.addresses().cursor();
+            b.addNetworks(NetworkAllocation.newBuilder().setNetwork(net.network())
+                    .setAddressCursor(cursor < 0 ? "" : Ipv4Subnet.format(cursor)));
+            b.addAllEndpoints(net.endpoints().values());
+        }
+        b.setVniCursor(vnis.cursor());
+    }
+
+    void restore(Snapshot s) {
+        networks.clear();
+        List<Integer> vniInUse = new ArrayList<>();
+        for (NetworkAllocation na : s.getNetworksList()) {
+            Network n = na.getNetwork();
+            networks.put(n.getNetworkId(), new Net(n, new AddressAllocator(Ipv4Subnet.parse(n.getSubnet()),
+                    Ipv4Subnet.parse(n.getIpRange()), Ipv4Subnet.parseAddress(n.getGateway())), new LinkedHashMap<>()));
+            vniInUse.add(n.getVni());
+        }
+        if (vniInUse.size() != vniInUse.stream().distinct().count()) {
+            throw new IllegalArgumentException("snapshot holds a VNI twice");
+        }
+        vnis.restore(vniInUse, s.getVniCursor());
+        Map<String, List<Long>> used = new LinkedHashMap<>();
+        for (Endpoint e : s.getEndpointsList()) {
+            Net net = networks.get(e.getNetworkId());
+            if (net == null || net.endpoints().putIfAbsent(e.getEndpointId(), e) != null) {
+                throw new IllegalArgumentException("snapshot endpoint " + e.getEndpointId() + " is orphaned or duplicated");
+            }
+            used.computeIfAbsent(e.getNetworkId(), k -> new ArrayList<>()).add(Ipv4Subnet.parseAddress(e.getAddress()));
+        }
+        for (NetworkAllocation na : s.getNetworksList()) {
+            String c = na.getAddressCursor();
+            networks.get(na.getNetwork().getNetworkId()).addresses()
+                    .restore(used.getOrDefault(na.getNetwork().getNetworkId(), List.of()), c.isEmpty() ? -1 : Ipv4Subnet.parseAddress(c));
+        }
+    }
+}
