@@ -84,8 +84,27 @@ class ConvergenceTest {
                 }
             }
             java.util.Collections.shuffle(delivery, rnd);
+            // Owners blip while events arrive: their entries are hidden (and their events still accepted),
+            // then restored when they come back; the kernel must follow exactly.
+            var failed = new java.util.HashSet<String>();
             for (var e : delivery) {
+                if (rnd.nextInt(8) == 0) {
+                    String other = "node" + rnd.nextInt(n);
+                    if (!other.equals(r.table().localNode())) {
+                        if (failed.add(other)) {
+                            r.program(r.table().ownerFailed(other, now));
+                        } else {
+                            failed.remove(other);
+                            r.program(r.table().ownerAlive(other));
+                        }
+                        assertEquals(failed.contains(other), r.table().isAbsent(other));
+                        assertEquals(r.table().visible(), r.kernel());
+                    }
+                }
                 r.table().merge(e, now).ifPresent(v -> r.program(List.of(v)));
+            }
+            for (String other : failed) {
+                r.program(r.table().ownerAlive(other));
             }
         }
         // Anti-entropy: random pairs exchange digests and the entries the other lacks (through the codec's
