@@ -106,7 +106,12 @@ public final class EndpointTable {
 
     // ---- remote events ----
 
-    /** Merges a remote event (gossip or bulk page); returns the change to the visible view, if any. */
+    /**
+     * Merges a remote event (gossip or bulk page); returns the change to the visible view, if any. Events are
+     * never rejected for their owner's liveness (Swarm's bug #9). An event about this node's own endpoint (a
+     * copy from before a restart) is merged like any other; the clock moves past it, so the agent's next
+     * {@link #upsert}/{@link #delete} of that endpoint wins everywhere.
+     */
     public Optional<ViewChange> merge(TableEvent event, Instant now) {
         clock.witness(event.version().lamport());
         Stored existing = entries.get(event.endpointId());

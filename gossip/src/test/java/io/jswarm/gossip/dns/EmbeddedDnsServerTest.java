@@ -136,6 +136,45 @@ class EmbeddedDnsServerTest {
     }
 
     @Test
+    void forwardsBeyondMaxPendingFailAtOnce() throws Exception {
+        var mute = new DatagramSocket(LOOPBACK_ANY);
+        closeables.add(mute);
+        var config = new DnsConfig(List.of((InetSocketAddress) mute.getLocalSocketAddress()), Duration.ofSeconds(2), 600, 1);
+        var c = client(server(sandbox(NET), config));
+        c.send(1, "one.example", DnsRecordType.A);
+        // Wait until the first query is really in flight at the upstream, so the second one finds the slot taken.
+        var seen = new java.net.DatagramPacket(new byte[512], 512);
+        mute.setSoTimeout(15_000);
+        mute.receive(seen);
+        c.send(2, "two.example", DnsRecordType.A);
+        var first = c.receive();
+        assertEquals(2, first.id(), "refused at once, before the first one times out");
+        assertEquals(DnsResponseCode.SERVFAIL, first.code());
+        assertEquals(1, c.receive().id());
+    }
+
+    @Test
+    void answersFromAnotherSourceThanTheUpstreamAreIgnored() throws Exception {
+        var fake = new DatagramSocket(LOOPBACK_ANY);
+        var spoofer = new DatagramSocket(LOOPBACK_ANY);
+        closeables.add(fake);
+        closeables.add(spoofer);
+        var config = new DnsConfig(List.of((InetSocketAddress) fake.getLocalSocketAddress()), Duration.ofSeconds(2), 600, 4);
+        var c = client(server(sandbox(NET), config));
+        c.send(7, "spoof.example", DnsRecordType.A);
+        var q = new java.net.DatagramPacket(new byte[512], 512);
+        fake.setSoTimeout(15_000);
+        fake.receive(q);
+        // Echo the query back with QR set, from the wrong socket: a stray answer with the right id.
+        byte[] answer = java.util.Arrays.copyOf(q.getData(), q.getLength());
+        answer[2] |= (byte) 0x80;
+        spoofer.send(new java.net.DatagramPacket(answer, answer.length, q.getSocketAddress()));
+        var a = c.receive();
+        assertEquals(7, a.id());
+        assertEquals(DnsResponseCode.SERVFAIL, a.code(), "only the timeout answered");
+    }
+
+    @Test
     void triesTheNextUpstreamWhenTheFirstIsMute() throws Exception {
         var mute = new DatagramSocket(LOOPBACK_ANY);
         closeables.add(mute);
