@@ -181,6 +181,18 @@ class EndpointTableTest {
     }
 
     @Test
+    void ownerThatLeftAndRejoinsIsVisibleAgainWithNewerEvents() {
+        var t = table("r");
+        t.merge(up("e1", 4, "a", "one"), T0);
+        t.ownerLeft("a", T0);
+        assertTrue(t.isAbsent("a"));
+        assertEquals(List.of(), t.ownerAlive("a"), "its entries were deleted, not hidden");
+        assertEquals(Optional.empty(), t.merge(up("e1", 5, "a", "stale"), T0), "the tombstone (5, a) wins the tie");
+        var back = t.merge(up("e1", 6, "a", "back"), T0).orElseThrow();
+        assertEquals("back", assertInstanceOf(ViewChange.Added.class, back).record().name());
+    }
+
+    @Test
     void localNodeLivenessIsRejected() {
         var t = table("me");
         assertThrows(IllegalArgumentException.class, () -> t.ownerFailed("me", T0));
