@@ -108,8 +108,12 @@ public final class Daemon implements AutoCloseable {
             throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
         }
         if (g != null) {
-            // Managers seed from nobody: workers (and later managers) seed from them.
-            g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), java.util.List.of(), m.view().getRemovedNodeIdsList());
+            // A manager seeds from every node it knows: after a restart it must find the running cluster again
+            // (workers seed from the managers only at their own start). A fresh swarm has no one: nothing to join.
+            var view = m.view();
+            g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), view.getNodesList().stream()
+                    .map(io.jswarm.proto.cluster.NodeInfo::getAddr).filter(a -> !a.isEmpty()).toList(),
+                    view.getRemovedNodeIdsList());
             gossip = g;
         }
         return new Mode.Manager(m, st);

@@ -59,7 +59,7 @@ final class GossipNode implements NodeHealth, AutoCloseable {
      * Binds and joins (once; later calls only update revocations). Failure is logged, not thrown: the node
      * then runs on its session alone, and the next view retries.
      */
-    synchronized void start(String advertiseHost, String dataPathHost, Collection<String> managerAddrs,
+    synchronized void start(String advertiseHost, String dataPathHost, Collection<String> seedAddrs,
                             Collection<String> removedIds) {
         revoked.addAll(removedIds);
         if (membership != null || closed) {
@@ -68,13 +68,17 @@ final class GossipNode implements NodeHealth, AutoCloseable {
         try {
             InetAddress adv = InetAddress.getByName(advertiseHost);
             InetAddress data = dataPathHost.isEmpty() ? adv : InetAddress.getByName(dataPathHost);
-            List<InetSocketAddress> seeds = managerAddrs.stream().map(a -> HostPort.parse(a, 2377).host())
-                    .filter(h -> !h.equals(advertiseHost)).map(h -> new InetSocketAddress(h, port)).toList();
+            // host or host:port of the API; gossip listens on the same port on every node
+            List<InetSocketAddress> seeds = seedAddrs.stream().map(a -> HostPort.parse(a, 2377).host())
+                    .distinct().filter(h -> !h.equals(advertiseHost)).map(h -> new InetSocketAddress(h, port)).toList();
             var m = new ScalecubeMembership(identity, data,
                     MembershipConfig.lan(new InetSocketAddress(adv, port)).withSeeds(seeds), revoked::contains, registry);
             m.addListener(this::onEvent);
             m.start();
             membership = m;
+            // Including this node, unlike jswarm.membership.members (the others): what `node ls` counts.
+            io.micrometer.core.instrument.Gauge.builder("jswarm.membership.size", m, x -> x.members().size() + 1)
+                    .description("Members this node sees, itself included").register(registry);
             m.members().keySet().forEach(id -> health.put(id, Liveness.ALIVE));
             LOG.info("gossip started addr={}:{} seeds={}", advertiseHost, port, seeds);
         } catch (UnknownHostException | RuntimeException e) {
