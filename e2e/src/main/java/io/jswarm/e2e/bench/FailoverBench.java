@@ -157,7 +157,7 @@ final class FailoverBench {
                     return false;
                 }
                 for (int h = 1; h <= HOSTS; h++) {
-                    Set<String> others = new java.util.HashSet<>(List.of(ids).subList(1, HOSTS + 1));
+                    Set<String> others = new java.util.HashSet<>(java.util.Arrays.asList(ids).subList(1, HOSTS + 1));
                     others.remove(ids[h]);
                     if (!memberIds(lab, h).equals(others)) {
                         return false;
