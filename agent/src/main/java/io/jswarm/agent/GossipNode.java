@@ -109,7 +109,8 @@ final class GossipNode implements NodeHealth, AutoCloseable {
         }
     }
 
-    private void onEvent(MembershipEvent e) {
+    // package-private: the health rules are unit-tested without a network
+    void onEvent(MembershipEvent e) {
         String id = e.member().nodeId();
         Liveness next = switch (e) {
             case MembershipEvent.Joined j -> {
