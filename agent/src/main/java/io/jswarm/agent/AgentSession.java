@@ -51,6 +51,8 @@ public final class AgentSession implements AutoCloseable {
     private final java.time.InstantSource renewalClock;
     private final AtomicReference<ClusterView> view = new AtomicReference<>();
     private final AtomicReference<String> error = new AtomicReference<>();
+    /** Told about every view (gossip start, revocations); runs on a gRPC thread, must be quick. */
+    private volatile java.util.function.Consumer<ClusterView> viewListener = v -> { };
     private volatile boolean connected;
     private volatile boolean running;
     private volatile ClientCallStreamObserver<SessionUpstream> current;
@@ -73,6 +75,11 @@ public final class AgentSession implements AutoCloseable {
         this.certificates = certificates;
         this.config = config;
         this.engineVersion = engineVersion;
+    }
+
+    /** Call before {@link #start}. */
+    public void onView(java.util.function.Consumer<ClusterView> listener) {
+        this.viewListener = listener;
     }
 
     public synchronized void start() {
@@ -152,6 +159,11 @@ public final class AgentSession implements AutoCloseable {
                         connected = true;
                         error.set(null);
                         view.set(msg.getView());
+                        try {
+                            viewListener.accept(msg.getView());
+                        } catch (RuntimeException e) {
+                            LOG.warn("view listener failed error={}", e.toString());
+                        }
                     }
                 }
 

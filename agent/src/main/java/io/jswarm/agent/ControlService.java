@@ -108,7 +108,13 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void removeNode(RemoveNodeRequest req, StreamObserver<RemoveNodeResponse> out) {
         answer(out, "node rm", () -> RemoveNodeResponse.newBuilder()
-                .setNodeId(daemon.requireManager().remove(req.getNode(), req.getForce())).build());
+                .setNodeId(daemon.removeNode(req.getNode(), req.getForce())).build());
+    }
+
+    @Override
+    public void members(io.jswarm.proto.cluster.MembersRequest req,
+                        StreamObserver<io.jswarm.proto.cluster.MembersResponse> out) {
+        answer(out, "node members", daemon::members);
     }
 
     @Override

@@ -53,6 +53,12 @@ public final class Daemon implements AutoCloseable {
     private final InstantSource clock = InstantSource.system();
     private final ControlServer control;
     private volatile Mode mode = new Mode.Inactive();
+    /** Every meter of this daemon (gossip, membership); served by {@code --metrics-addr}. Passive until scraped. */
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+            new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    private MetricsServer metrics;
+    /** The node's gossip membership while it is in a swarm and gossip is enabled, else null. */
+    private volatile GossipNode gossip;
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -71,6 +77,10 @@ public final class Daemon implements AutoCloseable {
                     NodeIdentity.load(swarm.certificates()));
         }
         control.start();
+        if (config.metricsAddr() != null) {
+            metrics = new MetricsServer(config.metricsAddr(), registry);
+            metrics.start();
+        }
         LOG.info("daemon ready socket={} dataRoot={} version={}", config.socket(), config.dataRoot(), Version.VALUE);
     }
 
@@ -87,11 +97,24 @@ public final class Daemon implements AutoCloseable {
         ManagerConfig mc = new ManagerConfig(listen.socketAddress(), st.getManagerAddrs(0), config.heartbeatPeriod(),
                 config.heartbeatTimeout(), Version.VALUE);
         ManagerNode m = ManagerNode.open(swarm.path(), mc, clock);
+        GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.identity(), config.gossipPort(), registry, m::healthChanged);
+        if (g != null) {
+            m.addHealthSource(g); // before start: node ls combines sessions and membership from the first call
+        }
         try {
             m.start();
         } catch (IOException | RuntimeException e) {
             m.close();
             throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
+        }
+        if (g != null) {
+            // A manager seeds from every node it knows: after a restart it must find the running cluster again
+            // (workers seed from the managers only at their own start). A fresh swarm has no one: nothing to join.
+            var view = m.view();
+            g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), view.getNodesList().stream()
+                    .map(io.jswarm.proto.cluster.NodeInfo::getAddr).filter(a -> !a.isEmpty()).toList(),
+                    view.getRemovedNodeIdsList());
+            gossip = g;
         }
         return new Mode.Manager(m, st);
     }
@@ -99,6 +122,12 @@ public final class Daemon implements AutoCloseable {
     private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
         AgentSession s = new AgentSession(st.getManagerAddrsList(), new IdentityKeyManager(identity),
                 swarm.certificates(), config, Version.VALUE);
+        if (config.gossipPort() != 0) {
+            // Started by the first view: it carries the address the manager knows this node by.
+            GossipNode g = new GossipNode(identity, config.gossipPort(), registry, () -> { });
+            s.onView(g::onView);
+            gossip = g;
+        }
         s.start();
         return new Mode.Worker(s, st, identity);
     }
@@ -129,6 +158,7 @@ public final class Daemon implements AutoCloseable {
             try {
                 swarm.store(st); // last: a crash before this leaves no half-initialised node behind at restart
             } catch (IOException e) {
+                stopGossip();
                 m.manager().close();
                 throw e;
             }
@@ -179,6 +209,9 @@ public final class Daemon implements AutoCloseable {
 
     /** {@code jswarm leave}: a manager refuses without force (it would erase the swarm). */
     synchronized void leave(boolean force) throws IOException {
+        if (mode instanceof Mode.Worker || force) {
+            stopGossip(); // first, while peers are reachable: they see a graceful leave, not a death
+        }
         switch (mode) {
             case Mode.Inactive i -> throw Status.FAILED_PRECONDITION.withDescription("This node is not part of a swarm")
                     .asRuntimeException();
@@ -195,6 +228,30 @@ public final class Daemon implements AutoCloseable {
         mode = new Mode.Inactive();
         swarm.erase();
         LOG.info("left the swarm");
+    }
+
+    /** {@code node rm}: the removed node is also refused and evicted by this node's gossip at once. */
+    String removeNode(String ref, boolean force) {
+        String id = requireManager().remove(ref, force);
+        GossipNode g = gossip;
+        if (g != null) {
+            g.revoke(java.util.List.of(id));
+        }
+        return id;
+    }
+
+    /** This node's membership view (empty and not running when gossip is off or not started). */
+    io.jswarm.proto.cluster.MembersResponse members() {
+        GossipNode g = gossip;
+        return g == null ? io.jswarm.proto.cluster.MembersResponse.getDefaultInstance() : g.describe();
+    }
+
+    private void stopGossip() {
+        GossipNode g = gossip;
+        gossip = null;
+        if (g != null) {
+            g.close();
+        }
     }
 
     /** The manager, or the error Docker gives on a node that is not one. */
@@ -220,6 +277,10 @@ public final class Daemon implements AutoCloseable {
     @Override
     public synchronized void close() {
         control.close();
+        if (metrics != null) {
+            metrics.close();
+        }
+        stopGossip();
         switch (mode) {
             case Mode.Manager m -> {
                 try {

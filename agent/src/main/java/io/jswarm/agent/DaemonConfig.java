@@ -14,9 +14,14 @@ import java.util.Objects;
  * @param heartbeatTimeout silence after which a session is dead, on either side (default 3 s)
  * @param reconnectCap     longest wait between reconnection attempts to the manager (default 2 s, so a
  *                         restarted manager sees its agents back within about two seconds)
+ * @param gossipPort       gossip membership port on the advertise address, the same on every node (managers
+ *                         are seeded at manager-host:gossipPort); 0 runs no gossip (in-process tests, where
+ *                         several daemons share one address)
+ * @param metricsAddr      host:port for Prometheus {@code /metrics}, or null for none
  */
 public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
-                           Duration heartbeatTimeout, Duration reconnectCap) {
+                           Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr) {
+    public static final int DEFAULT_GOSSIP_PORT = 7946;
     public static final String DEFAULT_SOCKET = "/run/jswarm/jswarm.sock";
     public static final String DEFAULT_DATA_ROOT = "/var/lib/jswarm";
 
@@ -29,10 +34,24 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
         if (heartbeatTimeout.compareTo(heartbeatPeriod) <= 0) {
             throw new IllegalArgumentException("heartbeat timeout must exceed the period");
         }
+        if (gossipPort < 0 || gossipPort > 65535) {
+            throw new IllegalArgumentException("gossip port out of range: " + gossipPort);
+        }
+    }
+
+    /** Without gossip or metrics. */
+    public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
+                        Duration heartbeatTimeout, Duration reconnectCap) {
+        this(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, 0, null);
+    }
+
+    public DaemonConfig withGossip(int port, String metrics) {
+        return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, port, metrics);
     }
 
     public static DaemonConfig defaults(Path socket, Path dataRoot, String hostname) {
-        return new DaemonConfig(socket, dataRoot, hostname, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(2));
+        return new DaemonConfig(socket, dataRoot, hostname, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(2),
+                DEFAULT_GOSSIP_PORT, null);
     }
 
     /** The machine's hostname, as Docker reports it. */

@@ -24,8 +24,17 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Name this node reports (default: the machine's hostname)")
     String hostname;
 
+    @Option(names = "--gossip-port", paramLabel = "PORT", defaultValue = "7946",
+            description = "Gossip membership port on the advertise address, the same on every node; 0: no gossip (default: ${DEFAULT-VALUE})")
+    int gossipPort;
+
+    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics (default: off)")
+    String metricsAddr;
+
     @Override
     public Integer call() throws Exception {
+        hardenJvm();
         DaemonHost host;
         try {
             host = DaemonHost.resolve(ClientCommand.hostFlag(spec), System.getenv(DaemonHost.ENV));
@@ -34,7 +43,7 @@ final class DaemonCommand implements Callable<Integer> {
             return 1;
         }
         var config = DaemonConfig.defaults(host.socket(), dataRoot.toAbsolutePath(),
-                hostname != null ? hostname : DaemonConfig.machineHostname());
+                hostname != null ? hostname : DaemonConfig.machineHostname()).withGossip(gossipPort, metricsAddr);
         Daemon daemon = new Daemon(config);
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM/SIGINT: close the socket and the manager cleanly; SIGKILL leaves state the restart recovers.
@@ -51,5 +60,20 @@ final class DaemonCommand implements Callable<Integer> {
         }
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Before any network class loads. No Java deserialization anywhere in the daemon: a filter rejecting
+     * every class backstops libraries that might try (scalecube has serializable types). Netty without
+     * sun.misc.Unsafe: Java 25 warns on (and will deny) its memory access; heap/NIO buffers suffice here.
+     * Flags given on the command line win.
+     */
+    static void hardenJvm() {
+        if (java.io.ObjectInputFilter.Config.getSerialFilter() == null) {
+            java.io.ObjectInputFilter.Config.setSerialFilter(java.io.ObjectInputFilter.Config.createFilter("!*"));
+        }
+        if (System.getProperty("io.netty.noUnsafe") == null) {
+            System.setProperty("io.netty.noUnsafe", "true");
+        }
     }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Manage swarm nodes",
-        subcommands = {NodeCommand.Ls.class, NodeCommand.Inspect.class, NodeCommand.Rm.class})
+        subcommands = {NodeCommand.Ls.class, NodeCommand.Inspect.class, NodeCommand.Rm.class, NodeMembersCommand.class})
 final class NodeCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

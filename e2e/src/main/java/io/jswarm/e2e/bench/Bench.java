@@ -17,7 +17,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S]");
+            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S]");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (!Root.isRoot()) {
@@ -53,8 +53,14 @@ public final class Bench {
                 noMoreOptions(name, opts);
                 return DatapathBench.run(rounds, seconds, FAMILY);
             }
+            case "failover" -> {
+                int runs = intOpt(opts, "runs", 5, 1, 100);
+                int hog = intOpt(opts, "hog-seconds", 60, 1, 3600);
+                noMoreOptions(name, opts);
+                return FailoverBench.run(runs, hog, FAMILY);
+            }
             default -> {
-                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath)");
+                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover)");
                 System.exit(2);
                 return null;
             }

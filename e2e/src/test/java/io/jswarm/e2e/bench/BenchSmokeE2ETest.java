@@ -36,6 +36,21 @@ class BenchSmokeE2ETest {
     }
 
     @Test
+    @RequiresRoot
+    void failoverBenchmarkMeasuresRemovalAndDownAndCountsFalseRemovals() throws Exception {
+        Map<String, Object> r = FailoverBench.run(1, 5, "jse2e");
+        assertEquals("failover", r.get("bench"));
+        assertEquals(1, r.get("runs"));
+        for (String k : List.of("removed_p50_ms", "removed_max_ms", "down_p50_ms", "down_max_ms")) {
+            assertTrue((Double) r.get(k) > 0, k + " = " + r);
+        }
+        // Counts, not timings: nothing was killed during the hog, so no node may have removed anyone.
+        assertEquals(0L, r.get("false_removals"), r.toString());
+        assertEquals(0, r.get("false_down"), r.toString());
+        assertTrue(Bench.json(r).contains("\"false_removals\":"), Bench.json(r));
+    }
+
+    @Test
     void resultIsOneFlatJsonObject() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "x\"y");

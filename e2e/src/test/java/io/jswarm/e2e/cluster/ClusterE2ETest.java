@@ -13,6 +13,8 @@ import io.jswarm.encryption.Identifiers;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.proto.cluster.InfoRequest;
 import io.jswarm.proto.cluster.ListNodesRequest;
+import io.jswarm.proto.cluster.MembersRequest;
+import io.jswarm.proto.cluster.MembersResponse;
 import io.jswarm.proto.cluster.NodeInfo;
 import io.jswarm.proto.cluster.NodeStatus;
 import io.jswarm.vxlan.testing.RequiresRoot;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -39,9 +42,9 @@ class ClusterE2ETest {
     @Test
     void threeHostClusterLifecycleAndRefusals() throws Exception {
         try (ClusterLab lab = ClusterLab.create()) {
-            Process h1 = lab.startDaemon(1, "jscl-h1");
-            lab.startDaemon(2, "jscl-h2");
-            Process h3 = lab.startDaemon(3, "jscl-h3");
+            Process h1 = lab.startDaemon(1, "jscl-h1", "--metrics-addr", ClusterLab.addr(1) + ":" + METRICS_PORT);
+            lab.startDaemon(2, "jscl-h2", "--metrics-addr", ClusterLab.addr(2) + ":" + METRICS_PORT);
+            Process h3 = lab.startDaemon(3, "jscl-h3", "--metrics-addr", ClusterLab.addr(3) + ":" + METRICS_PORT);
             awaitDaemon(lab, "jscl-h1");
             awaitDaemon(lab, "jscl-h2");
             awaitDaemon(lab, "jscl-h3");
@@ -102,6 +105,28 @@ class ClusterE2ETest {
             String h2Id = idOf(all, "jscl-h2");
             String h3Id = idOf(all, "jscl-h3");
 
+            // --- gossip: every node, workers included, sees the two others (local API, any role).
+            awaitMembers(lab, "jscl-h1", Set.of(h2Id, h3Id));
+            awaitMembers(lab, "jscl-h2", Set.of(managerId, h3Id));
+            awaitMembers(lab, "jscl-h3", Set.of(managerId, h2Id));
+            MembersResponse h2View = members(lab, "jscl-h2");
+            assertEquals(h2Id, h2View.getSelf().getNodeId());
+            assertEquals(ClusterLab.addr(2) + ":7946", h2View.getSelf().getGossipAddr());
+            assertEquals(ClusterLab.addr(1), h2View.getMembersList().stream().filter(m -> m.getNodeId().equals(managerId))
+                    .findFirst().orElseThrow().getDataPathAddr());
+            Result mem = cli(lab, "jscl-h2", "node", "members");
+            assertTrue(mem.rc == 0 && mem.out.contains(h2Id + " *") && mem.out.contains(managerId), mem.all());
+
+            // --- metrics, scraped from inside the manager's namespace.
+            String metrics = scrape(lab, 1);
+            assertEquals(3.0, metric(metrics, "jswarm_membership_size"), metrics);
+            assertEquals(2.0, metric(metrics, "jswarm_membership_members"), metrics);
+            for (String dir : List.of("in", "out")) {
+                assertTrue(metric(metrics, "jswarm_gossip_messages_total{direction=\"" + dir + "\"") > 0, metrics);
+                assertTrue(metric(metrics, "jswarm_gossip_bytes_total{direction=\"" + dir + "\"") > 0, metrics);
+            }
+            assertTrue(metrics.contains("jswarm_membership_suspicions_total{source=\"swim\""), metrics);
+
             // --- a worker knows the cluster, but is not a manager.
             Result info = cli(lab, "jscl-h2", "info");
             String clusterId = info(lab, "jscl-h1").getClusterId();
@@ -124,11 +149,18 @@ class ClusterE2ETest {
             h3.destroyForcibly();
             awaitNodes(lab, "h3 Down", ns -> status(ns, h3Id) == NodeStatus.NODE_STATUS_DOWN);
             long downMillis = (System.nanoTime() - k0) / 1_000_000;
+            // The other worker's own membership drops h3 too (gossip, not the manager's session table).
+            awaitMembers(lab, "jscl-h2", Set.of(managerId));
+            awaitMembers(lab, "jscl-h1", Set.of(h2Id));
+            assertTrue(metric(scrape(lab, 1), "jswarm_membership_removals_total{cause=\"confirmed_dead\"") >= 1
+                    || metric(scrape(lab, 1), "jswarm_membership_removals_total{cause=\"suspicion_timeout\"") >= 1,
+                    "the manager's membership counted h3's removal");
             h3.waitFor();
             // Restarted from its data root: Ready again, same identity, no join.
             h3 = lab.startDaemon(3, "jscl-h3");
             long s0 = System.nanoTime();
             awaitNodes(lab, "h3 Ready again", ns -> status(ns, h3Id) == NodeStatus.NODE_STATUS_READY);
+            awaitMembers(lab, "jscl-h2", Set.of(managerId, h3Id)); // same identity, admitted again without a join
             long readyMillis = (System.nanoTime() - s0) / 1_000_000;
             assertEquals(3, nodes(lab, "jscl-h1").size());
 
@@ -208,6 +240,42 @@ class ClusterE2ETest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    static final int METRICS_PORT = 9323;
+
+    static MembersResponse members(ClusterLab lab, String name) {
+        try (DaemonClient c = new DaemonClient(new DaemonHost(lab.socket(name)))) {
+            return c.call(Duration.ofSeconds(5), s -> s.members(MembersRequest.getDefaultInstance()));
+        }
+    }
+
+    /** Waits until {@code name}'s own gossip view holds exactly {@code expected} (besides itself). */
+    static void awaitMembers(ClusterLab lab, String name, Set<String> expected) throws Exception {
+        await(name + " members " + expected, () -> {
+            try {
+                MembersResponse r = members(lab, name);
+                return r.getRunning() && r.getMembersList().stream().map(io.jswarm.proto.cluster.Member::getNodeId)
+                        .collect(java.util.stream.Collectors.toSet()).equals(expected);
+            } catch (DaemonClient.Failure e) {
+                return false;
+            }
+        }, lab, name);
+    }
+
+    /** GET /metrics from inside host {@code host}'s namespace (the daemon listens on its underlay address). */
+    static String scrape(ClusterLab lab, int host) throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", lab.netns(host), "curl", "-sS", "--max-time", "5",
+                "http://" + ClusterLab.addr(host) + ":" + METRICS_PORT + "/metrics").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, "curl failed: " + out);
+        return out;
+    }
+
+    /** The value of the first sample whose line starts with {@code prefix}, or -1 when there is none. */
+    static double metric(String text, String prefix) {
+        return text.lines().filter(l -> l.startsWith(prefix + " ") || l.startsWith(prefix + ",") || l.startsWith(prefix + "}"))
+                .findFirst().map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).orElse(-1.0);
+    }
 
     record Result(int rc, String out, String err) {
         String all() {

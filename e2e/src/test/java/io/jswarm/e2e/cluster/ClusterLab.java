@@ -82,10 +82,11 @@ final class ClusterLab implements AutoCloseable {
     }
 
     /** Starts {@code jswarm daemon} as its own JVM inside host {@code host}'s namespace; returns the process. */
-    Process startDaemon(int host, String name) throws IOException {
+    Process startDaemon(int host, String name, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns(host)));
         cmd.addAll(jswarm("-H", "unix://" + socket(name), "daemon",
                 "--data-root", dataRoot(name).toString(), "--hostname", name));
+        cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start();
         synchronized (processes) {
@@ -94,59 +95,13 @@ final class ClusterLab implements AutoCloseable {
         return p;
     }
 
-    /**
-     * The jswarm command: {@code java -jar cli/target/jswarm.jar} when that jar is at least as new as every
-     * compiled class of the modules it contains (after {@code package}), else the same main class on this
-     * test's classpath (after plain {@code test}, where no jar is built), so the code under test is never stale.
-     */
+    /** The jswarm command line (jar when fresh, else this classpath): shared with the benchmark's lab. */
     static List<String> jswarm(String... args) {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Path jar = root.resolve("cli/target/jswarm.jar");
-        if (isFresh(jar, root)) {
-            List<String> cmd = new ArrayList<>(java(null));
-            cmd.addAll(List.of("-jar", jar.toString()));
-            cmd.addAll(List.of(args));
-            return cmd;
-        }
-        return java("io.jswarm.cli.Main", args);
+        return DaemonLab.jswarm(args);
     }
 
-    private static boolean isFresh(Path jar, Path root) {
-        if (!Files.isRegularFile(jar)) {
-            return false;
-        }
-        try {
-            long built = Files.getLastModifiedTime(jar).toMillis();
-            for (String module : List.of("proto", "encryption", "vxlan", "manager", "agent", "cli")) {
-                Path classes = root.resolve(module).resolve("target/classes");
-                if (Files.isDirectory(classes)) {
-                    try (Stream<Path> files = Files.walk(classes)) {
-                        if (files.anyMatch(f -> f.toFile().lastModified() > built)) {
-                            return false;
-                        }
-                    }
-                }
-            }
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /**
-     * A JVM command line for {@code mainClass} on this test's classpath: the freshly compiled modules, not a
-     * possibly stale jar. Small heap, C1 only: several daemons share two cores.
-     */
     static List<String> java(String mainClass, String... args) {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED"));
-        if (mainClass == null) {
-            return cmd;
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
-        cmd.addAll(List.of(args));
-        return cmd;
+        return DaemonLab.java(mainClass, args);
     }
 
     /** Runs a probe JVM inside host {@code host}'s namespace; returns its stdout+stderr. */

@@ -1,0 +1,178 @@
+package io.jswarm.e2e.cluster;
+
+import io.jswarm.cli.Kernels;
+import io.jswarm.cli.cluster.DaemonClient;
+import io.jswarm.cli.cluster.DaemonHost;
+import io.jswarm.cli.lab.HostLab;
+import io.jswarm.vxlan.kernel.Kernel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Real daemons as separate JVMs on the hosts of a {@link HostLab} (namespaces {@code FAMILY-…-hI}, underlay
+ * 192.0.2.(10+I)), sockets and data roots in a private temp directory. Used by the failover benchmark; the
+ * launch logic ({@link #jswarm}, {@link #java}) is shared with the cluster e2e test. {@link #close} stops
+ * every daemon this lab started (by PID), then removes the namespaces and files, also after a failure;
+ * creating a lab first removes the namespaces crashed runs of the family left.
+ */
+public final class DaemonLab implements AutoCloseable {
+    /** Where the daemons serve {@code /metrics} (inside their own namespace). */
+    public static final int METRICS_PORT = 9323;
+    private final Kernel kernel;
+    private final HostLab hosts;
+    private final Path dir;
+    private final List<Process> processes = new ArrayList<>();
+
+    private DaemonLab(Kernel kernel, HostLab hosts, Path dir) {
+        this.kernel = kernel;
+        this.hosts = hosts;
+        this.dir = dir;
+    }
+
+    public static DaemonLab create(String family, int count) throws IOException {
+        Kernel kernel = Kernels.open();
+        HostLab hosts = null;
+        try {
+            hosts = HostLab.create(kernel, family, count);
+            return new DaemonLab(kernel, hosts, Files.createTempDirectory(family + "-"));
+        } catch (IOException | RuntimeException e) {
+            if (hosts != null) {
+                hosts.close();
+            }
+            kernel.close();
+            throw e;
+        }
+    }
+
+    public static String addr(int host) {
+        return "192.0.2." + (10 + host);
+    }
+
+    public String netns(int host) {
+        return hosts.host(host).nsName();
+    }
+
+    public Path socket(int host) {
+        return dir.resolve("h" + host + ".sock");
+    }
+
+    /** Starts {@code jswarm daemon} for host {@code host} inside its namespace, with metrics on its address. */
+    public Process startDaemon(int host) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns(host)));
+        cmd.addAll(jswarm("-H", "unix://" + socket(host), "daemon", "--data-root", dir.resolve("h" + host).toString(),
+                "--hostname", "h" + host, "--metrics-addr", addr(host) + ":" + METRICS_PORT));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("h" + host + ".log").toFile())).start();
+        synchronized (processes) {
+            processes.add(p);
+        }
+        return p;
+    }
+
+    /** One call on host {@code host}'s local API (a fresh connection: the daemon may have restarted). */
+    public <T> T call(int host, Function<io.jswarm.proto.cluster.ControlGrpc.ControlBlockingStub, T> rpc) {
+        try (DaemonClient c = new DaemonClient(new DaemonHost(socket(host)))) {
+            return c.call(Duration.ofSeconds(10), rpc);
+        }
+    }
+
+    public String log(int host) throws IOException {
+        Path f = dir.resolve("h" + host + ".log");
+        return Files.exists(f) ? Files.readString(f) : "";
+    }
+
+    /**
+     * The jswarm command: {@code java -jar cli/target/jswarm.jar} when that jar is at least as new as every
+     * compiled class of the modules it contains (after {@code package}), else the same main class on this
+     * JVM's classpath (after plain {@code test}, where no jar is built), so the code under test is never stale.
+     */
+    public static List<String> jswarm(String... args) {
+        Path root = Path.of("").toAbsolutePath();
+        if (!Files.isDirectory(root.resolve("cli"))) {
+            root = root.getParent(); // surefire runs in e2e/, the bench script in the repository root
+        }
+        Path jar = root.resolve("cli/target/jswarm.jar");
+        if (isFresh(jar, root)) {
+            List<String> cmd = new ArrayList<>(java(null));
+            cmd.addAll(List.of("-jar", jar.toString()));
+            cmd.addAll(List.of(args));
+            return cmd;
+        }
+        return java("io.jswarm.cli.Main", args);
+    }
+
+    private static boolean isFresh(Path jar, Path root) {
+        if (!Files.isRegularFile(jar)) {
+            return false;
+        }
+        try {
+            long built = Files.getLastModifiedTime(jar).toMillis();
+            for (String module : List.of("proto", "encryption", "vxlan", "gossip", "manager", "agent", "cli")) {
+                Path classes = root.resolve(module).resolve("target/classes");
+                if (Files.isDirectory(classes)) {
+                    try (Stream<Path> files = Files.walk(classes)) {
+                        if (files.anyMatch(f -> f.toFile().lastModified() > built)) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A JVM command line for {@code mainClass} on this JVM's classpath. Small heap, C1 only: several daemons
+     * share two cores. The serial filter and netty flag are also set by the daemon itself; here they hold
+     * from the first class loaded.
+     */
+    public static List<String> java(String mainClass, String... args) {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=ALL-UNNAMED", "-Djdk.serialFilter=!*", "-Dio.netty.noUnsafe=true"));
+        if (mainClass == null) {
+            return cmd;
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    @Override
+    public void close() {
+        List<Process> started;
+        synchronized (processes) {
+            started = List.copyOf(processes);
+        }
+        for (Process p : started) {
+            p.destroyForcibly(); // only the processes this lab started, by their PID
+        }
+        for (Process p : started) {
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            hosts.close();
+        } finally {
+            kernel.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                // best effort: a temp directory
+            }
+        }
+    }
+}
