@@ -357,9 +357,9 @@ class ClusterE2ETest {
         boolean ok() throws Exception;
     }
 
-    /** Polls every 50 ms for up to 30 s (daemons share two loaded cores); fails with the daemon's log tail. */
+    /** Polls every 50 ms for up to 90 s (daemons share two loaded cores); fails with the daemon's log tail. */
     static void await(String what, Check check, ClusterLab lab, String daemon) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
             if (check.ok()) {
                 return;
