@@ -5,7 +5,7 @@ import io.jswarm.cli.Main.UserError;
 import io.jswarm.cli.lab.Exec;
 import io.jswarm.cli.lab.HostLab;
 import io.jswarm.cli.lab.LabOverlay;
-import io.jswarm.cli.lab.Root;
+import io.jswarm.vxlan.Privileges;
 import io.jswarm.vxlan.Dataplane;
 import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.ReconcileReport;
@@ -44,7 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Root.isRoot()) {
+        if (!Privileges.isRoot()) {
             throw new UserError("demo needs root: it creates network namespaces (try: sudo bin/jswarm demo)");
         }
         for (String tool : List.of("nsenter", "ping", "bridge")) {

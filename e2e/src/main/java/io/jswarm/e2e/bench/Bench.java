@@ -1,6 +1,6 @@
 package io.jswarm.e2e.bench;
 
-import io.jswarm.cli.lab.Root;
+import io.jswarm.vxlan.Privileges;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -20,7 +20,7 @@ public final class Bench {
             System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S]");
             System.exit(args.length == 0 ? 2 : 0);
         }
-        if (!Root.isRoot()) {
+        if (!Privileges.isRoot()) {
             System.err.println("bench: needs root (it creates network namespaces)");
             System.exit(1);
         }

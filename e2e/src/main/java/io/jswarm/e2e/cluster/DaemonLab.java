@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -29,7 +28,7 @@ public final class DaemonLab implements AutoCloseable {
     private final Kernel kernel;
     private final HostLab hosts;
     private final Path dir;
-    private final List<Process> processes = new ArrayList<>();
+    private final OwnedProcesses processes = new OwnedProcesses();
 
     private DaemonLab(Kernel kernel, HostLab hosts, Path dir) {
         this.kernel = kernel;
@@ -69,12 +68,7 @@ public final class DaemonLab implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns(host)));
         cmd.addAll(jswarm("-H", "unix://" + socket(host), "daemon", "--data-root", dir.resolve("h" + host).toString(),
                 "--hostname", "h" + host, "--metrics-addr", addr(host) + ":" + METRICS_PORT));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("h" + host + ".log").toFile())).start();
-        synchronized (processes) {
-            processes.add(p);
-        }
-        return p;
+        return processes.start(cmd, dir.resolve("h" + host + ".log"));
     }
 
     /** One call on host {@code host}'s local API (a fresh connection: the daemon may have restarted). */
@@ -150,20 +144,7 @@ public final class DaemonLab implements AutoCloseable {
 
     @Override
     public void close() {
-        List<Process> started;
-        synchronized (processes) {
-            started = List.copyOf(processes);
-        }
-        for (Process p : started) {
-            p.destroyForcibly(); // only the processes this lab started, by their PID
-        }
-        for (Process p : started) {
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        processes.close();
         try {
             hosts.close();
         } finally {

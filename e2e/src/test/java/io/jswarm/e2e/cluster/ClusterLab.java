@@ -23,7 +23,7 @@ final class ClusterLab implements AutoCloseable {
     private final Path dir;
     private final String underlay;
     private final List<String> hosts = new ArrayList<>();
-    private final List<Process> processes = new ArrayList<>();
+    private final OwnedProcesses processes = new OwnedProcesses();
 
     private ClusterLab(TestNamespaces namespaces, Path dir) {
         this.namespaces = namespaces;
@@ -87,12 +87,7 @@ final class ClusterLab implements AutoCloseable {
         cmd.addAll(jswarm("-H", "unix://" + socket(name), "daemon",
                 "--data-root", dataRoot(name).toString(), "--hostname", name));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start();
-        synchronized (processes) {
-            processes.add(p);
-        }
-        return p;
+        return processes.start(cmd, dir.resolve(name + ".log"));
     }
 
     /** The jswarm command line (jar when fresh, else this classpath): shared with the benchmark's lab. */
@@ -124,20 +119,7 @@ final class ClusterLab implements AutoCloseable {
 
     @Override
     public void close() {
-        List<Process> started;
-        synchronized (processes) {
-            started = List.copyOf(processes);
-        }
-        for (Process p : started) {
-            p.destroyForcibly(); // only the processes this lab started, by their PID
-        }
-        for (Process p : started) {
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        processes.close();
         namespaces.close();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

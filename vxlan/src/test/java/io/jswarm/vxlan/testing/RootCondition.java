@@ -1,8 +1,5 @@
 package io.jswarm.vxlan.testing;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -23,17 +20,8 @@ public final class RootCondition implements ExecutionCondition {
                 + "(run as root to include the kernel tests)");
     }
 
-    /** Effective uid 0, read from /proc so no process is forked. */
+    /** Effective uid 0; see {@link io.jswarm.vxlan.Privileges}. */
     public static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
+        return io.jswarm.vxlan.Privileges.isRoot();
     }
 }

@@ -1,12 +1,12 @@
-package io.jswarm.cli.lab;
+package io.jswarm.vxlan;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Whether this process may create namespaces. */
-public final class Root {
-    private Root() {
+/** Whether this process may create namespaces and links: the one check the CLI, demo and tests share. */
+public final class Privileges {
+    private Privileges() {
     }
 
     /** Effective uid 0, read from /proc so nothing is forked. */
