@@ -1,0 +1,35 @@
+package io.jswarm.agent.net;
+
+import io.jswarm.proto.cluster.AttachEndpointRequest;
+import io.jswarm.proto.cluster.AttachEndpointResponse;
+import io.jswarm.proto.cluster.CreateNetworkRequest;
+import io.jswarm.proto.cluster.DetachEndpointRequest;
+import io.jswarm.proto.cluster.ListNetworksRequest;
+import io.jswarm.proto.cluster.ListNetworksResponse;
+import io.jswarm.proto.cluster.NetworkResponse;
+import io.jswarm.proto.cluster.OwnEndpointsResponse;
+import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.RemoveNetworkRequest;
+import io.jswarm.proto.cluster.RemoveNetworkResponse;
+
+/**
+ * The manager's network API as this node calls it: in-process on a manager, over the mutual-TLS
+ * Dispatcher on a worker. Every call acts as this node (the endpoint owner). Failures are gRPC
+ * {@code StatusRuntimeException}s with a one-line description the CLI prints as is.
+ */
+public interface ClusterApi {
+    NetworkResponse createNetwork(CreateNetworkRequest request);
+
+    RemoveNetworkResponse removeNetwork(RemoveNetworkRequest request);
+
+    PruneNetworksResponse pruneNetworks();
+
+    ListNetworksResponse listNetworks(ListNetworksRequest request);
+
+    AttachEndpointResponse attach(AttachEndpointRequest request);
+
+    void detach(DetachEndpointRequest request);
+
+    /** The endpoints the manager records for this node, and their networks. */
+    OwnEndpointsResponse ownEndpoints();
+}
