@@ -59,6 +59,8 @@ public final class Daemon implements AutoCloseable {
     private MetricsServer metrics;
     /** The node's gossip membership while it is in a swarm and gossip is enabled, else null. */
     private volatile GossipNode gossip;
+    /** Sandboxes, endpoints and endpoint tables while the node is in a swarm, else null. */
+    private volatile io.jswarm.agent.net.NetworkAgent networks;
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -101,12 +103,16 @@ public final class Daemon implements AutoCloseable {
         if (g != null) {
             m.addHealthSource(g); // before start: node ls combines sessions and membership from the first call
         }
+        var net = startNetworks(st.getNodeId(), g);
+        m.addViewListener(net::onView);
         try {
             m.start();
         } catch (IOException | RuntimeException e) {
             m.close();
+            stopNetworks();
             throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
         }
+        net.onView(m.view());
         if (g != null) {
             // A manager seeds from every node it knows: after a restart it must find the running cluster again
             // (workers seed from the managers only at their own start). A fresh swarm has no one: nothing to join.
@@ -122,11 +128,16 @@ public final class Daemon implements AutoCloseable {
     private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
         AgentSession s = new AgentSession(st.getManagerAddrsList(), new IdentityKeyManager(identity),
                 swarm.certificates(), config, Version.VALUE);
+        GossipNode g = null;
         if (config.gossipPort() != 0) {
             // Started by the first view: it carries the address the manager knows this node by.
-            GossipNode g = new GossipNode(identity, config.gossipPort(), registry, () -> { });
-            s.onView(g::onView);
+            g = new GossipNode(identity, config.gossipPort(), registry, () -> { });
             gossip = g;
+        }
+        var net = startNetworks(st.getNodeId(), g);
+        s.onView(net::onView); // first: the tables see the network participants before gossip starts them
+        if (g != null) {
+            s.onView(g::onView);
         }
         s.start();
         return new Mode.Worker(s, st, identity);
@@ -159,6 +170,7 @@ public final class Daemon implements AutoCloseable {
                 swarm.store(st); // last: a crash before this leaves no half-initialised node behind at restart
             } catch (IOException e) {
                 stopGossip();
+                stopNetworks();
                 m.manager().close();
                 throw e;
             }
@@ -225,6 +237,11 @@ public final class Daemon implements AutoCloseable {
             }
             case Mode.Worker w -> w.session().close();
         }
+        var n = networks;
+        if (n != null) {
+            n.teardown(); // leave withdraws: this node's sandboxes go, peers tombstone its entries
+        }
+        stopNetworks();
         mode = new Mode.Inactive();
         swarm.erase();
         LOG.info("left the swarm");
@@ -244,6 +261,51 @@ public final class Daemon implements AutoCloseable {
     io.jswarm.proto.cluster.MembersResponse members() {
         GossipNode g = gossip;
         return g == null ? io.jswarm.proto.cluster.MembersResponse.getDefaultInstance() : g.describe();
+    }
+
+    /**
+     * The network agent of this node: puts back its sandboxes at once (the kernel kept forwarding while the
+     * daemon was away) and starts the endpoint tables when gossip runs.
+     */
+    private io.jswarm.agent.net.NetworkAgent startNetworks(String nodeId, GossipNode g) {
+        var dataplane = new io.jswarm.vxlan.KernelDataplane(new io.jswarm.vxlan.netlink.NetlinkKernel(),
+                io.jswarm.vxlan.DataplaneConfig.defaults().withRunDir(config.execRoot()));
+        var agent = new io.jswarm.agent.net.NetworkAgent(nodeId, this::clusterApi, dataplane,
+                new io.jswarm.agent.net.SandboxDns(io.jswarm.agent.net.SandboxDns.hostDefaults()),
+                io.jswarm.agent.net.NetworkAgent.Settings.defaults(swarm.path().resolve("networks")));
+        try {
+            agent.start();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("network state not restored error={}", e.toString());
+        }
+        if (g != null) {
+            g.forward(m -> agent.startReplication(Replication.messenger(m), Replication.config()),
+                    e -> Replication.route(e, agent));
+        }
+        networks = agent;
+        return agent;
+    }
+
+    private void stopNetworks() {
+        var n = networks;
+        networks = null;
+        if (n != null) {
+            n.close();
+        }
+    }
+
+    /** TEMPORARY until the manager network API lands. */
+    io.jswarm.agent.net.ClusterApi clusterApi() {
+        throw Status.UNIMPLEMENTED.asRuntimeException();
+    }
+
+    /** The network agent, or the error Docker gives outside a swarm. */
+    io.jswarm.agent.net.NetworkAgent networkAgent() {
+        var n = networks;
+        if (n == null) {
+            throw Status.FAILED_PRECONDITION.withDescription("This node is not part of a swarm").asRuntimeException();
+        }
+        return n;
     }
 
     private void stopGossip() {
@@ -280,7 +342,18 @@ public final class Daemon implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
         }
+        var n = networks;
+        if (n != null && gossip != null) {
+            // Not a leave: peers keep this node's entries for the grace period and the kernel keeps forwarding.
+            n.announceRestart();
+            try {
+                Thread.sleep(200); // the announcement is sent before the membership leave that follows
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         stopGossip();
+        stopNetworks();
         switch (mode) {
             case Mode.Manager m -> {
                 try {

@@ -18,16 +18,21 @@ import java.util.Objects;
  *                         are seeded at manager-host:gossipPort); 0 runs no gossip (in-process tests, where
  *                         several daemons share one address)
  * @param metricsAddr      host:port for Prometheus {@code /metrics}, or null for none
+ * @param execRoot         run-time files (default {@value #DEFAULT_EXEC_ROOT}); network namespaces are bound under
+ *                         {@code execRoot/netns}, so several daemons on one machine never collide
  */
 public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
-                           Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr) {
+                           Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
+                           Path execRoot) {
     public static final int DEFAULT_GOSSIP_PORT = 7946;
     public static final String DEFAULT_SOCKET = "/run/jswarm/jswarm.sock";
     public static final String DEFAULT_DATA_ROOT = "/var/lib/jswarm";
+    public static final String DEFAULT_EXEC_ROOT = "/run/jswarm";
 
     public DaemonConfig {
         Objects.requireNonNull(socket);
         Objects.requireNonNull(dataRoot);
+        Objects.requireNonNull(execRoot);
         if (hostname == null || hostname.isBlank()) {
             throw new IllegalArgumentException("hostname must not be empty");
         }
@@ -39,6 +44,12 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
         }
     }
 
+    public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
+                        Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr) {
+        this(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort, metricsAddr,
+                Path.of(DEFAULT_EXEC_ROOT));
+    }
+
     /** Without gossip or metrics. */
     public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
                         Duration heartbeatTimeout, Duration reconnectCap) {
@@ -46,7 +57,13 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
     }
 
     public DaemonConfig withGossip(int port, String metrics) {
-        return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, port, metrics);
+        return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, port, metrics,
+                execRoot);
+    }
+
+    public DaemonConfig withExecRoot(Path dir) {
+        return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
+                metricsAddr, dir);
     }
 
     public static DaemonConfig defaults(Path socket, Path dataRoot, String hostname) {

@@ -46,6 +46,9 @@ final class GossipNode implements NodeHealth, AutoCloseable {
     private final AtomicLong suspicionRemovals = new AtomicLong();
     private ScalecubeMembership membership;
     private boolean closed;
+    /** Told when membership runs, and of every event after the health rules (the network agent's tables). */
+    private volatile java.util.function.Consumer<ScalecubeMembership> onStarted = m -> { };
+    private volatile java.util.function.Consumer<MembershipEvent> onEvent = e -> { };
 
     /** Starts nothing. {@code onHealthChange} runs on the membership thread and must not block. */
     GossipNode(NodeIdentity identity, int port, MeterRegistry registry, Runnable onHealthChange) {
@@ -76,6 +79,7 @@ final class GossipNode implements NodeHealth, AutoCloseable {
             m.addListener(this::onEvent);
             m.start();
             membership = m;
+            onStarted.accept(m);
             // Including this node, unlike jswarm.membership.members (the others): what `node ls` counts.
             io.micrometer.core.instrument.Gauge.builder("jswarm.membership.size", m, x -> x.members().size() + 1)
                     .description("Members this node sees, itself included").register(registry);
@@ -131,6 +135,13 @@ final class GossipNode implements NodeHealth, AutoCloseable {
         if (next != null && health.put(id, next) != next) {
             onHealthChange.run();
         }
+        onEvent.accept(e);
+    }
+
+    /** Set before {@link #start}: called once membership runs, then with every membership event. */
+    void forward(java.util.function.Consumer<ScalecubeMembership> started, java.util.function.Consumer<MembershipEvent> events) {
+        this.onStarted = started;
+        this.onEvent = events;
     }
 
     @Override

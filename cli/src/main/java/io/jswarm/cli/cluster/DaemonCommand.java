@@ -32,6 +32,10 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (default: off)")
     String metricsAddr;
 
+    @Option(names = "--exec-root", paramLabel = "DIR", defaultValue = DaemonConfig.DEFAULT_EXEC_ROOT,
+            description = "Run-time state; network namespaces live under DIR/netns (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path execRoot;
+
     @Override
     public Integer call() throws Exception {
         hardenJvm();
@@ -43,7 +47,7 @@ final class DaemonCommand implements Callable<Integer> {
             return 1;
         }
         var config = DaemonConfig.defaults(host.socket(), dataRoot.toAbsolutePath(),
-                hostname != null ? hostname : DaemonConfig.machineHostname()).withGossip(gossipPort, metricsAddr);
+                hostname != null ? hostname : DaemonConfig.machineHostname()).withGossip(gossipPort, metricsAddr).withExecRoot(execRoot.toAbsolutePath());
         Daemon daemon = new Daemon(config);
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM/SIGINT: close the socket and the manager cleanly; SIGKILL leaves state the restart recovers.

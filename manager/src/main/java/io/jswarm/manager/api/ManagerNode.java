@@ -59,6 +59,7 @@ public final class ManagerNode implements AutoCloseable {
     private final NodeTable table;
     private final ScheduledExecutorService timer;
     private Server server;
+    private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ManagerNode(Path swarmDir, ManagerConfig config, InstantSource clock, CertificateAuthority ca,
                         ManagerStore store, NodeIdentity identity) {
@@ -142,6 +143,14 @@ public final class ManagerNode implements AutoCloseable {
      */
     public void addHealthSource(NodeHealth source) {
         table.addHealth(source);
+    }
+
+    /**
+     * Called with the new view on every change, on the manager's timer thread (the manager node's own agent
+     * needs the view its workers get over their sessions). Must not block long.
+     */
+    public void addViewListener(java.util.function.Consumer<ClusterView> listener) {
+        viewListeners.add(listener);
     }
 
     /** Pushes the current view to every agent; for health sources whose verdict changed. */
@@ -266,8 +275,11 @@ public final class ManagerNode implements AutoCloseable {
     void viewChangedSoon() {
         if (!timer.isShutdown()) {
             try {
-                timer.execute(() -> guard("broadcast", () ->
-                        sessions.broadcast(SessionDownstream.newBuilder().setView(table.view()).build())));
+                timer.execute(() -> guard("broadcast", () -> {
+                    ClusterView v = table.view();
+                    sessions.broadcast(SessionDownstream.newBuilder().setView(v).build());
+                    viewListeners.forEach(l -> l.accept(v));
+                }));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 LOG.debug("manager stopping; view not pushed");
             }

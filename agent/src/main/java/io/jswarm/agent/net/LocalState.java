@@ -1,0 +1,187 @@
+package io.jswarm.agent.net;
+
+import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.LocalEndpoint;
+import io.jswarm.proto.cluster.LocalSandbox;
+import io.jswarm.proto.cluster.LocalSandboxes;
+import io.jswarm.proto.cluster.NetworkView;
+import io.jswarm.proto.state.Network;
+import io.jswarm.vxlan.Netns;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The agent's own record of its sandboxes, their endpoints and the networks they are on: the desired local
+ * state. Not thread-safe: {@link NetworkAgent} holds its lock around every use except reads of immutable
+ * snapshots ({@link #sandboxes()}).
+ */
+final class LocalState {
+    /** An endpoint with the sandbox holding it. */
+    record Located(LocalSandbox sandbox, LocalEndpoint endpoint) {
+    }
+
+    private volatile Map<String, LocalSandbox> sandboxes = new LinkedHashMap<>();
+    private volatile Map<String, Network> networks = new LinkedHashMap<>();
+    private volatile String vtep = "";
+    private volatile int dataPathPort;
+
+    void load(SandboxStore store) throws IOException {
+        LocalSandboxes s = store.load();
+        Map<String, LocalSandbox> sbs = new LinkedHashMap<>();
+        s.getSandboxesList().forEach(sb -> sbs.put(sb.getKey(), sb));
+        Map<String, Network> nets = new LinkedHashMap<>();
+        s.getNetworksList().forEach(n -> nets.put(n.getNetworkId(), n));
+        sandboxes = sbs;
+        networks = nets;
+        vtep = s.getVtep();
+        dataPathPort = s.getDataPathPort();
+    }
+
+    void save(SandboxStore store) throws IOException {
+        store.save(LocalSandboxes.newBuilder().addAllSandboxes(sandboxes.values()).addAllNetworks(networks.values())
+                .setVtep(vtep).setDataPathPort(dataPathPort).build());
+    }
+
+    /** An immutable copy, for undoing a failed change. */
+    LocalSandboxes copy() {
+        return LocalSandboxes.newBuilder().addAllSandboxes(sandboxes.values()).addAllNetworks(networks.values())
+                .setVtep(vtep).setDataPathPort(dataPathPort).build();
+    }
+
+    void restore(LocalSandboxes s) {
+        Map<String, LocalSandbox> sbs = new LinkedHashMap<>();
+        s.getSandboxesList().forEach(sb -> sbs.put(sb.getKey(), sb));
+        Map<String, Network> nets = new LinkedHashMap<>();
+        s.getNetworksList().forEach(n -> nets.put(n.getNetworkId(), n));
+        sandboxes = sbs;
+        networks = nets;
+        vtep = s.getVtep();
+        dataPathPort = s.getDataPathPort();
+    }
+
+    void clear() {
+        sandboxes = new LinkedHashMap<>();
+        networks = new LinkedHashMap<>();
+    }
+
+    void vtep(String address, int port) {
+        vtep = address;
+        dataPathPort = port;
+    }
+
+    String vtep() {
+        return vtep;
+    }
+
+    int dataPathPort() {
+        return dataPathPort;
+    }
+
+    List<LocalSandbox> sandboxes() {
+        return List.copyOf(sandboxes.values());
+    }
+
+    List<Network> networks() {
+        return List.copyOf(networks.values());
+    }
+
+    Optional<Network> network(String id) {
+        return Optional.ofNullable(networks.get(id));
+    }
+
+    Optional<LocalSandbox> sandbox(String key) {
+        return Optional.ofNullable(sandboxes.get(key));
+    }
+
+    Optional<LocalEndpoint> endpoint(String key, String networkId) {
+        return sandbox(key).flatMap(sb -> sb.getEndpointsList().stream()
+                .filter(e -> e.getNetworkId().equals(networkId)).findFirst());
+    }
+
+    List<Located> endpointsOn(String networkId) {
+        List<Located> out = new ArrayList<>();
+        for (LocalSandbox sb : sandboxes.values()) {
+            sb.getEndpointsList().stream().filter(e -> e.getNetworkId().equals(networkId))
+                    .forEach(e -> out.add(new Located(sb, e)));
+        }
+        return out;
+    }
+
+    boolean hasEndpointsOn(String networkId) {
+        return !endpointsOn(networkId).isEmpty();
+    }
+
+    /** A network by id, unique id prefix or name: the local ones first, then the cluster view's. */
+    Optional<Network> resolve(String ref, ClusterView view) {
+        List<Network> all = Stream.concat(networks.values().stream(),
+                view.getNetworksList().stream().map(NetworkView::getNetwork)).toList();
+        for (Network n : all) {
+            if (n.getNetworkId().equals(ref) || n.getName().equals(ref)) {
+                return Optional.of(n);
+            }
+        }
+        List<Network> byPrefix = all.stream().filter(n -> n.getNetworkId().startsWith(ref))
+                .map(Network::getNetworkId).distinct()
+                .map(id -> all.stream().filter(n -> n.getNetworkId().equals(id)).findFirst().orElseThrow()).toList();
+        return byPrefix.size() == 1 && !ref.isEmpty() ? Optional.of(byPrefix.getFirst()) : Optional.empty();
+    }
+
+    /** eth0 for a sandbox's first network, then the lowest ethN its other endpoints do not use. */
+    String nextIfName(String key) {
+        List<String> used = sandbox(key).map(sb -> sb.getEndpointsList().stream().map(LocalEndpoint::getIfName).toList())
+                .orElse(List.of());
+        for (int i = 0; ; i++) {
+            if (!used.contains("eth" + i)) {
+                return "eth" + i;
+            }
+        }
+    }
+
+    void put(LocalSandbox sb, LocalEndpoint le, Network n) {
+        Map<String, LocalSandbox> sbs = new LinkedHashMap<>(sandboxes);
+        LocalSandbox cur = sbs.getOrDefault(sb.getKey(), sb);
+        sbs.put(sb.getKey(), cur.toBuilder().addEndpoints(le).build());
+        Map<String, Network> nets = new LinkedHashMap<>(networks);
+        nets.put(n.getNetworkId(), n);
+        sandboxes = sbs;
+        networks = nets;
+    }
+
+    /** Drops the endpoint; a sandbox without endpoints and a network without local endpoints go too. */
+    void removeEndpoint(String key, String endpointId) {
+        Map<String, LocalSandbox> sbs = new LinkedHashMap<>(sandboxes);
+        LocalSandbox sb = sbs.get(key);
+        if (sb == null) {
+            return;
+        }
+        List<LocalEndpoint> rest = sb.getEndpointsList().stream().filter(e -> !e.getEndpointId().equals(endpointId)).toList();
+        if (rest.isEmpty()) {
+            sbs.remove(key);
+        } else {
+            sbs.put(key, sb.toBuilder().clearEndpoints().addAllEndpoints(rest).build());
+        }
+        sandboxes = sbs;
+        Map<String, Network> nets = new LinkedHashMap<>(networks);
+        nets.keySet().removeIf(id -> sbs.values().stream().flatMap(s -> s.getEndpointsList().stream())
+                .noneMatch(e -> e.getNetworkId().equals(id)));
+        networks = nets;
+    }
+
+    static Netns netns(LocalSandbox sb) {
+        return Netns.at(Path.of(sb.getNetns()));
+    }
+
+    static String dnsName(LocalSandbox sb) {
+        return sb.getEndpointsCount() > 0 ? sb.getEndpoints(0).getName() : sb.getKey();
+    }
+
+    static List<String> networkIds(LocalSandbox sb) {
+        return sb.getEndpointsList().stream().map(LocalEndpoint::getNetworkId).toList();
+    }
+}

@@ -1,0 +1,493 @@
+package io.jswarm.agent.net;
+
+import io.grpc.Status;
+import io.jswarm.gossip.table.EndpointRecord;
+import io.jswarm.gossip.table.PeerMessenger;
+import io.jswarm.gossip.table.ReplicatorConfig;
+import io.jswarm.gossip.table.TableReplicator;
+import io.jswarm.proto.cluster.AttachEndpointRequest;
+import io.jswarm.proto.cluster.AttachEndpointResponse;
+import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.DetachEndpointRequest;
+import io.jswarm.proto.cluster.LocalEndpoint;
+import io.jswarm.proto.cluster.LocalSandbox;
+import io.jswarm.proto.cluster.NetworkAttachRequest;
+import io.jswarm.proto.cluster.NetworkAttachResponse;
+import io.jswarm.proto.cluster.NetworkConnectRequest;
+import io.jswarm.proto.cluster.NetworkDetachRequest;
+import io.jswarm.proto.cluster.NetworkDisconnectRequest;
+import io.jswarm.proto.cluster.NetworkDisconnectResponse;
+import io.jswarm.proto.cluster.NetworkInspectRequest;
+import io.jswarm.proto.cluster.NetworkInspectResponse;
+import io.jswarm.proto.cluster.NetworkView;
+import io.jswarm.proto.state.Network;
+import io.jswarm.vxlan.Dataplane;
+import io.jswarm.vxlan.EndpointSpec;
+import io.jswarm.vxlan.IpPrefix;
+import io.jswarm.vxlan.MacAddress;
+import io.jswarm.vxlan.Netns;
+import io.jswarm.vxlan.NetworkSpec;
+import io.jswarm.vxlan.ReconcileReport;
+import io.jswarm.vxlan.Vni;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's side of overlay networks: sandboxes and their endpoints (CNM), the network namespaces they need
+ * (made on the first local endpoint, removed with the last), the endpoint tables shared with the other nodes
+ * of each network, and the DNS resolver inside each sandbox. The manager hands out addresses
+ * ({@link ClusterApi}); the kernel is changed only through the {@link Dataplane}; the tables travel through
+ * the {@link TableReplicator}.
+ *
+ * <p>Operations are serialised by this object's lock (they block on the manager and the kernel; they are
+ * operator commands, not a hot path). Table changes arrive on the replicator's thread ({@link TableBridge}).
+ * A restarted agent puts back what {@link SandboxStore} lists without asking anyone, then lets the tables
+ * refill before its first {@link Dataplane#reconcile()}, so the kernel keeps forwarding throughout.
+ */
+public final class NetworkAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkAgent.class);
+
+    /**
+     * @param stateDir       where {@link SandboxStore} keeps its file
+     * @param restartGrace   how long peers keep this node's entries when it stops to restart (default 30 s)
+     * @param settle         after replication starts, how long the tables get to refill before the first
+     *                       reconcile (default 3 s: several anti-entropy rounds)
+     * @param reconcileEvery period of the repairing reconcile afterwards (default 30 s)
+     */
+    public record Settings(Path stateDir, Duration restartGrace, Duration settle, Duration reconcileEvery) {
+        public static Settings defaults(Path stateDir) {
+            return new Settings(stateDir, Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofSeconds(30));
+        }
+    }
+
+    private final String nodeId;
+    private final Supplier<ClusterApi> api;
+    private final Dataplane dataplane;
+    private final SandboxDns dns;
+    private final Settings settings;
+    private final SandboxStore store;
+    private final TableBridge bridge;
+    private final LocalState local = new LocalState();
+    private final ScheduledExecutorService timer;
+    private volatile ClusterView view = ClusterView.getDefaultInstance();
+    private volatile TableReplicator replicator;
+    private volatile ReconcileReport lastReconcile;
+
+    public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxDns dns, Settings settings) {
+        this.nodeId = nodeId;
+        this.api = api;
+        this.dataplane = dataplane;
+        this.dns = dns;
+        this.settings = settings;
+        this.store = new SandboxStore(settings.stateDir());
+        this.bridge = new TableBridge(nodeId, dataplane, NetworkAgent::specId);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jswarm-network-agent");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The data plane's name for a network: the first 12 characters of its id (its namespace and devices). */
+    static String specId(String networkId) {
+        return networkId.length() <= 12 ? networkId : networkId.substring(0, 12);
+    }
+
+    /**
+     * Puts back every sandbox and endpoint of the saved state (idempotent: what is already in the kernel stays
+     * and keeps forwarding). Failures are logged per endpoint; the periodic reconcile retries.
+     */
+    public synchronized void start() throws IOException {
+        local.load(store);
+        for (Network n : local.networks()) {
+            for (var e : local.endpointsOn(n.getNetworkId())) {
+                try {
+                    ensure(n, e.sandbox(), e.endpoint());
+                } catch (IOException | RuntimeException ex) {
+                    LOG.warn("endpoint not restored network={} endpoint={} error={}", n.getName(),
+                            e.endpoint().getEndpointId(), ex.toString());
+                }
+            }
+        }
+        for (LocalSandbox sb : local.sandboxes()) {
+            serveDns(sb);
+        }
+        LOG.info("network agent started sandboxes={} networks={}", local.sandboxes().size(), local.networks().size());
+    }
+
+    /** A new cluster view: network participants for the tables, and this node's VTEP. */
+    public void onView(ClusterView v) {
+        view = v;
+        TableReplicator r = replicator;
+        if (r != null) {
+            for (NetworkView nv : v.getNetworksList()) {
+                r.participants(nv.getNetwork().getNetworkId(), participants(nv));
+            }
+        }
+    }
+
+    private Set<String> participants(NetworkView nv) {
+        Set<String> p = new HashSet<>(nv.getNodeIdsList());
+        if (local.hasEndpointsOn(nv.getNetwork().getNetworkId())) {
+            p.add(nodeId);
+        }
+        return p;
+    }
+
+    /**
+     * Starts the endpoint tables once gossip runs: joins every network with local endpoints and publishes
+     * them (with fresh versions that supersede this node's entries from before a restart).
+     */
+    public synchronized void startReplication(PeerMessenger messenger, ReplicatorConfig config) {
+        if (replicator != null) {
+            return;
+        }
+        TableReplicator r = new TableReplicator(nodeId, messenger, config, bridge);
+        bridge.replicator(r);
+        r.start();
+        replicator = r;
+        onView(view);
+        for (Network n : local.networks()) {
+            r.join(n.getNetworkId());
+            for (var e : local.endpointsOn(n.getNetworkId())) {
+                r.upsert(n.getNetworkId(), e.endpoint().getEndpointId(), record(e.endpoint()));
+            }
+        }
+        long settle = settings.settle().toMillis();
+        timer.scheduleWithFixedDelay(this::reconcileQuietly, settle, settings.reconcileEvery().toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Membership said {@code node} is back (Joined). */
+    public void memberAlive(String node) {
+        Optional.ofNullable(replicator).ifPresent(r -> r.memberAlive(node));
+    }
+
+    /** Membership removed {@code node} without a graceful leave. */
+    public void memberFailed(String node) {
+        Optional.ofNullable(replicator).ifPresent(r -> r.memberFailed(node));
+    }
+
+    /** {@code node} left gracefully. */
+    public void memberLeft(String node) {
+        Optional.ofNullable(replicator).ifPresent(r -> r.memberLeft(node));
+    }
+
+    // ---- operator commands ----
+
+    /** {@code network attach NET --name NAME}: a new sandbox namespace NAME with eth0 on NET. */
+    public synchronized NetworkAttachResponse attach(NetworkAttachRequest req) throws IOException {
+        String name = req.getName();
+        Netns ns = named(name);
+        if (local.sandbox(name).isPresent()) {
+            throw Status.ALREADY_EXISTS.withDescription("sandbox " + name + " already exists; use \"jswarm network "
+                    + "connect\" to add it to another network").asRuntimeException();
+        }
+        if (Files.exists(Netns.IP_NETNS_DIR.resolve(name))) {
+            throw Status.ALREADY_EXISTS.withDescription("a network namespace named " + name + " already exists; use "
+                    + "\"jswarm network connect NET " + name + "\" to connect it").asRuntimeException();
+        }
+        return connect(req.getNetwork(), name, ns, true, name, req.getIp(), req.getAliasesList());
+    }
+
+    /** {@code network connect NET SANDBOX}: an existing named namespace or a namespace path. */
+    public synchronized NetworkAttachResponse connect(NetworkConnectRequest req) throws IOException {
+        String ref = req.getSandbox();
+        Optional<LocalSandbox> known = local.sandbox(ref);
+        if (known.isPresent()) {
+            LocalSandbox sb = known.get();
+            String dnsName = req.getName().isEmpty() ? LocalState.dnsName(sb) : req.getName();
+            return connect(req.getNetwork(), ref, LocalState.netns(sb), sb.getCreated(), dnsName, req.getIp(),
+                    req.getAliasesList());
+        }
+        Netns ns;
+        String dnsName = req.getName();
+        if (ref.startsWith("/")) {
+            ns = Netns.at(Path.of(ref));
+            if (dnsName.isEmpty()) {
+                throw invalid("--name is required when the sandbox is a namespace path");
+            }
+        } else {
+            ns = named(ref);
+            dnsName = dnsName.isEmpty() ? ref : dnsName;
+        }
+        Path file = ((Netns.AtPath) ns).path();
+        if (!Files.exists(file)) {
+            throw Status.NOT_FOUND.withDescription("No such sandbox: " + ref + " (no network namespace at " + file + ")")
+                    .asRuntimeException();
+        }
+        return connect(req.getNetwork(), ref, ns, false, dnsName, req.getIp(), req.getAliasesList());
+    }
+
+    private NetworkAttachResponse connect(String network, String key, Netns ns, boolean created, String dnsName,
+                                          String ip, List<String> aliases) throws IOException {
+        if (network.isEmpty()) {
+            throw invalid("a network is required");
+        }
+        Optional<Network> existing = local.resolve(network, view);
+        if (existing.isPresent() && local.endpoint(key, existing.get().getNetworkId()).isPresent()) {
+            throw Status.ALREADY_EXISTS.withDescription("sandbox " + key + " is already connected to network "
+                    + existing.get().getName()).asRuntimeException();
+        }
+        InetAddress vtep = vtep();
+        AttachEndpointResponse a = api.get().attach(AttachEndpointRequest.newBuilder().setNetwork(network)
+                .setName(dnsName).addAllAliases(aliases).setRequestedIp(ip).build());
+        Network n = a.getNetwork();
+        var e = a.getEndpoint();
+        LocalEndpoint le = LocalEndpoint.newBuilder().setEndpointId(e.getEndpointId()).setNetworkId(n.getNetworkId())
+                .setName(e.getName()).addAllAliases(e.getAliasesList()).setSandbox(key)
+                .setIfName(local.nextIfName(key)).setIpv4(e.getAddress() + "/" + prefixLength(n))
+                .setMac(MacAddress.forIpv4((Inet4Address) IpPrefix.parseAddress(e.getAddress())).toString()).build();
+        LocalSandbox sb = local.sandbox(key).orElse(LocalSandbox.newBuilder().setKey(key)
+                .setNetns(((Netns.AtPath) ns).path().toString()).setCreated(created).build());
+        boolean firstOnNetwork = !local.hasEndpointsOn(n.getNetworkId());
+        var before = local.copy();
+        try {
+            local.vtep(vtep.getHostAddress(), dataPathPort());
+            local.put(sb, le, n);
+            ensure(n, sb, le);
+            local.save(store);
+            serveDns(local.sandbox(key).orElseThrow());
+        } catch (IOException | RuntimeException ex) {
+            LOG.warn("attach failed, undoing network={} sandbox={} error={}", n.getName(), key, ex.toString());
+            undo(n, sb, le, firstOnNetwork);
+            local.restore(before);
+            try {
+                api.get().detach(DetachEndpointRequest.newBuilder().setNetwork(n.getNetworkId())
+                        .setEndpointId(e.getEndpointId()).build());
+            } catch (RuntimeException undo) {
+                ex.addSuppressed(undo);
+            }
+            throw ex;
+        }
+        TableReplicator r = replicator;
+        if (r != null) {
+            if (firstOnNetwork) {
+                view.getNetworksList().stream().filter(v -> v.getNetwork().getNetworkId().equals(n.getNetworkId()))
+                        .findFirst().ifPresent(v -> r.participants(n.getNetworkId(), participants(v)));
+                r.join(n.getNetworkId());
+            }
+            r.upsert(n.getNetworkId(), le.getEndpointId(), record(le));
+        }
+        LOG.info("endpoint attached network={} sandbox={} endpoint={} ip={}", n.getName(), key, le.getEndpointId(),
+                le.getIpv4());
+        return NetworkAttachResponse.newBuilder().setNetworkId(n.getNetworkId()).setEndpointId(le.getEndpointId())
+                .setSandbox(key).setIfName(le.getIfName()).setIpv4(le.getIpv4()).setMac(le.getMac()).build();
+    }
+
+    /** {@code network disconnect NET SANDBOX}. */
+    public synchronized NetworkDisconnectResponse disconnect(NetworkDisconnectRequest req) throws IOException {
+        LocalSandbox sb = local.sandbox(req.getSandbox()).orElseThrow(() -> Status.NOT_FOUND
+                .withDescription("No such sandbox: " + req.getSandbox()).asRuntimeException());
+        Network n = local.resolve(req.getNetwork(), view).orElseThrow(() -> Status.NOT_FOUND
+                .withDescription("network " + req.getNetwork() + " not found").asRuntimeException());
+        LocalEndpoint le = local.endpoint(sb.getKey(), n.getNetworkId()).orElseThrow(() -> Status.FAILED_PRECONDITION
+                .withDescription("sandbox " + sb.getKey() + " is not connected to network " + n.getName())
+                .asRuntimeException());
+        remove(sb, le);
+        return NetworkDisconnectResponse.newBuilder().addNetworkIds(n.getNetworkId()).build();
+    }
+
+    /** {@code network detach NAME}: every network of the sandbox; a sandbox attach made goes with the last. */
+    public synchronized NetworkDisconnectResponse detach(NetworkDetachRequest req) throws IOException {
+        LocalSandbox sb = local.sandbox(req.getSandbox()).orElseThrow(() -> Status.NOT_FOUND
+                .withDescription("No such sandbox: " + req.getSandbox()).asRuntimeException());
+        var out = NetworkDisconnectResponse.newBuilder();
+        for (LocalEndpoint le : List.copyOf(sb.getEndpointsList())) {
+            remove(local.sandbox(sb.getKey()).orElseThrow(), le);
+            out.addNetworkIds(le.getNetworkId());
+        }
+        return out.build();
+    }
+
+    /** Kernel first, then the table, then the manager frees the address: it is never reused while still in use. */
+    private void remove(LocalSandbox sb, LocalEndpoint le) throws IOException {
+        Network n = local.network(le.getNetworkId()).orElseThrow();
+        boolean lastOnNetwork = local.endpointsOn(n.getNetworkId()).size() == 1;
+        TableReplicator r = replicator;
+        if (r != null) {
+            r.delete(n.getNetworkId(), le.getEndpointId());
+        }
+        undo(n, sb, le, lastOnNetwork);
+        local.removeEndpoint(sb.getKey(), le.getEndpointId());
+        local.save(store);
+        if (lastOnNetwork && r != null) {
+            r.leave(n.getNetworkId());
+        }
+        Optional<LocalSandbox> left = local.sandbox(sb.getKey());
+        if (left.isEmpty()) {
+            dns.stop(sb.getKey());
+            bridge.sandboxNetworks(sb.getKey(), List.of());
+            if (sb.getCreated()) {
+                SandboxDns.removeResolvConf(sb.getKey());
+            }
+        } else {
+            bridge.sandboxNetworks(sb.getKey(), LocalState.networkIds(left.get()));
+        }
+        try {
+            api.get().detach(DetachEndpointRequest.newBuilder().setNetwork(n.getNetworkId())
+                    .setEndpointId(le.getEndpointId()).build());
+        } catch (RuntimeException e) {
+            // Locally gone already; the manager's record is an orphan the next start-up sync releases.
+            LOG.warn("manager did not release endpoint={} error={}", le.getEndpointId(), e.getMessage());
+        }
+        LOG.info("endpoint detached network={} sandbox={} endpoint={}", n.getName(), sb.getKey(), le.getEndpointId());
+    }
+
+    private void undo(Network n, LocalSandbox sb, LocalEndpoint le, boolean networkToo) {
+        try {
+            dataplane.removeEndpoint(specId(n.getNetworkId()), le.getEndpointId());
+            if (networkToo) {
+                bridge.programmed.remove(n.getNetworkId());
+                dataplane.removeNetwork(specId(n.getNetworkId()));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("kernel cleanup incomplete network={} sandbox={} error={}", n.getName(), sb.getKey(), e.toString());
+        }
+    }
+
+    /** {@code network inspect}: the network as this node sees it. */
+    public NetworkInspectResponse inspect(NetworkInspectRequest req) {
+        return Inspector.inspect(req.getNetwork(), view, local, replicator);
+    }
+
+    // ---- kernel ----
+
+    private void ensure(Network n, LocalSandbox sb, LocalEndpoint le) throws IOException {
+        if (!bridge.programmed.contains(n.getNetworkId())) {
+            dataplane.ensureNetwork(networkSpec(n));
+            bridge.programmed.add(n.getNetworkId());
+            bridge.reprogram(n.getNetworkId());
+        }
+        dataplane.ensureEndpoint(new EndpointSpec(le.getEndpointId(), specId(n.getNetworkId()), LocalState.netns(sb),
+                sb.getCreated(), le.getIfName(), IpPrefix.parse(le.getIpv4()), MacAddress.parse(le.getMac())));
+    }
+
+    private NetworkSpec networkSpec(Network n) {
+        return new NetworkSpec(specId(n.getNetworkId()), Vni.of(n.getVni()),
+                IpPrefix.parse(n.getGateway() + "/" + prefixLength(n)), IpPrefix.parseAddress(local.vtep()),
+                local.dataPathPort(), n.getMtu() == 0 ? 0 : n.getMtu() + NetworkSpec.VXLAN_OVERHEAD);
+    }
+
+    private void serveDns(LocalSandbox sb) {
+        bridge.sandboxNetworks(sb.getKey(), LocalState.networkIds(sb));
+        try {
+            dns.serve(sb.getKey(), LocalState.netns(sb), bridge.names(sb.getKey()));
+            if (sb.getCreated()) {
+                SandboxDns.writeResolvConf(sb.getKey());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("no DNS in sandbox={} error={}", sb.getKey(), e.toString());
+        }
+    }
+
+    private void reconcileQuietly() {
+        try {
+            ReconcileReport report;
+            synchronized (this) {
+                report = dataplane.reconcile();
+            }
+            lastReconcile = report;
+            LOG.info("reconcile done repairs={}{}", report.repairs().size(), report.clean() ? "" : " " + report.repairs());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("reconcile failed error={}", e.toString());
+        }
+    }
+
+    /** The last periodic reconcile's report (empty before the first). */
+    public Optional<ReconcileReport> lastReconcile() {
+        return Optional.ofNullable(lastReconcile);
+    }
+
+    private InetAddress vtep() {
+        String addr = view.getNodesList().stream().filter(x -> x.getId().equals(nodeId)).findFirst()
+                .map(x -> x.getDataPathAddr().isEmpty() ? x.getAddr() : x.getDataPathAddr()).orElse(local.vtep());
+        if (addr.isEmpty()) {
+            throw Status.UNAVAILABLE.withDescription("this node's data-path address is not known yet (no cluster view "
+                    + "from the manager); try again").asRuntimeException();
+        }
+        return IpPrefix.parseAddress(addr);
+    }
+
+    private int dataPathPort() {
+        int p = view.getDataPathPort();
+        return p == 0 ? (local.dataPathPort() == 0 ? NetworkSpec.DEFAULT_PORT : local.dataPathPort()) : p;
+    }
+
+    private EndpointRecord record(LocalEndpoint le) {
+        return new EndpointRecord(le.getName(), le.getAliasesList(), IpPrefix.parse(le.getIpv4()).address(),
+                le.getMac(), IpPrefix.parseAddress(local.vtep()), nodeId);
+    }
+
+    static int prefixLength(Network n) {
+        return Integer.parseInt(n.getSubnet().substring(n.getSubnet().indexOf('/') + 1));
+    }
+
+    private static Netns named(String name) {
+        try {
+            return Netns.named(name);
+        } catch (IllegalArgumentException e) {
+            throw invalid("invalid sandbox name \"" + name + "\": 1-64 characters of [A-Za-z0-9_.-], not starting with a dot");
+        }
+    }
+
+    private static RuntimeException invalid(String message) {
+        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+
+    /** SIGTERM (an upgrade or restart, not a leave): peers keep this node's entries for the grace period. */
+    public void announceRestart() {
+        Optional.ofNullable(replicator).ifPresent(r -> r.announceRestart(settings.restartGrace()));
+    }
+
+    /** Stops tables, DNS and timers; the kernel state stays (live restore). */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        Optional.ofNullable(replicator).ifPresent(TableReplicator::close);
+        dns.close();
+    }
+
+    /** {@code leave}: this node's sandboxes go (the manager keeps its records until {@code node rm}). */
+    public synchronized void teardown() {
+        for (LocalSandbox sb : local.sandboxes()) {
+            for (LocalEndpoint le : sb.getEndpointsList()) {
+                local.network(le.getNetworkId()).ifPresent(n -> undo(n, sb, le, true));
+            }
+            if (sb.getCreated()) {
+                SandboxDns.removeResolvConf(sb.getKey());
+            }
+        }
+        local.clear();
+        try {
+            local.save(store);
+        } catch (IOException e) {
+            LOG.warn("sandbox state not cleared error={}", e.toString());
+        }
+    }
+
+    /** For {@link Inspector}: local endpoints by network. */
+    static Map<String, List<LocalEndpoint>> byNetwork(List<LocalSandbox> sandboxes) {
+        Map<String, List<LocalEndpoint>> out = new LinkedHashMap<>();
+        sandboxes.forEach(sb -> sb.getEndpointsList().forEach(e ->
+                out.computeIfAbsent(e.getNetworkId(), k -> new ArrayList<>()).add(e)));
+        return out;
+    }
+}
