@@ -145,6 +145,19 @@ class SandboxDnsOnLinuxTest {
         assertNotEquals("198.51.100.7 web", getent(ns, "web").out(), "without the file the host's resolver is asked");
     }
 
+    @Test
+    void aNamespaceRecreatedUnderTheSameNameIsServedAfresh() throws Exception {
+        String ns = sandbox("sb");
+        var lookup = new FixedLookup(Map.of("web", "198.51.100.7"));
+        dns = new SandboxDns(DnsConfig.withUpstreams(List.of()));
+        dns.serve("c1", Netns.named(ns), lookup);
+        TestNamespaces.run("ip", "netns", "del", ns);
+        TestNamespaces.run("ip", "netns", "add", ns);
+
+        dns.serve("c1", Netns.named(ns), lookup); // same key, path and lookup, but another namespace
+        assertEquals("198.51.100.7 web", getent(ns, "web").out());
+    }
+
     /** A named namespace with the resolver's resolv.conf written for it. */
     private String sandbox(String suffix) throws IOException {
         String ns = namespaces.create(suffix);
