@@ -1,7 +1,8 @@
 /**
  * rtnetlink over {@code java.lang.foreign}: the Linux side of {@link io.jswarm.vxlan.kernel.Kernel}, with no
  * JNI, no library and no process per operation. Internal to the vxlan module except {@link
- * io.jswarm.vxlan.netlink.NetlinkKernel} and {@link io.jswarm.vxlan.netlink.Netlink}.
+ * io.jswarm.vxlan.netlink.NetlinkKernel}, {@link io.jswarm.vxlan.netlink.Netlink} and {@link
+ * io.jswarm.vxlan.netlink.NetnsCalls} (a socket opened inside a namespace, e.g. a sandbox's DNS resolver).
  *
  * <h2>Layers</h2>
  * <ul>
