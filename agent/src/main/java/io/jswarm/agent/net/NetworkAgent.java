@@ -454,7 +454,11 @@ public final class NetworkAgent implements AutoCloseable {
 
     /** SIGTERM (an upgrade or restart, not a leave): peers keep this node's entries for the grace period. */
     public void announceRestart() {
-        Optional.ofNullable(replicator).ifPresent(r -> r.announceRestart(settings.restartGrace()));
+        Optional.ofNullable(replicator).ifPresent(r -> {
+            LOG.info("stopping to restart: peers keep this node's endpoints for {} s; the kernel keeps forwarding",
+                    settings.restartGrace().toSeconds());
+            r.announceRestart(settings.restartGrace());
+        });
     }
 
     /** Stops tables, DNS and timers; the kernel state stays (live restore). */

@@ -32,8 +32,13 @@ final class ClusterLab implements AutoCloseable {
     }
 
     static ClusterLab create() throws IOException {
-        TestNamespaces ns = TestNamespaces.forRun("jscl");
-        ClusterLab lab = new ClusterLab(ns, Files.createTempDirectory("jscl-"));
+        return create("jscl");
+    }
+
+    static ClusterLab create(String family) throws IOException {
+        TestNamespaces ns = TestNamespaces.forRun(family);
+        removeResolvConfs(family + "-");
+        ClusterLab lab = new ClusterLab(ns, Files.createTempDirectory(family + "-"));
         try {
             lab.build();
         } catch (RuntimeException e) {
@@ -77,15 +82,39 @@ final class ClusterLab implements AutoCloseable {
         return dir.resolve(name);
     }
 
+    /** The daemon's run directory: its network namespaces are bound under {@code netns/}. */
+    Path execRoot(String name) {
+        return dir.resolve(name + "-run");
+    }
+
+    /** The namespace file of network {@code networkId} on daemon {@code name}. */
+    Path networkNamespace(String name, String networkId) {
+        return execRoot(name).resolve("netns").resolve(networkId.substring(0, 12));
+    }
+
+    String prefix() {
+        return namespaces.prefix();
+    }
+
+    /** A sandbox name under this run's prefix, removed by {@link #close} even if a daemon made it. */
+    String sandbox(String suffix) {
+        return namespaces.name(suffix);
+    }
+
     Path dir() {
         return dir;
     }
 
-    /** Starts {@code jswarm daemon} as its own JVM inside host {@code host}'s namespace; returns the process. */
+    /**
+     * Starts {@code jswarm daemon} as its own JVM inside host {@code host}'s network namespace; returns the
+     * process. {@code nsenter --net}, not {@code ip netns exec}: the latter gives the daemon a private mount
+     * namespace, and the namespaces it binds (sandboxes in /run/netns, networks under its exec root) would
+     * vanish with the process instead of outliving it as they do on a real host.
+     */
     Process startDaemon(int host, String name, String... extra) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns(host)));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns(host)));
         cmd.addAll(jswarm("-H", "unix://" + socket(name), "daemon",
-                "--data-root", dataRoot(name).toString(), "--hostname", name));
+                "--data-root", dataRoot(name).toString(), "--hostname", name, "--exec-root", execRoot(name).toString()));
         cmd.addAll(List.of(extra));
         return processes.start(cmd, dir.resolve(name + ".log"));
     }
@@ -112,6 +141,37 @@ final class ClusterLab implements AutoCloseable {
         return out.strip();
     }
 
+    private static void quietly(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // best effort
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** /etc/netns/NAME directories the daemons wrote for this run's sandboxes. */
+    static void removeResolvConfs(String prefix) {
+        Path etc = Path.of("/etc/netns");
+        if (!Files.isDirectory(etc)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(etc)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).forEach(d -> {
+                try (Stream<Path> files = Files.walk(d)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException e) {
+                    // best effort
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
     String log(String name) throws IOException {
         Path f = dir.resolve(name + ".log");
         return Files.exists(f) ? Files.readString(f) : "";
@@ -120,7 +180,15 @@ final class ClusterLab implements AutoCloseable {
     @Override
     public void close() {
         processes.close();
+        // Network namespaces the daemons bound under their exec roots: unmount before the files can go.
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString().equals("netns"))
+                    .forEach(f -> quietly("umount", "-l", f.toString()));
+        } catch (IOException | RuntimeException e) {
+            // best effort
+        }
         namespaces.close();
+        removeResolvConfs(namespaces.prefix());
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {
