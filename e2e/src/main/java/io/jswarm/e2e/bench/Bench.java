@@ -59,8 +59,14 @@ public final class Bench {
                 noMoreOptions(name, opts);
                 return FailoverBench.run(runs, hog, FAMILY);
             }
+            case "converge" -> {
+                int attaches = intOpt(opts, "attaches", 20, 1, 1000);
+                int kills = intOpt(opts, "kills", 5, 1, 100);
+                noMoreOptions(name, opts);
+                return ConvergeBench.run(attaches, kills, FAMILY);
+            }
             default -> {
-                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover)");
+                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover, converge, scale)");
                 System.exit(2);
                 return null;
             }

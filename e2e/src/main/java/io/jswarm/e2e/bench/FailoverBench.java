@@ -139,7 +139,7 @@ final class FailoverBench {
         }
     }
 
-    private static boolean answers(DaemonLab lab, int host) {
+    static boolean answers(DaemonLab lab, int host) {
         try {
             lab.call(host, s -> s.info(InfoRequest.getDefaultInstance()));
             return true;
@@ -149,7 +149,7 @@ final class FailoverBench {
     }
 
     /** Every node Ready on the manager, and every node's membership holding exactly the other nodes. */
-    private static void awaitConverged(DaemonLab lab, String[] ids) throws Exception {
+    static void awaitConverged(DaemonLab lab, String[] ids) throws Exception {
         await(lab, "all Ready and members everywhere", () -> {
             try {
                 List<NodeInfo> nodes = lab.call(1, s -> s.listNodes(ListNodesRequest.getDefaultInstance())).getNodesList();
@@ -170,7 +170,7 @@ final class FailoverBench {
         });
     }
 
-    private static Set<String> memberIds(DaemonLab lab, int host) {
+    static Set<String> memberIds(DaemonLab lab, int host) {
         MembersResponse r = lab.call(host, s -> s.members(MembersRequest.getDefaultInstance()));
         return r.getMembersList().stream().map(Member::getNodeId).collect(Collectors.toSet());
     }
@@ -190,7 +190,7 @@ final class FailoverBench {
         return r;
     }
 
-    private static void await(DaemonLab lab, String what, BooleanSupplier ok) throws Exception {
+    static void await(DaemonLab lab, String what, BooleanSupplier ok) throws Exception {
         long deadline = System.nanoTime() + DEADLINE_MS * 1_000_000;
         while (!ok.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -200,7 +200,7 @@ final class FailoverBench {
         }
     }
 
-    private static String tail(DaemonLab lab, int host) {
+    static String tail(DaemonLab lab, int host) {
         try {
             String log = lab.log(host);
             return "h" + host + " log tail:\n" + log.substring(Math.max(0, log.length() - 2000));
@@ -209,7 +209,7 @@ final class FailoverBench {
         }
     }
 
-    private static double ms(long t0) {
+    static double ms(long t0) {
         return (System.nanoTime() - t0) / 1e6;
     }
 }

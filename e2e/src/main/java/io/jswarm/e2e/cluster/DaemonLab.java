@@ -59,15 +59,34 @@ public final class DaemonLab implements AutoCloseable {
         return hosts.host(host).nsName();
     }
 
+    public Path execRoot(int host) {
+        return dir.resolve("h" + host + "-run");
+    }
+
+    /** The namespace file of network {@code networkId} on host {@code host}'s daemon. */
+    public Path networkNamespace(int host, String networkId) {
+        return execRoot(host).resolve("netns").resolve(networkId.substring(0, 12));
+    }
+
+    /** A sandbox name on host {@code host}, removed by {@link #close} whoever made it. */
+    public String sandbox(int host, String suffix) {
+        return hosts.sandboxName(hosts.host(host), suffix);
+    }
+
     public Path socket(int host) {
         return dir.resolve("h" + host + ".sock");
     }
 
-    /** Starts {@code jswarm daemon} for host {@code host} inside its namespace, with metrics on its address. */
+    /**
+     * Starts {@code jswarm daemon} for host {@code host} inside its network namespace, with metrics on its
+     * address. {@code nsenter --net} keeps the machine's mount namespace, so the namespaces the daemon binds
+     * (sandboxes, networks under its exec root) outlive the process as on a real host.
+     */
     public Process startDaemon(int host) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns(host)));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + hosts.host(host).nsFile()));
         cmd.addAll(jswarm("-H", "unix://" + socket(host), "daemon", "--data-root", dir.resolve("h" + host).toString(),
-                "--hostname", "h" + host, "--metrics-addr", addr(host) + ":" + METRICS_PORT));
+                "--hostname", "h" + host, "--metrics-addr", addr(host) + ":" + METRICS_PORT,
+                "--exec-root", execRoot(host).toString()));
         return processes.start(cmd, dir.resolve("h" + host + ".log"));
     }
 
@@ -81,6 +100,39 @@ public final class DaemonLab implements AutoCloseable {
     public String log(int host) throws IOException {
         Path f = dir.resolve("h" + host + ".log");
         return Files.exists(f) ? Files.readString(f) : "";
+    }
+
+    /** Network namespaces daemons bound under exec roots in {@code dir}: unmounted so the files can go. */
+    public static void unmountNetworks(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString().equals("netns"))
+                    .toList()) {
+                Process p = new ProcessBuilder("umount", "-l", f.toString()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            // best effort
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The /etc/netns/NAME directories daemons wrote for sandboxes whose names start with {@code prefix}. */
+    public static void removeResolvConfs(String prefix) {
+        Path etc = Path.of("/etc/netns");
+        if (!Files.isDirectory(etc)) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(etc)) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).toList()) {
+                try (Stream<Path> files = Files.walk(d)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        } catch (IOException e) {
+            // best effort
+        }
     }
 
     /**
@@ -145,6 +197,8 @@ public final class DaemonLab implements AutoCloseable {
     @Override
     public void close() {
         processes.close();
+        unmountNetworks(dir);
+        removeResolvConfs(hosts.prefix() + "-");
         try {
             hosts.close();
         } finally {

@@ -141,35 +141,8 @@ final class ClusterLab implements AutoCloseable {
         return out.strip();
     }
 
-    private static void quietly(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            p.waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // best effort
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** /etc/netns/NAME directories the daemons wrote for this run's sandboxes. */
     static void removeResolvConfs(String prefix) {
-        Path etc = Path.of("/etc/netns");
-        if (!Files.isDirectory(etc)) {
-            return;
-        }
-        try (Stream<Path> dirs = Files.list(etc)) {
-            dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).forEach(d -> {
-                try (Stream<Path> files = Files.walk(d)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                } catch (IOException e) {
-                    // best effort
-                }
-            });
-        } catch (IOException e) {
-            // best effort
-        }
+        DaemonLab.removeResolvConfs(prefix);
     }
 
     String log(String name) throws IOException {
@@ -180,13 +153,7 @@ final class ClusterLab implements AutoCloseable {
     @Override
     public void close() {
         processes.close();
-        // Network namespaces the daemons bound under their exec roots: unmount before the files can go.
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString().equals("netns"))
-                    .forEach(f -> quietly("umount", "-l", f.toString()));
-        } catch (IOException | RuntimeException e) {
-            // best effort
-        }
+        DaemonLab.unmountNetworks(dir); // network namespaces the daemons bound under their exec roots
         namespaces.close();
         removeResolvConfs(namespaces.prefix());
         try (Stream<Path> files = Files.walk(dir)) {
