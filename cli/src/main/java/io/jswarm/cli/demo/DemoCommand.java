@@ -20,18 +20,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jswarm demo}: two simulated hosts, one overlay network, one endpoint on each, a ping across VXLAN,
- * a repair by reconcile after tampering, and a complete teardown (also on Ctrl-C or failure).
+ * {@code jswarm demo}: three simulated hosts with a real daemon each form a swarm, create an attachable overlay,
+ * attach a sandbox per host and ping across hosts by name ({@link ClusterDemo}); {@code --dataplane} instead
+ * shows the data plane alone on two hosts (a ping across VXLAN, a repair by reconcile after tampering). Both
+ * tear everything down, also on Ctrl-C or failure.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Builds two hosts (network namespaces) on a private underlay, connects an endpoint on each "
-                + "over a VXLAN overlay programmed by jswarm, pings across, shows a repair, and removes it all.",
+        description = {"Builds three hosts (network namespaces) on a private underlay, starts a jswarm daemon in "
+                + "each, forms a swarm (init, join), creates an attachable overlay network, attaches a sandbox on "
+                + "every host, pings across hosts by name, and removes it all.",
                 "Needs root. Touches nothing outside the namespaces it creates (prefix jsdemo-)."})
 public final class DemoCommand implements Callable<Integer> {
     static final String FAMILY = "jsdemo";
 
     @Option(names = {"-v", "--verbose"}, description = "Also show the data plane's log.")
     private boolean verbose;
+
+    @Option(names = "--dataplane", description = "Show the data plane alone (two hosts, no daemons): a ping across "
+            + "VXLAN, a deliberate break and its repair by reconcile.")
+    private boolean dataplaneOnly;
 
     /** Lets the e2e test run the demo under its own name family (jse2e), as the project's rules want. */
     @Option(names = "--family", hidden = true, defaultValue = FAMILY)
@@ -41,6 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
     private long stepStart;
     private final ReentrantLock stepLock = new ReentrantLock();
     private volatile boolean stopping;
+    /** The running cluster demo, so a Ctrl-C also stops its daemons. */
+    private volatile ClusterDemo clusterDemo;
 
     @Override
     public Integer call() throws Exception {
@@ -75,15 +84,32 @@ public final class DemoCommand implements Callable<Integer> {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+                ClusterDemo c = clusterDemo;
+                if (c != null) {
+                    c.close();
+                }
                 lab.close();
             }, "jswarm-demo-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
+            ClusterDemo cluster = null;
             try {
-                lab.build(2);
-                done("lab: hosts " + lab.host(1).nsName() + " (" + addr(lab.host(1)) + ") and " + lab.host(2).nsName()
-                        + " (" + addr(lab.host(2)) + ") on a bridge in " + lab.prefix() + "-ul");
-                run(kernel, lab);
+                if (dataplaneOnly) {
+                    lab.build(2);
+                    done("lab: hosts " + lab.host(1).nsName() + " (" + addr(lab.host(1)) + ") and " + lab.host(2).nsName()
+                            + " (" + addr(lab.host(2)) + ") on a bridge in " + lab.prefix() + "-ul");
+                    run(kernel, lab);
+                } else {
+                    lab.build(3);
+                    done("lab: hosts h1..h3 " + lab.prefix() + "-h1..h3 (" + addr(lab.host(1)) + ".."
+                            + addr(lab.host(3)) + ") on a bridge in " + lab.prefix() + "-ul");
+                    cluster = new ClusterDemo(lab, out);
+                    clusterDemo = cluster;
+                    cluster.run();
+                }
             } finally {
+                if (cluster != null) {
+                    cluster.close();
+                }
                 while (stepLock.isHeldByCurrentThread()) {
                     stepLock.unlock(); // a step that failed half-way
                 }
