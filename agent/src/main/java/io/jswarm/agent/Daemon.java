@@ -271,7 +271,7 @@ public final class Daemon implements AutoCloseable {
         var dataplane = new io.jswarm.vxlan.KernelDataplane(new io.jswarm.vxlan.netlink.NetlinkKernel(),
                 io.jswarm.vxlan.DataplaneConfig.defaults().withRunDir(config.execRoot()));
         var agent = new io.jswarm.agent.net.NetworkAgent(nodeId, this::clusterApi, dataplane,
-                new io.jswarm.agent.net.SandboxDns(io.jswarm.agent.net.SandboxDns.hostDefaults()),
+                io.jswarm.agent.net.SandboxResolver.of(new io.jswarm.agent.net.SandboxDns(io.jswarm.agent.net.SandboxDns.hostDefaults())),
                 io.jswarm.agent.net.NetworkAgent.Settings.defaults(swarm.path().resolve("networks")));
         try {
             agent.start();

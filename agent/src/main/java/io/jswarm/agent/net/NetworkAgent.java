@@ -80,7 +80,7 @@ public final class NetworkAgent implements AutoCloseable {
     private final String nodeId;
     private final Supplier<ClusterApi> api;
     private final Dataplane dataplane;
-    private final SandboxDns dns;
+    private final SandboxResolver dns;
     private final Settings settings;
     private final SandboxStore store;
     private final TableBridge bridge;
@@ -90,7 +90,7 @@ public final class NetworkAgent implements AutoCloseable {
     private volatile TableReplicator replicator;
     private volatile ReconcileReport lastReconcile;
 
-    public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxDns dns, Settings settings) {
+    public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxResolver dns, Settings settings) {
         this.nodeId = nodeId;
         this.api = api;
         this.dataplane = dataplane;
@@ -336,7 +336,7 @@ public final class NetworkAgent implements AutoCloseable {
             dns.stop(sb.getKey());
             bridge.sandboxNetworks(sb.getKey(), List.of());
             if (sb.getCreated()) {
-                SandboxDns.removeResolvConf(sb.getKey());
+                dns.removeResolvConf(sb.getKey());
             }
         } else {
             bridge.sandboxNetworks(sb.getKey(), LocalState.networkIds(left.get()));
@@ -391,7 +391,7 @@ public final class NetworkAgent implements AutoCloseable {
         try {
             dns.serve(sb.getKey(), LocalState.netns(sb), bridge.names(sb.getKey()));
             if (sb.getCreated()) {
-                SandboxDns.writeResolvConf(sb.getKey());
+                dns.writeResolvConf(sb.getKey());
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("no DNS in sandbox={} error={}", sb.getKey(), e.toString());
@@ -476,7 +476,7 @@ public final class NetworkAgent implements AutoCloseable {
                 local.network(le.getNetworkId()).ifPresent(n -> undo(n, sb, le, true));
             }
             if (sb.getCreated()) {
-                SandboxDns.removeResolvConf(sb.getKey());
+                dns.removeResolvConf(sb.getKey());
             }
         }
         local.clear();

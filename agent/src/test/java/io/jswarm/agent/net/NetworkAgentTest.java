@@ -1,0 +1,276 @@
+package io.jswarm.agent.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jswarm.gossip.dns.NameLookup;
+import io.jswarm.gossip.table.EndpointRecord;
+import io.jswarm.gossip.table.ViewChange;
+import io.jswarm.proto.cluster.AttachEndpointRequest;
+import io.jswarm.proto.cluster.AttachEndpointResponse;
+import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.CreateNetworkRequest;
+import io.jswarm.proto.cluster.DetachEndpointRequest;
+import io.jswarm.proto.cluster.ListNetworksRequest;
+import io.jswarm.proto.cluster.ListNetworksResponse;
+import io.jswarm.proto.cluster.NetworkAttachRequest;
+import io.jswarm.proto.cluster.NetworkConnectRequest;
+import io.jswarm.proto.cluster.NetworkDetachRequest;
+import io.jswarm.proto.cluster.NetworkDisconnectRequest;
+import io.jswarm.proto.cluster.NetworkInspectRequest;
+import io.jswarm.proto.cluster.NetworkResponse;
+import io.jswarm.proto.cluster.NetworkView;
+import io.jswarm.proto.cluster.NodeInfo;
+import io.jswarm.proto.cluster.OwnEndpointsResponse;
+import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.RemoveNetworkRequest;
+import io.jswarm.proto.cluster.RemoveNetworkResponse;
+import io.jswarm.proto.state.Endpoint;
+import io.jswarm.proto.state.Network;
+import io.jswarm.vxlan.DataplaneConfig;
+import io.jswarm.vxlan.IpPrefix;
+import io.jswarm.vxlan.KernelDataplane;
+import io.jswarm.vxlan.Netns;
+import io.jswarm.vxlan.kernel.Address;
+import io.jswarm.vxlan.kernel.FakeKernel;
+import io.jswarm.vxlan.kernel.KernelChange;
+import io.jswarm.vxlan.kernel.LinkSpec;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's sandbox/endpoint logic over the in-memory kernel and a fake manager: no root, no sockets. */
+class NetworkAgentTest {
+    private static final String SELF = "node000000000000000000001";
+    private static final Network NET = Network.newBuilder().setNetworkId("net0000000000000000000001").setName("ov")
+            .setSubnet("10.0.1.0/24").setGateway("10.0.1.1").setIpRange("10.0.1.0/24").setAttachable(true).setVni(4097)
+            .build();
+
+    @TempDir
+    Path dir;
+    final FakeKernel kernel = new FakeKernel();
+    Netns host;
+    KernelDataplane dataplane;
+    final FakeApi api = new FakeApi();
+    final FakeResolver dns = new FakeResolver();
+    final String sandbox = "jsagt-" + Long.toString(System.nanoTime(), 36);
+
+    @BeforeEach
+    void setUp() throws IOException {
+        host = kernel.createNamespace(Path.of("/run/netns/jsagt-host"));
+        kernel.apply(host, List.of(new KernelChange.AddLink(new LinkSpec.Bridge("ul0", 1500, null)),
+                new KernelChange.AddAddress(new Address("ul0", IpPrefix.parse("192.0.2.1/24"))),
+                KernelChange.SetLink.up("ul0")));
+        dataplane = new KernelDataplane(kernel, new DataplaneConfig(host, Path.of("/run/jsagt-test")));
+    }
+
+    NetworkAgent agent() throws IOException {
+        NetworkAgent a = new NetworkAgent(SELF, () -> api, dataplane, dns, NetworkAgent.Settings.defaults(dir));
+        a.start();
+        a.onView(ClusterView.newBuilder().setDataPathPort(4789)
+                .addNodes(NodeInfo.newBuilder().setId(SELF).setHostname("h1").setAddr("192.0.2.1").setDataPathAddr("192.0.2.1"))
+                .addNetworks(NetworkView.newBuilder().setNetwork(NET)).build());
+        return a;
+    }
+
+    private Path networkNs() {
+        return Path.of("/run/jsagt-test/netns/" + NET.getNetworkId().substring(0, 12));
+    }
+
+    @Test
+    void attachMakesNetworkSandboxAndDnsThenDetachRemovesAll() throws Exception {
+        NetworkAgent a = agent();
+        var r = a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+        assertEquals("10.0.1.2/24", r.getIpv4());
+        assertEquals("eth0", r.getIfName());
+        assertEquals("02:42:0a:00:01:02", r.getMac());
+        assertTrue(kernel.namespaceExists(networkNs()), "network namespace on first attach");
+        assertTrue(kernel.namespaceExists(Path.of("/run/netns", sandbox)), "sandbox made");
+        assertTrue(kernel.links(Netns.named(sandbox)).stream().anyMatch(l -> l.name().equals("eth0")));
+        assertEquals(List.of("serve " + sandbox, "resolv " + sandbox), dns.calls);
+        assertEquals(1, a.inspect(NetworkInspectRequest.newBuilder().setNetwork("ov").build()).getContainersCount());
+
+        var dup = assertThrows(StatusRuntimeException.class,
+                () -> a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build()));
+        assertEquals(Status.Code.ALREADY_EXISTS, dup.getStatus().getCode());
+
+        a.detach(NetworkDetachRequest.newBuilder().setSandbox(sandbox).build());
+        assertFalse(kernel.namespaceExists(networkNs()), "network namespace goes with the last endpoint");
+        assertFalse(kernel.namespaceExists(Path.of("/run/netns", sandbox)), "sandbox attach made is removed");
+        assertEquals(List.of(r.getEndpointId()), api.detached);
+        assertTrue(dns.calls.contains("stop " + sandbox) && dns.calls.contains("unresolv " + sandbox), dns.calls.toString());
+    }
+
+    @Test
+    void managerRefusalChangesNothing() throws Exception {
+        NetworkAgent a = agent();
+        api.refuse = true;
+        var before = kernel.snapshot();
+        assertThrows(StatusRuntimeException.class,
+                () -> a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build()));
+        assertEquals(before, kernel.snapshot());
+        assertTrue(dns.calls.isEmpty());
+    }
+
+    @Test
+    void kernelFailureIsRolledBackAndReleasesTheAddress() throws Exception {
+        NetworkAgent a = agent();
+        var before = kernel.snapshot();
+        kernel.failWhen((ns, change) -> change instanceof KernelChange.AddAddress, 17);
+        assertThrows(IOException.class,
+                () -> a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build()));
+        kernel.clearFaults();
+        assertEquals(before, kernel.snapshot(), "nothing half-made");
+        assertEquals(1, api.detached.size(), "the manager's address was released");
+        assertThrows(StatusRuntimeException.class,
+                () -> a.detach(NetworkDetachRequest.newBuilder().setSandbox(sandbox).build()));
+    }
+
+    @Test
+    void badNamesAreRefusedBeforeAnything() throws Exception {
+        NetworkAgent a = agent();
+        var e = assertThrows(StatusRuntimeException.class,
+                () -> a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName("../etc").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        var p = assertThrows(StatusRuntimeException.class, () -> a.connect(NetworkConnectRequest.newBuilder()
+                .setNetwork("ov").setSandbox("/proc/999999999/ns/net").setName("x").build()));
+        assertEquals(Status.Code.NOT_FOUND, p.getStatus().getCode());
+        assertEquals(0, api.attached.get());
+    }
+
+    @Test
+    void secondNetworkGetsEth1AndDisconnectUndoesOnlyIt() throws Exception {
+        Network net2 = NET.toBuilder().setNetworkId("bet0000000000000000000002").setName("ov2").setSubnet("10.0.2.0/24")
+                .setGateway("10.0.2.1").setIpRange("10.0.2.0/24").setVni(4098).build();
+        api.networks.add(net2);
+        NetworkAgent a = agent();
+        a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+        var r2 = a.connect(NetworkConnectRequest.newBuilder().setNetwork("ov2").setSandbox(sandbox).build());
+        assertEquals("eth1", r2.getIfName());
+        a.disconnect(NetworkDisconnectRequest.newBuilder().setNetwork("ov2").setSandbox(sandbox).build());
+        assertTrue(kernel.namespaceExists(Path.of("/run/netns", sandbox)), "still on ov");
+        assertTrue(kernel.links(Netns.named(sandbox)).stream().noneMatch(l -> l.name().equals("eth1")));
+        assertTrue(kernel.links(Netns.named(sandbox)).stream().anyMatch(l -> l.name().equals("eth0")));
+    }
+
+    @Test
+    void restartPutsBackSavedSandboxesWithoutTheManager() throws Exception {
+        NetworkAgent a = agent();
+        a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+        a.close();
+        // A fresh agent and data plane over the same kernel: what the daemon sees after a restart.
+        dataplane = new KernelDataplane(kernel, new DataplaneConfig(host, Path.of("/run/jsagt-test")));
+        api.refuse = true;
+        NetworkAgent b = new NetworkAgent(SELF, () -> api, dataplane, dns, NetworkAgent.Settings.defaults(dir));
+        b.start();
+        assertEquals(1, b.inspect(NetworkInspectRequest.newBuilder().setNetwork("ov").build()).getContainersCount());
+        assertTrue(dataplane.reconcile().clean(), "the restored state is exactly what the kernel has");
+    }
+
+    @Test
+    void tableChangesBecomeKernelPeersButOwnEntriesDoNot() throws Exception {
+        NetworkAgent a = agent();
+        a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+        TableBridge bridge = new TableBridge(SELF, dataplane, NetworkAgent::specId);
+        bridge.programmed.add(NET.getNetworkId());
+        var remote = new EndpointRecord("web", List.of(), InetAddress.getByName("10.0.1.9"), "02:42:0a:00:01:09",
+                InetAddress.getByName("192.0.2.2"), "node000000000000000000002");
+        var own = new EndpointRecord("me", List.of(), InetAddress.getByName("10.0.1.2"), "02:42:0a:00:01:02",
+                InetAddress.getByName("192.0.2.1"), SELF);
+        bridge.onChanges(NET.getNetworkId(), List.of(new ViewChange.Added("e9", remote), new ViewChange.Added("e2", own)));
+        Netns ns = Netns.at(networkNs());
+        assertEquals(1, kernel.fdb(ns).stream().filter(f -> f.dst() != null).count());
+        bridge.onChanges(NET.getNetworkId(), List.of(new ViewChange.Removed("e9", remote)));
+        assertEquals(0, kernel.fdb(ns).stream().filter(f -> f.dst() != null).count());
+    }
+
+    /** The manager as far as the agent sees it: serial addresses, detach recorded, refusals on demand. */
+    static final class FakeApi implements ClusterApi {
+        final List<Network> networks = new ArrayList<>(List.of(NET));
+        final AtomicInteger attached = new AtomicInteger();
+        final List<String> detached = new ArrayList<>();
+        boolean refuse;
+
+        @Override
+        public AttachEndpointResponse attach(AttachEndpointRequest r) {
+            if (refuse) {
+                throw Status.FAILED_PRECONDITION.withDescription("refused").asRuntimeException();
+            }
+            Network n = networks.stream().filter(x -> x.getName().equals(r.getNetwork()) || x.getNetworkId()
+                    .equals(r.getNetwork())).findFirst().orElseThrow(() -> Status.NOT_FOUND.asRuntimeException());
+            int i = attached.incrementAndGet();
+            String prefix = n.getSubnet().substring(0, n.getSubnet().lastIndexOf('.'));
+            return AttachEndpointResponse.newBuilder().setNetwork(n).setEndpoint(Endpoint.newBuilder()
+                    .setNetworkId(n.getNetworkId()).setEndpointId("ep" + i).setNodeId(SELF).setName(r.getName())
+                    .setAddress(prefix + "." + (1 + i))).build();
+        }
+
+        @Override
+        public void detach(DetachEndpointRequest r) {
+            detached.add(r.getEndpointId());
+        }
+
+        @Override
+        public NetworkResponse createNetwork(CreateNetworkRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public RemoveNetworkResponse removeNetwork(RemoveNetworkRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public PruneNetworksResponse pruneNetworks() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ListNetworksResponse listNetworks(ListNetworksRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public OwnEndpointsResponse ownEndpoints() {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    static final class FakeResolver implements SandboxResolver {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void serve(String key, Netns sandbox, NameLookup lookup) {
+            calls.add("serve " + key);
+        }
+
+        @Override
+        public void stop(String key) {
+            calls.add("stop " + key);
+        }
+
+        @Override
+        public void writeResolvConf(String name) {
+            calls.add("resolv " + name);
+        }
+
+        @Override
+        public void removeResolvConf(String name) {
+            calls.add("unresolv " + name);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
