@@ -54,6 +54,11 @@ final class Networks {
             // What Docker answers for a driver it has no plugin for.
             throw Status.NOT_FOUND.withDescription("plugin \"" + driver + "\" not found").asRuntimeException();
         }
+        if (req.getSpec().getName().chars().anyMatch(Character::isISOControl)) {
+            // The state's refusal quotes the name; keep the error on one line.
+            throw Status.INVALID_ARGUMENT.withDescription("invalid network name: control characters are not allowed")
+                    .asRuntimeException();
+        }
         String id = Identifiers.newId();
         CreateNetwork spec = req.getSpec().toBuilder().setNetworkId(id)
                 .setCreatedAtMillis(manager.clock().millis()).build();
