@@ -5,6 +5,22 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.jswarm.manager.api.ManagerNode;
 import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.CreateNetworkRequest;
+import io.jswarm.proto.cluster.ListNetworksRequest;
+import io.jswarm.proto.cluster.ListNetworksResponse;
+import io.jswarm.proto.cluster.NetworkAttachRequest;
+import io.jswarm.proto.cluster.NetworkAttachResponse;
+import io.jswarm.proto.cluster.NetworkConnectRequest;
+import io.jswarm.proto.cluster.NetworkDetachRequest;
+import io.jswarm.proto.cluster.NetworkDisconnectRequest;
+import io.jswarm.proto.cluster.NetworkDisconnectResponse;
+import io.jswarm.proto.cluster.NetworkInspectRequest;
+import io.jswarm.proto.cluster.NetworkInspectResponse;
+import io.jswarm.proto.cluster.NetworkResponse;
+import io.jswarm.proto.cluster.PruneNetworksRequest;
+import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.RemoveNetworkRequest;
+import io.jswarm.proto.cluster.RemoveNetworkResponse;
 import io.jswarm.proto.cluster.ControlGrpc;
 import io.jswarm.proto.cluster.InfoRequest;
 import io.jswarm.proto.cluster.InfoResponse;
@@ -120,6 +136,62 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void info(InfoRequest req, StreamObserver<InfoResponse> out) {
         answer(out, "info", () -> info(daemon));
+    }
+
+    // ---- networks: cluster-wide calls go to the manager (ClusterApi), local ones to the NetworkAgent ----
+
+    @Override
+    public void networkCreate(CreateNetworkRequest req, StreamObserver<NetworkResponse> out) {
+        answer(out, "network create", () -> {
+            daemon.requireManager(); // Docker's "not a manager" text on a worker, before any remote call
+            return daemon.clusterApi().createNetwork(req);
+        });
+    }
+
+    @Override
+    public void networkRemove(RemoveNetworkRequest req, StreamObserver<RemoveNetworkResponse> out) {
+        answer(out, "network rm", () -> {
+            daemon.requireManager();
+            return daemon.clusterApi().removeNetwork(req);
+        });
+    }
+
+    @Override
+    public void networkPrune(PruneNetworksRequest req, StreamObserver<PruneNetworksResponse> out) {
+        answer(out, "network prune", () -> {
+            daemon.requireManager();
+            return daemon.clusterApi().pruneNetworks();
+        });
+    }
+
+    @Override
+    public void networkList(ListNetworksRequest req, StreamObserver<ListNetworksResponse> out) {
+        answer(out, "network ls", () -> daemon.clusterApi().listNetworks(req));
+    }
+
+    @Override
+    public void networkInspect(NetworkInspectRequest req, StreamObserver<NetworkInspectResponse> out) {
+        answer(out, "network inspect", () -> daemon.networkAgent().inspect(req));
+    }
+
+    @Override
+    public void networkAttach(NetworkAttachRequest req, StreamObserver<NetworkAttachResponse> out) {
+        answer(out, "network attach", () -> daemon.networkAgent().attach(req));
+    }
+
+    @Override
+    public void networkConnect(NetworkConnectRequest req, StreamObserver<NetworkAttachResponse> out) {
+        answer(out, "network connect", () -> daemon.networkAgent().connect(req));
+    }
+
+    @Override
+    public void networkDisconnect(NetworkDisconnectRequest req, StreamObserver<NetworkDisconnectResponse> out) {
+        answer(out, "network disconnect", () -> daemon.networkAgent().disconnect(req));
+    }
+
+    @Override
+    public void networkDetach(NetworkDetachRequest req, StreamObserver<NetworkDisconnectResponse> out) {
+        answer(out, "network detach", () -> daemon.networkAgent().detach(req));
     }
 
     static InfoResponse info(Daemon daemon) {

@@ -2,6 +2,10 @@ package io.jswarm.agent;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.jswarm.agent.net.ClusterApi;
+import io.jswarm.agent.net.LocalClusterApi;
+import io.jswarm.agent.net.NetworkAgent;
+import io.jswarm.agent.net.RemoteClusterApi;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
@@ -44,7 +48,8 @@ public final class Daemon implements AutoCloseable {
         record Manager(ManagerNode manager, LocalNodeState state) implements Mode {
         }
 
-        record Worker(AgentSession session, LocalNodeState state, NodeIdentity identity) implements Mode {
+        record Worker(AgentSession session, LocalNodeState state, NodeIdentity identity, RemoteClusterApi api)
+                implements Mode {
         }
     }
 
@@ -126,8 +131,11 @@ public final class Daemon implements AutoCloseable {
     }
 
     private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
-        AgentSession s = new AgentSession(st.getManagerAddrsList(), new IdentityKeyManager(identity),
-                swarm.certificates(), config, Version.VALUE);
+        // One key manager for the session and the network calls: a renewal reaches both.
+        IdentityKeyManager keys = new IdentityKeyManager(identity);
+        AgentSession s = new AgentSession(st.getManagerAddrsList(), keys, swarm.certificates(), config, Version.VALUE);
+        RemoteClusterApi api = new RemoteClusterApi(() -> s.view().map(v -> v.getManagerAddrsList())
+                .filter(a -> !a.isEmpty()).orElse(st.getManagerAddrsList()), keys, RemoteClusterApi.DEFAULT_DEADLINE);
         GossipNode g = null;
         if (config.gossipPort() != 0) {
             // Started by the first view: it carries the address the manager knows this node by.
@@ -140,7 +148,7 @@ public final class Daemon implements AutoCloseable {
             s.onView(g::onView);
         }
         s.start();
-        return new Mode.Worker(s, st, identity);
+        return new Mode.Worker(s, st, identity, api);
     }
 
     /** {@code jswarm init}. */
@@ -235,7 +243,10 @@ public final class Daemon implements AutoCloseable {
                 }
                 m.manager().close();
             }
-            case Mode.Worker w -> w.session().close();
+            case Mode.Worker w -> {
+                w.api().close();
+                w.session().close();
+            }
         }
         var n = networks;
         if (n != null) {
@@ -294,10 +305,16 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** TEMPORARY until the manager network API lands. */
-    io.jswarm.agent.net.ClusterApi clusterApi() {
-        throw Status.UNIMPLEMENTED.asRuntimeException();
+    /** The manager's network API as this node calls it: in process on a manager, over mTLS on a worker. */
+    ClusterApi clusterApi() {
+        return switch (mode) {
+            case Mode.Manager m -> new LocalClusterApi(m.manager());
+            case Mode.Worker w -> w.api();
+            case Mode.Inactive i -> throw Status.FAILED_PRECONDITION.withDescription("This node is not part of a swarm")
+                    .asRuntimeException();
+        };
     }
+
 
     /** The network agent, or the error Docker gives outside a swarm. */
     io.jswarm.agent.net.NetworkAgent networkAgent() {
@@ -362,7 +379,10 @@ public final class Daemon implements AutoCloseable {
                     LOG.warn("manager close failed error={}", e.toString());
                 }
             }
-            case Mode.Worker w -> w.session().close();
+            case Mode.Worker w -> {
+                w.api().close();
+                w.session().close();
+            }
             case Mode.Inactive i -> {
             }
         }

@@ -15,6 +15,10 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.jswarm.proto.cluster.ControlGrpc;
+import io.jswarm.proto.cluster.CreateNetworkRequest;
+import io.jswarm.proto.cluster.ListNetworksRequest;
+import io.jswarm.proto.cluster.PruneNetworksRequest;
+import io.jswarm.proto.state.CreateNetwork;
 import io.jswarm.proto.cluster.InfoRequest;
 import io.jswarm.proto.cluster.InitRequest;
 import io.jswarm.proto.cluster.JoinTokenRequest;
@@ -128,5 +132,31 @@ class DaemonTest {
                 () -> call("m", s -> s.leave(LeaveRequest.getDefaultInstance()))).getStatus().getCode());
         call("w", s -> s.leave(LeaveRequest.getDefaultInstance()));
         assertEquals("inactive", call("w", s -> s.info(InfoRequest.getDefaultInstance())).getLocalNodeState());
+    }
+
+    @Test
+    void networksThroughTheControlSocketsOfAManagerAndAWorker() throws Exception {
+        manager = daemon("m");
+        worker = daemon("w");
+        assertEquals("This node is not part of a swarm", assertThrows(StatusRuntimeException.class,
+                () -> call("w", s -> s.networkList(ListNetworksRequest.getDefaultInstance()))).getStatus().getDescription());
+        String listen = "127.0.0.1:" + freePort();
+        var init = call("m", s -> s.init(InitRequest.newBuilder().setListenAddr(listen).build()));
+        call("w", s -> s.join(LocalJoinRequest.newBuilder().setToken(init.getWorkerToken()).setRemoteAddr(listen).build()));
+        var created = call("m", s -> s.networkCreate(CreateNetworkRequest.newBuilder()
+                .setSpec(CreateNetwork.newBuilder().setName("web").setAttachable(true)).build())).getNetwork();
+        assertEquals(List.of(created), call("w", s -> s.networkList(ListNetworksRequest.getDefaultInstance()))
+                .getNetworksList().stream().map(d -> d.getNetwork()).toList(), "a worker lists through the manager");
+        // The change is pushed: the worker's session view carries the network.
+        var session = ((Daemon.Mode.Worker) worker.mode()).session();
+        JoinSecurityTest.await(() -> session.view().map(v -> v.getNetworksList().stream()
+                .anyMatch(n -> n.getNetwork().equals(created))).orElse(false));
+        var e = assertThrows(StatusRuntimeException.class, () -> call("w", s -> s.networkCreate(CreateNetworkRequest
+                .newBuilder().setSpec(CreateNetwork.newBuilder().setName("x")).build())));
+        assertTrue(e.getStatus().getDescription().startsWith("This node is not a swarm manager. Worker nodes can't be used"));
+        assertEquals(Status.Code.FAILED_PRECONDITION, assertThrows(StatusRuntimeException.class, () -> call("w",
+                s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance()))).getStatus().getCode());
+        assertEquals(List.of("web"), call("m", s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance())).getNamesList());
+        assertEquals(0, call("w", s -> s.networkList(ListNetworksRequest.getDefaultInstance())).getNetworksCount());
     }
 }

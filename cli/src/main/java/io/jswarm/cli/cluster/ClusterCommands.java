@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
 
-/** Registers the cluster commands (daemon, init, join, join-token, leave, node, info) on the top-level command. */
+/** Registers the cluster commands (daemon, init, join, join-token, leave, node, network, info) on the top-level command. */
 public final class ClusterCommands {
     private ClusterCommands() {
     }
@@ -23,6 +23,7 @@ public final class ClusterCommands {
                 .addSubcommand(new JoinTokenCommand())
                 .addSubcommand(new LeaveCommand())
                 .addSubcommand(new NodeCommand())
+                .addSubcommand(new NetworkCommand())
                 .addSubcommand(new InfoCommand());
     }
 }

@@ -15,8 +15,11 @@ import java.util.Set;
 public final class Authorizer {
     /** Callable without a client certificate: the token is the credential. */
     static final Set<String> OPEN = Set.of(DispatcherGrpc.getJoinMethod().getFullMethodName());
-    /** Manager-only calls (cluster state). */
-    static final Set<String> MANAGERS_ONLY = Set.of(DispatcherGrpc.getListNodesMethod().getFullMethodName());
+    /** Manager-only calls (cluster state). Attach/detach are per-node and checked by the network API itself. */
+    static final Set<String> MANAGERS_ONLY = Set.of(DispatcherGrpc.getListNodesMethod().getFullMethodName(),
+            DispatcherGrpc.getCreateNetworkMethod().getFullMethodName(),
+            DispatcherGrpc.getRemoveNetworkMethod().getFullMethodName(),
+            DispatcherGrpc.getPruneNetworksMethod().getFullMethodName());
 
     public static final String NOT_A_MANAGER = "This node is not a swarm manager. Worker nodes can't be used to view "
             + "or modify cluster state. Please run this command on a manager node or promote the current node to a manager.";

@@ -9,7 +9,21 @@ import io.grpc.stub.StreamObserver;
 import io.jswarm.encryption.CertificateRequest;
 import io.jswarm.encryption.Identifiers;
 import io.jswarm.encryption.JoinToken;
+import io.jswarm.proto.cluster.AttachEndpointRequest;
+import io.jswarm.proto.cluster.AttachEndpointResponse;
+import io.jswarm.proto.cluster.CreateNetworkRequest;
+import io.jswarm.proto.cluster.DetachEndpointRequest;
+import io.jswarm.proto.cluster.DetachEndpointResponse;
 import io.jswarm.proto.cluster.DispatcherGrpc;
+import io.jswarm.proto.cluster.ListNetworksRequest;
+import io.jswarm.proto.cluster.ListNetworksResponse;
+import io.jswarm.proto.cluster.NetworkResponse;
+import io.jswarm.proto.cluster.OwnEndpointsRequest;
+import io.jswarm.proto.cluster.OwnEndpointsResponse;
+import io.jswarm.proto.cluster.PruneNetworksRequest;
+import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.RemoveNetworkRequest;
+import io.jswarm.proto.cluster.RemoveNetworkResponse;
 import io.jswarm.proto.cluster.JoinRequest;
 import io.jswarm.proto.cluster.JoinResponse;
 import io.jswarm.proto.cluster.ListNodesRequest;
@@ -151,4 +165,68 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
         out.onCompleted();
     }
 
+    // ---- networks: the Authorizer has already kept workers from create/rm/prune ----
+
+    @Override
+    public void createNetwork(CreateNetworkRequest req, StreamObserver<NetworkResponse> out) {
+        unary(out, () -> manager.createNetwork(req));
+    }
+
+    @Override
+    public void removeNetwork(RemoveNetworkRequest req, StreamObserver<RemoveNetworkResponse> out) {
+        unary(out, () -> manager.removeNetwork(req));
+    }
+
+    @Override
+    public void pruneNetworks(PruneNetworksRequest req, StreamObserver<PruneNetworksResponse> out) {
+        unary(out, manager::pruneNetworks);
+    }
+
+    @Override
+    public void listNetworks(ListNetworksRequest req, StreamObserver<ListNetworksResponse> out) {
+        unary(out, () -> manager.listNetworks(req));
+    }
+
+    @Override
+    public void attachEndpoint(AttachEndpointRequest req, StreamObserver<AttachEndpointResponse> out) {
+        Caller caller = Caller.current();
+        unary(out, () -> manager.attachEndpoint(caller.nodeId(), isManager(caller), req));
+    }
+
+    @Override
+    public void detachEndpoint(DetachEndpointRequest req, StreamObserver<DetachEndpointResponse> out) {
+        Caller caller = Caller.current();
+        unary(out, () -> {
+            manager.detachEndpoint(caller.nodeId(), isManager(caller), req);
+            return DetachEndpointResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void ownEndpoints(OwnEndpointsRequest req, StreamObserver<OwnEndpointsResponse> out) {
+        Caller caller = Caller.current();
+        unary(out, () -> manager.ownEndpoints(caller.nodeId()));
+    }
+
+    /** As the Authorizer decides it: the role in the state and in the certificate must both say manager. */
+    private boolean isManager(Caller caller) {
+        return caller.role() == io.jswarm.encryption.Role.MANAGER && manager.table().node(caller.nodeId())
+                .map(n -> n.getRole() == Role.ROLE_MANAGER).orElse(false);
+    }
+
+    /** Answers a unary call; a refusal travels as its status, a bad argument as INVALID_ARGUMENT. */
+    private static <T> void unary(StreamObserver<T> out, java.util.function.Supplier<T> call) {
+        T value;
+        try {
+            value = call.get();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        out.onNext(value);
+        out.onCompleted();
+    }
 }

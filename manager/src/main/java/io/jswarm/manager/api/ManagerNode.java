@@ -14,7 +14,18 @@ import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerStore;
 import io.jswarm.manager.tls.IdentityKeyManager;
 import io.jswarm.manager.tls.Tls;
+import io.jswarm.proto.cluster.AttachEndpointRequest;
+import io.jswarm.proto.cluster.AttachEndpointResponse;
 import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.CreateNetworkRequest;
+import io.jswarm.proto.cluster.DetachEndpointRequest;
+import io.jswarm.proto.cluster.ListNetworksRequest;
+import io.jswarm.proto.cluster.ListNetworksResponse;
+import io.jswarm.proto.cluster.NetworkResponse;
+import io.jswarm.proto.cluster.OwnEndpointsResponse;
+import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.RemoveNetworkRequest;
+import io.jswarm.proto.cluster.RemoveNetworkResponse;
 import io.jswarm.proto.cluster.NodeInfo;
 import io.jswarm.proto.cluster.SessionDownstream;
 import io.jswarm.proto.state.AddNode;
@@ -57,6 +68,7 @@ public final class ManagerNode implements AutoCloseable {
     private final IdentityKeyManager keys;
     private final SessionRegistry sessions;
     private final NodeTable table;
+    private final Networks networks = new Networks(this);
     private final ScheduledExecutorService timer;
     private Server server;
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -257,6 +269,40 @@ public final class ManagerNode implements AutoCloseable {
 
     public ClusterView view() {
         return table.view();
+    }
+
+    // ---- networks (the logic lives in Networks) ----
+
+    /** {@code network create}: the manager picks the id and creation time; the state the rest. */
+    public NetworkResponse createNetwork(CreateNetworkRequest req) {
+        return networks.create(req);
+    }
+
+    /** {@code network rm} by id, unique id prefix or name; refused while endpoints are attached. */
+    public RemoveNetworkResponse removeNetwork(RemoveNetworkRequest req) {
+        return networks.remove(req);
+    }
+
+    public PruneNetworksResponse pruneNetworks() {
+        return networks.prune();
+    }
+
+    public ListNetworksResponse listNetworks(ListNetworksRequest req) {
+        return networks.list(req);
+    }
+
+    /** An endpoint owned by {@code callerNodeId}; a worker ({@code !callerIsManager}) only on attachable networks. */
+    public AttachEndpointResponse attachEndpoint(String callerNodeId, boolean callerIsManager, AttachEndpointRequest req) {
+        return networks.attach(callerNodeId, callerIsManager, req);
+    }
+
+    /** A worker may detach only its own endpoints; a manager any. */
+    public void detachEndpoint(String callerNodeId, boolean callerIsManager, DetachEndpointRequest req) {
+        networks.detach(callerNodeId, callerIsManager, req);
+    }
+
+    public OwnEndpointsResponse ownEndpoints(String nodeId) {
+        return networks.ownEndpoints(nodeId);
     }
 
     /** Submits to the store; a refusal becomes FAILED_PRECONDITION, an I/O failure INTERNAL. */

@@ -90,7 +90,8 @@ final class NodeTable implements Authorizer.Members {
         return ClusterView.newBuilder().setClusterId(c.getClusterId()).addAllNodes(nodes)
                 .addAllManagerAddrs(nodes.stream().filter(n -> !n.getManagerAddr().isEmpty()).map(NodeInfo::getManagerAddr).toList())
                 .setDataPathPort(c.getDataPathPort()).setDefaultAddressPool(c.getDefaultAddressPool())
-                .setCreatedAtMillis(c.getCreatedAtMillis()).addAllRemovedNodeIds(store.read(s -> s.removedIds())).build();
+                .setCreatedAtMillis(c.getCreatedAtMillis()).addAllRemovedNodeIds(store.read(s -> s.removedIds()))
+                .addAllNetworks(store.read(Networks::views)).build();
     }
 
     /** A node by full id, hostname, or unique id prefix (as {@code docker node inspect} accepts). */

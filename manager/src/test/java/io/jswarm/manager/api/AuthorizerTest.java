@@ -81,4 +81,22 @@ class AuthorizerTest {
     void aCertificateOfAnotherClusterIsRefused() {
         assertEquals(Status.Code.UNAUTHENTICATED, deny(SESSION, new Caller("worker", Role.WORKER, "d".repeat(25))).getCode());
     }
+
+    @Test
+    void networkCreateRemovePruneAreForManagersAttachAndListForAnyMember() {
+        Caller worker = new Caller("worker", Role.WORKER, CLUSTER);
+        Caller manager = new Caller("manager", Role.MANAGER, CLUSTER);
+        for (var method : java.util.List.of(DispatcherGrpc.getCreateNetworkMethod(), DispatcherGrpc.getRemoveNetworkMethod(),
+                DispatcherGrpc.getPruneNetworksMethod())) {
+            Status s = deny(method.getFullMethodName(), worker);
+            assertEquals(Status.Code.PERMISSION_DENIED, s.getCode());
+            assertEquals(Authorizer.NOT_A_MANAGER, s.getDescription());
+            allow(method.getFullMethodName(), manager);
+        }
+        for (var method : java.util.List.of(DispatcherGrpc.getListNetworksMethod(), DispatcherGrpc.getAttachEndpointMethod(),
+                DispatcherGrpc.getDetachEndpointMethod(), DispatcherGrpc.getOwnEndpointsMethod())) {
+            allow(method.getFullMethodName(), worker);
+            assertEquals(Status.Code.UNAUTHENTICATED, deny(method.getFullMethodName(), null).getCode());
+        }
+    }
 }

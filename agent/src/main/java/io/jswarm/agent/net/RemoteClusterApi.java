@@ -1,0 +1,151 @@
+package io.jswarm.agent.net;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.jswarm.manager.net.HostPort;
+import io.jswarm.manager.tls.IdentityKeyManager;
+import io.jswarm.manager.tls.Tls;
+import io.jswarm.proto.cluster.AttachEndpointRequest;
+import io.jswarm.proto.cluster.AttachEndpointResponse;
+import io.jswarm.proto.cluster.CreateNetworkRequest;
+import io.jswarm.proto.cluster.DetachEndpointRequest;
+import io.jswarm.proto.cluster.DispatcherGrpc;
+import io.jswarm.proto.cluster.ListNetworksRequest;
+import io.jswarm.proto.cluster.ListNetworksResponse;
+import io.jswarm.proto.cluster.NetworkResponse;
+import io.jswarm.proto.cluster.OwnEndpointsRequest;
+import io.jswarm.proto.cluster.OwnEndpointsResponse;
+import io.jswarm.proto.cluster.PruneNetworksRequest;
+import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.RemoveNetworkRequest;
+import io.jswarm.proto.cluster.RemoveNetworkResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+
+/**
+ * {@link ClusterApi} on a worker: the manager's Dispatcher over mutual TLS, with this node's identity (the
+ * same key manager as the session, so a renewed certificate is used at once). One channel, made on the
+ * first call and kept; when a manager is unavailable the next address is tried. Every call has a deadline.
+ */
+public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+
+    private final Supplier<List<String>> managers;
+    private final IdentityKeyManager keys;
+    private final Duration deadline;
+    private ManagedChannel channel;
+    private int next;
+    private boolean closed;
+
+    /** {@code managers} is read at each (re)connect: the latest view's manager addresses. */
+    public RemoteClusterApi(Supplier<List<String>> managers, IdentityKeyManager keys, Duration deadline) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("deadline must be positive");
+        }
+        this.managers = managers;
+        this.keys = keys;
+        this.deadline = deadline;
+    }
+
+    @Override
+    public NetworkResponse createNetwork(CreateNetworkRequest request) {
+        return call(s -> s.createNetwork(request));
+    }
+
+    @Override
+    public RemoveNetworkResponse removeNetwork(RemoveNetworkRequest request) {
+        return call(s -> s.removeNetwork(request));
+    }
+
+    @Override
+    public PruneNetworksResponse pruneNetworks() {
+        return call(s -> s.pruneNetworks(PruneNetworksRequest.getDefaultInstance()));
+    }
+
+    @Override
+    public ListNetworksResponse listNetworks(ListNetworksRequest request) {
+        return call(s -> s.listNetworks(request));
+    }
+
+    @Override
+    public AttachEndpointResponse attach(AttachEndpointRequest request) {
+        return call(s -> s.attachEndpoint(request));
+    }
+
+    @Override
+    public void detach(DetachEndpointRequest request) {
+        call(s -> s.detachEndpoint(request));
+    }
+
+    @Override
+    public OwnEndpointsResponse ownEndpoints() {
+        return call(s -> s.ownEndpoints(OwnEndpointsRequest.getDefaultInstance()));
+    }
+
+    /**
+     * Runs {@code rpc}, moving to the next manager while the current one is UNAVAILABLE (refused connection,
+     * closed transport): with one manager per cluster that failure comes before the request is processed.
+     */
+    private <T> T call(Function<DispatcherGrpc.DispatcherBlockingStub, T> rpc) {
+        int attempts = Math.max(1, managers.get().size());
+        StatusRuntimeException last = null;
+        for (int i = 0; i < attempts; i++) {
+            ManagedChannel ch = channel();
+            try {
+                return rpc.apply(DispatcherGrpc.newBlockingStub(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                last = e;
+                drop(ch);
+            }
+        }
+        throw Status.UNAVAILABLE.withDescription("no manager reachable: " + last.getStatus().getDescription())
+                .asRuntimeException();
+    }
+
+    private synchronized ManagedChannel channel() {
+        if (closed) {
+            throw Status.UNAVAILABLE.withDescription("this node is leaving the swarm").asRuntimeException();
+        }
+        if (channel == null) {
+            List<String> addrs = managers.get();
+            if (addrs.isEmpty()) {
+                throw Status.UNAVAILABLE.withDescription("no manager address known").asRuntimeException();
+            }
+            HostPort hp = HostPort.parse(addrs.get(next++ % addrs.size()), 2377);
+            try {
+                channel = NettyChannelBuilder.forAddress(hp.host(), hp.port())
+                        .sslContext(Tls.client(keys, keys.identity().root())).overrideAuthority(Tls.MANAGER_AUTHORITY)
+                        .build();
+            } catch (SSLException e) {
+                throw Status.INTERNAL.withDescription("cannot set up TLS to the manager: " + e.getMessage()).asRuntimeException();
+            }
+        }
+        return channel;
+    }
+
+    /** Forgets {@code ch} if it is still the current channel, so the next call connects to the next manager. */
+    private synchronized void drop(ManagedChannel ch) {
+        if (channel == ch) {
+            channel = null;
+        }
+        ch.shutdownNow();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (channel != null) {
+            channel.shutdownNow();
+            channel = null;
+        }
+    }
+}
