@@ -77,9 +77,10 @@ public final class AgentSession implements AutoCloseable {
         this.engineVersion = engineVersion;
     }
 
-    /** Call before {@link #start}. */
+    /** Call before {@link #start}. Listeners run in the order added. */
     public void onView(java.util.function.Consumer<ClusterView> listener) {
-        this.viewListener = listener;
+        java.util.function.Consumer<ClusterView> before = this.viewListener;
+        this.viewListener = before == null ? listener : before.andThen(listener);
     }
 
     public synchronized void start() {

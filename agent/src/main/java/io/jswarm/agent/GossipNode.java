@@ -79,7 +79,12 @@ final class GossipNode implements NodeHealth, AutoCloseable {
             m.addListener(this::onEvent);
             m.start();
             membership = m;
-            onStarted.accept(m);
+            try {
+                onStarted.accept(m);
+            } catch (RuntimeException e) {
+                // Membership runs regardless: node health must not depend on the tables.
+                LOG.error("endpoint tables not started error={}", e.toString(), e);
+            }
             // Including this node, unlike jswarm.membership.members (the others): what `node ls` counts.
             io.micrometer.core.instrument.Gauge.builder("jswarm.membership.size", m, x -> x.members().size() + 1)
                     .description("Members this node sees, itself included").register(registry);

@@ -52,8 +52,14 @@ class NetworkE2ETest {
                 var j = cli(lab, D[h - 1], "join", "--token", token, ClusterLab.addr(1) + ":2377");
                 assertEquals(0, j.rc(), j.all());
             }
-            ClusterE2ETest.awaitNodes(lab, "3 nodes ready", ns -> ns.size() == 3 && ns.stream()
-                    .allMatch(n -> n.getStatus() == io.jswarm.proto.cluster.NodeStatus.NODE_STATUS_READY));
+            await("3 nodes ready", () -> {
+                try (DaemonClient c = new DaemonClient(new DaemonHost(lab.socket(D[0])))) {
+                    var ns = c.call(Duration.ofSeconds(5), s -> s.listNodes(
+                            io.jswarm.proto.cluster.ListNodesRequest.getDefaultInstance())).getNodesList();
+                    return ns.size() == 3 && ns.stream()
+                            .allMatch(n -> n.getStatus() == io.jswarm.proto.cluster.NodeStatus.NODE_STATUS_READY);
+                }
+            }, lab, D[0]);
 
             // --- create: only on a manager; bad inputs are refused and change nothing.
             var created = cli(lab, D[0], "network", "create", "-d", "overlay", "--attachable", "jsnet-ov");
