@@ -51,7 +51,7 @@ public final class EndpointTable {
     private final String localNode;
     private final Duration reapInterval;
     private final int buckets;
-    private final LamportClock clock = new LamportClock();
+    private final LamportClock clock;
     private final Map<String, Stored> entries = new HashMap<>();
     /** Failed or departed owners: their live entries are hidden, and dropped once the deadline passes. */
     private final Map<String, Instant> absentOwners = new HashMap<>();
@@ -61,6 +61,15 @@ public final class EndpointTable {
     }
 
     public EndpointTable(String networkId, String localNode, Duration reapInterval, int buckets) {
+        this(networkId, localNode, reapInterval, buckets, 0);
+    }
+
+    /**
+     * @param clockStart the Lamport time to start from; a replicator passes wall-clock epoch millis so that a
+     *                   restarted node's new writes supersede the copies of its previous life that peers hold
+     */
+    public EndpointTable(String networkId, String localNode, Duration reapInterval, int buckets, long clockStart) {
+        this.clock = new LamportClock(clockStart);
         this.networkId = requireText(networkId, "networkId");
         this.localNode = requireText(localNode, "localNode");
         this.reapInterval = Objects.requireNonNull(reapInterval, "reapInterval");
@@ -229,6 +238,12 @@ public final class EndpointTable {
         var out = new ArrayList<TableEvent>();
         new TreeMap<>(entries).forEach((id, s) -> out.add(export(s, now)));
         return out;
+    }
+
+    /** The stored event for an endpoint id (tombstones and hidden entries included, tombstones as stored). */
+    public Optional<TableEvent> entry(String endpointId) {
+        Stored s = entries.get(endpointId);
+        return s == null ? Optional.empty() : Optional.of(s.event());
     }
 
     public int size() {
