@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -50,6 +51,8 @@ final class ScaleAgent {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final KernelDataplane dataplane;
     private final Netns networkNs;
+    /** Endpoint ids in the visible view, as the listener saw it: a cheap pre-check before the full one. */
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
 
     /** Builds everything; starts nothing. {@code removals} counts membership Removed events seen here. */
     ScaleAgent(NodeIdentity identity, MembershipConfig membershipConfig, InetAddress vtep, String family,
@@ -57,6 +60,7 @@ final class ScaleAgent {
         this.identity = identity;
         this.vtep = vtep;
         this.removals = removals;
+        kernel.setRecording(false); // the call log would grow with every peer programmed
         Netns host = kernel.createNamespace(Path.of("/run/netns/" + family + "-host")); // in memory only
         kernel.apply(host, List.of(new KernelChange.AddLink(new LinkSpec.Bridge("ul0", 1500, null)),
                 new KernelChange.AddAddress(new Address("ul0", new IpPrefix(vtep, 16))), KernelChange.SetLink.up("ul0")));
@@ -102,6 +106,11 @@ final class ScaleAgent {
         Map<InetAddress, Peer> up = new LinkedHashMap<>();
         List<InetAddress> down = new ArrayList<>();
         for (ViewChange c : changes) {
+            if (c instanceof ViewChange.Removed) {
+                seen.remove(c.endpointId());
+            } else {
+                seen.add(c.endpointId());
+            }
             switch (c) {
                 case ViewChange.Added a -> add(a.record(), up);
                 case ViewChange.Updated u -> {
@@ -138,7 +147,7 @@ final class ScaleAgent {
 
     /** Whether the replicated view is exactly {@code expected} and the kernel holds every remote one of them. */
     boolean converged(Map<String, EndpointRecord> expected) throws IOException {
-        if (!replicator.visible(ScaleBench.NET).equals(expected)) {
+        if (seen.size() != expected.size() || !replicator.visible(ScaleBench.NET).equals(expected)) {
             return false;
         }
         Set<InetAddress> remote = new HashSet<>();
@@ -154,6 +163,21 @@ final class ScaleAgent {
             }
         }
         return programmed.equals(remote);
+    }
+
+    /** Why this node is not converged, for the error message. */
+    String diagnose(Map<String, EndpointRecord> expected) {
+        Map<String, EndpointRecord> v = replicator.visible(ScaleBench.NET);
+        var missing = new java.util.TreeMap<String, String>();
+        expected.forEach((id, r) -> {
+            if (!r.equals(v.get(id))) {
+                missing.put(id, r.ownerNode());
+            }
+        });
+        var owners = new java.util.TreeSet<>(missing.values());
+        return id() + " sees " + v.size() + " of " + expected.size() + ", " + missing.size() + " missing or stale (e.g. "
+                + missing.entrySet().stream().limit(5).toList() + ") owned by " + owners.size() + " nodes; members "
+                + membership.members().size() + "; " + replicator.stats();
     }
 
     /** Everything this node's gossip transport wrote (membership and tables, with framing), in bytes. */

@@ -97,7 +97,7 @@ final class ReplicaSet {
         own.put(networkId, new OwnEntries());
         List<String> peers = peers(networkId);
         Collections.shuffle(peers);
-        TableMessage digest = TableMessages.digest(networkId, t.digest(), true);
+        TableMessage digest = TableMessages.digest(networkId, digestOf(t), true);
         peers.stream().limit(config.exchangeFanout()).forEach(p -> send.accept(p, digest));
         return t;
     }
@@ -149,7 +149,7 @@ final class ReplicaSet {
         tables.forEach((networkId, t) -> {
             publish(networkId, t.ownerAlive(node));
             if (participants.getOrDefault(networkId, Set.of()).contains(node)) {
-                send.accept(node, TableMessages.digest(networkId, t.digest(), true)); // full exchange with it
+                send.accept(node, TableMessages.digest(networkId, digestOf(t), true)); // full exchange with it
             }
         });
     }
@@ -231,7 +231,7 @@ final class ReplicaSet {
             TableMessages.pages(networkId, lacking, config.pageLimits()).forEach(p -> send.accept(from, p));
         }
         // Sent after the pages (same connection, in order), so the peer diffs against its repaired state.
-        Digest mine = t.digest();
+        Digest mine = t.digest(peer.buckets());
         if (m.getDigest().getReply() && !mine.equals(peer)) {
             send.accept(from, TableMessages.digest(networkId, mine, false));
         }
@@ -281,7 +281,7 @@ final class ReplicaSet {
             List<String> peers = peers(networkId);
             if (!peers.isEmpty()) {
                 String p = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
-                send.accept(p, TableMessages.digest(networkId, t.digest(), true));
+                send.accept(p, TableMessages.digest(networkId, digestOf(t), true));
             }
         });
     }
@@ -318,6 +318,16 @@ final class ReplicaSet {
             broadcast(networkId, TableMessages.event(networkId, lc.event()));
             lc.change().ifPresent(c -> publish(networkId, List.of(c)));
         });
+    }
+
+    /**
+     * The digest sized to the table (about 8 entries per bucket, at least config.digestBuckets()): a differing
+     * bucket resends all its entries, so while events are still in flight (digests differ for that alone) the
+     * resent volume stays proportional to what is in flight, not to the table.
+     */
+    private Digest digestOf(EndpointTable t) {
+        int want = Math.max(config.digestBuckets(), Integer.highestOneBit(Math.max(1, t.size() / 8)) * 2);
+        return t.digest(Math.min(want, Digest.MAX_BUCKETS));
     }
 
     /** Participants other than this node and not known to be gone, as a fresh list. */

@@ -253,9 +253,18 @@ public final class EndpointTable {
     // ---- anti-entropy ----
 
     public Digest digest() {
-        long[] sums = new long[buckets];
-        entries.forEach((id, s) -> sums[bucketOf(id, buckets)] += entryHash(s.event()));
-        var list = new ArrayList<Long>(buckets);
+        return digest(buckets);
+    }
+
+    /**
+     * The digest at another bucket count (a power of two up to {@link Digest#MAX_BUCKETS}): a replica sizes its
+     * digest to its table, and the peer answers at the same count, so replicas need not agree on one.
+     */
+    public Digest digest(int bucketCount) {
+        new Digest(Collections.nCopies(bucketCount, 0L)); // validates the bucket count
+        long[] sums = new long[bucketCount];
+        entries.forEach((id, s) -> sums[bucketOf(id, bucketCount)] += entryHash(s.event()));
+        var list = new ArrayList<Long>(bucketCount);
         for (long v : sums) {
             list.add(v);
         }
@@ -263,17 +272,17 @@ public final class EndpointTable {
     }
 
     /**
-     * The entries (tombstones included) in every bucket where the peer's digest differs from ours, sorted by
-     * id: sending them lets the peer catch up; the peer runs the same diff against our digest for the other
-     * direction. A digest with another bucket count gets everything.
+     * The entries (tombstones included) in every bucket where the peer's digest differs from ours at the
+     * peer's bucket count, sorted by id: sending them lets the peer catch up; the peer runs the same diff
+     * against our digest for the other direction.
      */
     public List<TableEvent> diff(Digest peer, Instant now) {
-        Digest mine = digest();
-        boolean all = peer.buckets() != buckets;
+        int n = peer.buckets();
+        Digest mine = digest(n);
         var out = new ArrayList<TableEvent>();
         new TreeMap<>(entries).forEach((id, s) -> {
-            int b = bucketOf(id, buckets);
-            if (all || !mine.bucketHashes().get(b).equals(peer.bucketHashes().get(b))) {
+            int b = bucketOf(id, n);
+            if (!mine.bucketHashes().get(b).equals(peer.bucketHashes().get(b))) {
                 out.add(export(s, now));
             }
         });
