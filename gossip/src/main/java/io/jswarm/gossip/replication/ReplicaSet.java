@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,13 +46,22 @@ final class ReplicaSet {
     private final Map<String, OwnEntries> own = new HashMap<>();
     private final Map<String, Absence> absent = new HashMap<>();
     private final RestartGraces graces = new RestartGraces();
+    /** Own changes not yet sent, per network, in order; flushed by a task queued behind the current burst. */
+    private final Map<String, List<TableEvent>> outbox = new LinkedHashMap<>();
+    private final Runnable flushSoon;
 
+    /**
+     * @param flushSoon queues {@link #flush()} on the replicator thread behind the tasks already queued, so a
+     *                  burst of local writes (e.g. the agent re-creating its endpoints) goes out as one message
+     *                  per peer, while a lone write still goes out at once
+     */
     ReplicaSet(String localNode, ReplicatorConfig config, BiConsumer<String, TableMessage> send,
-               TableReplicator.Listener listener) {
+               TableReplicator.Listener listener, Runnable flushSoon) {
         this.localNode = localNode;
         this.config = config;
         this.send = send;
         this.listener = listener;
+        this.flushSoon = flushSoon;
     }
 
     long rejected() {
@@ -191,6 +201,7 @@ final class ReplicaSet {
                     LOG.info("node {} announced a restart: keeping its entries for {} ms", from, millis);
                 }
                 case EVENT -> onEvent(from, m);
+                case EVENTS -> onEvents(from, m);
                 case DIGEST -> onDigest(from, m);
                 case PAGE -> onPage(from, m);
                 case KIND_NOT_SET -> reject(from, m, "empty message");
@@ -216,6 +227,24 @@ final class ReplicaSet {
         var out = new ArrayList<ViewChange>();
         t.merge(e, now).ifPresent(out::add);
         afterMerge(m.getNetworkId(), t, List.of(e), out, now);
+    }
+
+    private void onEvents(String from, TableMessage m) {
+        EndpointTable t = tables.get(m.getNetworkId());
+        if (t == null) {
+            reject(from, m, "not taking part");
+            return;
+        }
+        Page batch = TableCodec.fromProto(m.getEvents());
+        for (TableEvent e : batch.events()) {
+            if (!e.version().owner().equals(from)) {
+                reject(from, m, "batch with an event owned by " + e.version().owner());
+                return;
+            }
+        }
+        Instant now = Instant.now();
+        var out = new ArrayList<ViewChange>(t.mergeAll(batch.events(), now));
+        afterMerge(m.getNetworkId(), t, batch.events(), out, now);
     }
 
     private void onDigest(String from, TableMessage m) {
@@ -309,13 +338,13 @@ final class ReplicaSet {
     private void write(String networkId, EndpointTable t, String endpointId, EndpointRecord r, List<ViewChange> out) {
         EndpointTable.LocalChange lc = t.upsert(endpointId, r);
         own.get(networkId).wrote(endpointId, (TableEvent.Upserted) lc.event());
-        broadcast(networkId, TableMessages.event(networkId, lc.event()));
+        queue(networkId, lc.event());
         lc.change().ifPresent(out::add);
     }
 
     private void withdraw(String networkId, EndpointTable t, String endpointId, Instant now) {
         t.delete(endpointId, now).ifPresent(lc -> {
-            broadcast(networkId, TableMessages.event(networkId, lc.event()));
+            queue(networkId, lc.event());
             lc.change().ifPresent(c -> publish(networkId, List.of(c)));
         });
     }
@@ -341,13 +370,24 @@ final class ReplicaSet {
         return out;
     }
 
-    /** Scoped: the network's participants only, never every member. */
-    private void broadcast(String networkId, TableMessage m) {
-        for (String p : participants.getOrDefault(networkId, Set.of())) {
-            if (!p.equals(localNode)) {
-                send.accept(p, m);
-            }
+    private void queue(String networkId, TableEvent e) {
+        if (outbox.isEmpty()) {
+            flushSoon.run();
         }
+        outbox.computeIfAbsent(networkId, n -> new ArrayList<>()).add(e);
+    }
+
+    /** Sends the queued own changes. Scoped: to the network's participants only, never every member. */
+    void flush() {
+        outbox.forEach((networkId, events) -> {
+            List<TableMessage> messages = TableMessages.events(networkId, events, config.pageLimits());
+            for (String p : participants.getOrDefault(networkId, Set.of())) {
+                if (!p.equals(localNode)) {
+                    messages.forEach(m -> send.accept(p, m));
+                }
+            }
+        });
+        outbox.clear();
     }
 
     private void publish(String networkId, List<ViewChange> changes) {

@@ -34,6 +34,18 @@ final class TableMessages {
         return out;
     }
 
+    /** A burst of the sender's own changes: one message if it is one change, else batches under {@code limits}. */
+    static List<TableMessage> events(String networkId, List<TableEvent> events, PageLimits limits) {
+        if (events.size() == 1) {
+            return List.of(event(networkId, events.getFirst()));
+        }
+        var out = new ArrayList<TableMessage>();
+        for (Page p : TableCodec.paginate(networkId, events, limits)) {
+            out.add(TableMessage.newBuilder().setNetworkId(networkId).setEvents(TableCodec.toProto(p)).build());
+        }
+        return out;
+    }
+
     static TableMessage restarting(Duration grace) {
         return TableMessage.newBuilder()
                 .setRestarting(Restarting.newBuilder().setGraceMillis(grace.toMillis())).build();

@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Scoped</b>: an event goes straight from its owner to the network's participants (never to every
- *       member); a node answers digests only from participants, and ignores messages about networks it does
- *       not take part in. A direct event must be owned by its authenticated sender; pages may relay others'
- *       entries (that is how repair works).</li>
+ *       member), batched when the agent writes in bursts (one message per peer for everything queued behind
+ *       it on the replicator thread). A node answers digests only from participants and ignores messages
+ *       about networks it does not take part in. Direct events must be owned by their authenticated sender;
+ *       pages may relay others' entries (that is how repair works).</li>
  *   <li><b>Anti-entropy</b> repairs any lost message: every {@link ReplicatorConfig#antiEntropyInterval()},
  *       per network, a digest to one random participant, answered with pages of what the sender lacks and,
  *       when the receiver lacks something itself, its own digest. Bulk state only ever travels as pages
@@ -70,7 +71,8 @@ public final class TableReplicator implements AutoCloseable {
         this.localNode = Objects.requireNonNull(localNode, "localNode");
         this.messenger = Objects.requireNonNull(messenger, "messenger");
         this.config = Objects.requireNonNull(config, "config");
-        this.replicas = new ReplicaSet(localNode, config, this::send, Objects.requireNonNull(listener, "listener"));
+        this.replicas = new ReplicaSet(localNode, config, this::send, Objects.requireNonNull(listener, "listener"),
+                () -> onLoop(this::flush));
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "jswarm-tables");
             t.setDaemon(true);
@@ -187,6 +189,10 @@ public final class TableReplicator implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+    }
+
+    private void flush() {
+        replicas.flush();
     }
 
     private void send(String node, TableMessage m) {

@@ -177,14 +177,33 @@ class TableReplicatorTest {
     }
 
     @Test
+    void aBurstOfLocalWritesGoesOutAsFewMessagesPerPeer() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST.withAntiEntropyInterval(Duration.ofMinutes(1)), "a", "b");
+            ns.settle();
+            long before = ns.network.messagesTo("b");
+            for (int i = 0; i < 300; i++) {
+                all.get(0).replicator().upsert(NET, "e" + i, record("task." + i, "a", i));
+            }
+            await(WAIT, () -> all.get(1).visible().size() == 300, "b holds the burst");
+            assertTrue(ns.network.messagesTo("b") - before < 30, "batched: " + (ns.network.messagesTo("b") - before));
+            assertTrue(ns.network.messagesTo("b", TableMessage.KindCase.EVENTS) >= 1);
+        }
+    }
+
+    @Test
     void aPeerCannotSendEventsForAnotherOwner() throws Exception {
         try (Nodes ns = new Nodes()) {
             var all = ns.startAll(FAST, "a", "b", "c");
             var forged = new TableEvent.Upserted("evil", new Version(5, "a"), record("evil", "a", 66));
             ns.network.messenger("c").send("b", TableMessages.event(NET, forged));
+            var mine = new TableEvent.Upserted("fine", new Version(5, "c"), record("fine", "c", 67));
+            ns.network.messenger("c").send("b", TableMessages.events(NET, java.util.List.of(mine, forged),
+                    PageLimits.DEFAULT).getFirst());
             ns.settle();
             assertFalse(all.get(1).visible().containsKey("evil"));
-            assertEquals(1, all.get(1).replicator().stats().rejected());
+            assertFalse(all.get(1).visible().containsKey("fine"), "a batch with one forged entry is refused whole");
+            assertEquals(2, all.get(1).replicator().stats().rejected());
         }
     }
 
