@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ScaleAgent {
     final NodeIdentity identity;
+    private final String id; // NodeIdentity parses the certificate on every nodeId() call
     final InetAddress vtep;
     final ScalecubeMembership membership;
     final TableReplicator replicator;
@@ -58,6 +59,7 @@ final class ScaleAgent {
     ScaleAgent(NodeIdentity identity, MembershipConfig membershipConfig, InetAddress vtep, String family,
                AtomicInteger removals) throws IOException {
         this.identity = identity;
+        this.id = identity.nodeId();
         this.vtep = vtep;
         this.removals = removals;
         kernel.setRecording(false); // the call log would grow with every peer programmed
@@ -68,13 +70,13 @@ final class ScaleAgent {
         dataplane = new KernelDataplane(kernel, dpConfig);
         networkNs = Netns.at(dpConfig.networkNamespace(ScaleBench.NET));
         membership = new ScalecubeMembership(identity, vtep, membershipConfig, id -> false, registry);
-        replicator = new TableReplicator(identity.nodeId(), new ScalecubePeerMessenger(membership),
+        replicator = new TableReplicator(id, new ScalecubePeerMessenger(membership),
                 ReplicatorConfig.DEFAULT, this::program);
         membership.addListener(this::onMembership);
     }
 
     String id() {
-        return identity.nodeId();
+        return id;
     }
 
     void start() throws IOException {

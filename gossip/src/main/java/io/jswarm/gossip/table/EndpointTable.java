@@ -323,6 +323,9 @@ public final class EndpointTable {
         if (c != 0) {
             return c > 0;
         }
+        if (incoming.equals(current)) {
+            return false; // the same event again (anti-entropy resends whole buckets): skip the text comparison
+        }
         return switch (incoming) {
             case TableEvent.Deleted d -> current instanceof TableEvent.Upserted;
             case TableEvent.Upserted u -> current instanceof TableEvent.Upserted cu
