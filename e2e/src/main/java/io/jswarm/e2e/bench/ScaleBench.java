@@ -68,10 +68,9 @@ final class ScaleBench {
                     + " (removals so far %d)", nodes, startupMs, removals.get()));
             Set<String> ids = new HashSet<>();
             agents.forEach(a -> ids.add(a.id()));
-            for (ScaleAgent a : agents) {
-                a.replicator.participants(NET, ids);
-                a.replicator.join(NET);
-            }
+            agents.forEach(a -> a.replicator.participants(NET, ids));
+            Thread.sleep(100); // as the manager's view would: everyone knows the participants before anyone joins
+            agents.forEach(a -> a.replicator.join(NET));
             Thread.sleep(500); // the (empty) join exchanges settle
             ReplicatorStats[] before = stats(agents);
             double[] gossipBefore = agents.stream().mapToDouble(ScaleAgent::gossipBytesOut).toArray();

@@ -54,10 +54,9 @@ final class Nodes implements AutoCloseable {
         for (String id : ids) {
             out.add(start(id, config));
         }
-        for (Node n : out) {
-            n.replicator().participants(NET, Set.of(ids));
-            n.replicator().join(NET);
-        }
+        out.forEach(n -> n.replicator().participants(NET, Set.of(ids)));
+        settle();
+        out.forEach(n -> n.replicator().join(NET));
         return out;
     }
 

@@ -194,7 +194,10 @@ class TableReplicatorTest {
     @Test
     void aPeerCannotSendEventsForAnotherOwner() throws Exception {
         try (Nodes ns = new Nodes()) {
-            var all = ns.startAll(FAST, "a", "b", "c");
+            var all = ns.startAll(FAST.withAntiEntropyInterval(Duration.ofMinutes(1)), "a", "b", "c");
+            ns.settle();
+            // (a join exchange can reach a peer before its participants: that is a rejection too)
+            long before = all.get(1).replicator().stats().rejected();
             var forged = new TableEvent.Upserted("evil", new Version(5, "a"), record("evil", "a", 66));
             ns.network.messenger("c").send("b", TableMessages.event(NET, forged));
             var mine = new TableEvent.Upserted("fine", new Version(5, "c"), record("fine", "c", 67));
@@ -203,7 +206,7 @@ class TableReplicatorTest {
             ns.settle();
             assertFalse(all.get(1).visible().containsKey("evil"));
             assertFalse(all.get(1).visible().containsKey("fine"), "a batch with one forged entry is refused whole");
-            assertEquals(2, all.get(1).replicator().stats().rejected());
+            assertEquals(before + 2, all.get(1).replicator().stats().rejected());
         }
     }
 
