@@ -3,8 +3,8 @@ package io.jswarm.agent;
 import io.jswarm.agent.net.NetworkAgent;
 import io.jswarm.gossip.MembershipEvent;
 import io.jswarm.gossip.ScalecubeMembership;
-import io.jswarm.gossip.table.PeerMessenger;
-import io.jswarm.gossip.table.ReplicatorConfig;
+import io.jswarm.gossip.replication.PeerMessenger;
+import io.jswarm.gossip.replication.ReplicatorConfig;
 
 /** How the daemon's gossip membership feeds the endpoint tables of its {@link NetworkAgent}. */
 final class Replication {
@@ -13,11 +13,11 @@ final class Replication {
 
     /** Table messages travel on the membership's own mutual-TLS transport. */
     static PeerMessenger messenger(ScalecubeMembership m) {
-        throw new UnsupportedOperationException("TEMPORARY until replication lands");
+        return new io.jswarm.gossip.replication.ScalecubePeerMessenger(m);
     }
 
     static ReplicatorConfig config() {
-        return ReplicatorConfig.defaults();
+        return ReplicatorConfig.DEFAULT;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.jswarm.gossip.wire.MetadataCodecs;
 import io.jswarm.gossip.wire.WireCodec;
 import io.jswarm.gossip.wire.WireException;
 import io.jswarm.proto.gossip.MemberMetadata;
+import io.jswarm.proto.table.TableMessage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.scalecube.cluster.Cluster;
 import io.scalecube.cluster.ClusterConfig;
@@ -30,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,7 @@ public final class ScalecubeMembership implements Membership {
     private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MemberInfo self;
     private volatile Map<String, MemberInfo> snapshot = Map.of();
+    private volatile BiConsumer<String, TableMessage> tableHandler = (peer, m) -> { };
     private ScheduledExecutorService executor;
     private MembershipMetrics metrics;
     private TlsTransport transport;
@@ -97,6 +100,7 @@ public final class ScalecubeMembership implements Membership {
                     address -> transport.probe(address, config.deathProbeTimeout()), executor,
                     this::onConfirmedDead, (node, outcome) -> metrics.deathCheck(outcome));
         }
+        transport.tableHandler((peer, m) -> tableHandler.accept(peer, m));
         transport.listener(new TransportListener() {
             @Override
             public void onPeerDisconnected(String nodeId) {
@@ -197,6 +201,31 @@ public final class ScalecubeMembership implements Membership {
             view.revoked(nodeId);
             transport.injectLocal(DeadVerdict.syncAck((Member) e.key(), transport.address()));
         }));
+    }
+
+    /**
+     * Sends one table message to a member, point to point, best effort. Dropped (logged at debug, returns
+     * false) when this membership is not running or the node is not a current member: the replicator's
+     * anti-entropy repairs whatever is lost.
+     */
+    public boolean sendTable(String nodeId, TableMessage message) {
+        Objects.requireNonNull(message, "message");
+        MemberInfo target = snapshot.get(nodeId);
+        if (state.get() != State.RUNNING || target == null) {
+            LOG.debug("table message dropped: node={} is not a member", nodeId);
+            return false;
+        }
+        transport.send(MetadataCodecs.format(target.gossipAddress()), WireCodec.tableMessage(message))
+                .subscribe(null, e -> LOG.debug("table message to node={} failed: {}", nodeId, e.toString()));
+        return true;
+    }
+
+    /**
+     * Sets the receiver of table messages: (sender node id from the connection's TLS certificate, message).
+     * Called on a Netty event loop; must hand off quickly. May be set before or after {@link #start()}.
+     */
+    public void onTableMessage(BiConsumer<String, TableMessage> handler) {
+        this.tableHandler = Objects.requireNonNull(handler, "handler");
     }
 
     @Override

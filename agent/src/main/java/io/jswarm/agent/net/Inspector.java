@@ -2,7 +2,7 @@ package io.jswarm.agent.net;
 
 import io.grpc.Status;
 import io.jswarm.gossip.table.EndpointRecord;
-import io.jswarm.gossip.table.TableReplicator;
+import io.jswarm.gossip.replication.TableReplicator;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.NetworkInspectResponse;
 import io.jswarm.proto.cluster.NetworkPeer;

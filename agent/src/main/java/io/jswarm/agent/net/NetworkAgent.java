@@ -2,9 +2,9 @@ package io.jswarm.agent.net;
 
 import io.grpc.Status;
 import io.jswarm.gossip.table.EndpointRecord;
-import io.jswarm.gossip.table.PeerMessenger;
-import io.jswarm.gossip.table.ReplicatorConfig;
-import io.jswarm.gossip.table.TableReplicator;
+import io.jswarm.gossip.replication.PeerMessenger;
+import io.jswarm.gossip.replication.ReplicatorConfig;
+import io.jswarm.gossip.replication.TableReplicator;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.AttachEndpointResponse;
 import io.jswarm.proto.cluster.ClusterView;

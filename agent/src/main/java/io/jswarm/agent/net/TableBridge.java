@@ -1,7 +1,7 @@
 package io.jswarm.agent.net;
 
 import io.jswarm.gossip.table.EndpointRecord;
-import io.jswarm.gossip.table.TableReplicator;
+import io.jswarm.gossip.replication.TableReplicator;
 import io.jswarm.gossip.table.ViewChange;
 import io.jswarm.vxlan.Dataplane;
 import io.jswarm.vxlan.MacAddress;

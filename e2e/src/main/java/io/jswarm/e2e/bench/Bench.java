@@ -17,10 +17,10 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S]");
+            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | scale [--nodes N] [--endpoints E]");
             System.exit(args.length == 0 ? 2 : 0);
         }
-        if (!Privileges.isRoot()) {
+        if (!args[0].equals("scale") && !Privileges.isRoot()) { // scale: loopback sockets, in-memory kernels
             System.err.println("bench: needs root (it creates network namespaces)");
             System.exit(1);
         }
@@ -52,6 +52,12 @@ public final class Bench {
                 int seconds = intOpt(opts, "seconds", 5, 1, 120);
                 noMoreOptions(name, opts);
                 return DatapathBench.run(rounds, seconds, FAMILY);
+            }
+            case "scale" -> {
+                int nodes = intOpt(opts, "nodes", 50, 2, 1000);
+                int endpoints = intOpt(opts, "endpoints", 1000, 1, 20_000);
+                noMoreOptions(name, opts);
+                return ScaleBench.run(nodes, endpoints, FAMILY);
             }
             case "failover" -> {
                 int runs = intOpt(opts, "runs", 5, 1, 100);

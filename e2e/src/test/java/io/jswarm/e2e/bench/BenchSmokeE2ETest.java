@@ -51,6 +51,17 @@ class BenchSmokeE2ETest {
     }
 
     @Test
+    void scaleBenchmarkConvergesEveryViewAndKernelWithoutFalseRemovals() throws Exception {
+        Map<String, Object> r = ScaleBench.run(5, 100, "jse2e"); // no root: loopback sockets, in-memory kernels
+        assertEquals("scale", r.get("bench"));
+        assertEquals(5, r.get("nodes"));
+        assertEquals(100, r.get("endpoints"));
+        assertTrue((Double) r.get("converge_ms") > 0 && (Double) r.get("churn_converge_ms") > 0, r.toString());
+        assertTrue((Long) r.get("msgs_per_node") > 0 && (Long) r.get("bytes_per_node") > 0, r.toString());
+        assertEquals(0L, r.get("false_removals"), r.toString());
+    }
+
+    @Test
     void resultIsOneFlatJsonObject() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "x\"y");

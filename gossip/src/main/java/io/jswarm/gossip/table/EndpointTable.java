@@ -51,7 +51,7 @@ public final class EndpointTable {
     private final String localNode;
     private final Duration reapInterval;
     private final int buckets;
-    private final LamportClock clock = new LamportClock();
+    private final LamportClock clock;
     private final Map<String, Stored> entries = new HashMap<>();
     /** Failed or departed owners: their live entries are hidden, and dropped once the deadline passes. */
     private final Map<String, Instant> absentOwners = new HashMap<>();
@@ -61,6 +61,15 @@ public final class EndpointTable {
     }
 
     public EndpointTable(String networkId, String localNode, Duration reapInterval, int buckets) {
+        this(networkId, localNode, reapInterval, buckets, 0);
+    }
+
+    /**
+     * @param clockStart the Lamport time to start from; a replicator passes wall-clock epoch millis so that a
+     *                   restarted node's new writes supersede the copies of its previous life that peers hold
+     */
+    public EndpointTable(String networkId, String localNode, Duration reapInterval, int buckets, long clockStart) {
+        this.clock = new LamportClock(clockStart);
         this.networkId = requireText(networkId, "networkId");
         this.localNode = requireText(localNode, "localNode");
         this.reapInterval = Objects.requireNonNull(reapInterval, "reapInterval");
@@ -231,6 +240,12 @@ public final class EndpointTable {
         return out;
     }
 
+    /** The stored event for an endpoint id (tombstones and hidden entries included, tombstones as stored). */
+    public Optional<TableEvent> entry(String endpointId) {
+        Stored s = entries.get(endpointId);
+        return s == null ? Optional.empty() : Optional.of(s.event());
+    }
+
     public int size() {
         return entries.size();
     }
@@ -238,9 +253,18 @@ public final class EndpointTable {
     // ---- anti-entropy ----
 
     public Digest digest() {
-        long[] sums = new long[buckets];
-        entries.forEach((id, s) -> sums[bucketOf(id, buckets)] += entryHash(s.event()));
-        var list = new ArrayList<Long>(buckets);
+        return digest(buckets);
+    }
+
+    /**
+     * The digest at another bucket count (a power of two up to {@link Digest#MAX_BUCKETS}): a replica sizes its
+     * digest to its table, and the peer answers at the same count, so replicas need not agree on one.
+     */
+    public Digest digest(int bucketCount) {
+        new Digest(Collections.nCopies(bucketCount, 0L)); // validates the bucket count
+        long[] sums = new long[bucketCount];
+        entries.forEach((id, s) -> sums[bucketOf(id, bucketCount)] += entryHash(s.event()));
+        var list = new ArrayList<Long>(bucketCount);
         for (long v : sums) {
             list.add(v);
         }
@@ -248,17 +272,17 @@ public final class EndpointTable {
     }
 
     /**
-     * The entries (tombstones included) in every bucket where the peer's digest differs from ours, sorted by
-     * id: sending them lets the peer catch up; the peer runs the same diff against our digest for the other
-     * direction. A digest with another bucket count gets everything.
+     * The entries (tombstones included) in every bucket where the peer's digest differs from ours at the
+     * peer's bucket count, sorted by id: sending them lets the peer catch up; the peer runs the same diff
+     * against our digest for the other direction.
      */
     public List<TableEvent> diff(Digest peer, Instant now) {
-        Digest mine = digest();
-        boolean all = peer.buckets() != buckets;
+        int n = peer.buckets();
+        Digest mine = digest(n);
         var out = new ArrayList<TableEvent>();
         new TreeMap<>(entries).forEach((id, s) -> {
-            int b = bucketOf(id, buckets);
-            if (all || !mine.bucketHashes().get(b).equals(peer.bucketHashes().get(b))) {
+            int b = bucketOf(id, n);
+            if (!mine.bucketHashes().get(b).equals(peer.bucketHashes().get(b))) {
                 out.add(export(s, now));
             }
         });
@@ -298,6 +322,9 @@ public final class EndpointTable {
         int c = incoming.version().compareTo(current.version());
         if (c != 0) {
             return c > 0;
+        }
+        if (incoming.equals(current)) {
+            return false; // the same event again (anti-entropy resends whole buckets): skip the text comparison
         }
         return switch (incoming) {
             case TableEvent.Deleted d -> current instanceof TableEvent.Upserted;

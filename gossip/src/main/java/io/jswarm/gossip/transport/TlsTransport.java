@@ -3,6 +3,7 @@ package io.jswarm.gossip.transport;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.gossip.wire.MetadataCodecs;
 import io.jswarm.gossip.wire.WireCodec;
+import io.jswarm.proto.table.TableMessage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -33,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,7 @@ public final class TlsTransport implements Transport {
     private final Sinks.Many<Message> inbound = Sinks.many().multicast().directBestEffort();
     private final ConcurrentMap<String, CompletableFuture<Channel>> outbound = new ConcurrentHashMap<>();
     private volatile TransportListener listener = TransportListener.NONE;
+    private volatile BiConsumer<String, TableMessage> tableHandler = (peer, m) -> { };
     private volatile boolean stopped;
     private volatile EventLoopGroup group;
     private volatile ChannelGroup channels;
@@ -79,6 +82,15 @@ public final class TlsTransport implements Transport {
 
     public void listener(TransportListener l) {
         this.listener = Objects.requireNonNull(l);
+    }
+
+    /**
+     * Receives every {@link TableMessage} with the node id of the TLS peer certificate of the connection it
+     * came on (the only sender identity that is not a claim). Called on the Netty event loop: hand off quickly.
+     * These messages never reach scalecube.
+     */
+    public void tableHandler(BiConsumer<String, TableMessage> handler) {
+        this.tableHandler = Objects.requireNonNull(handler);
     }
 
     @Override
@@ -304,7 +316,17 @@ public final class TlsTransport implements Transport {
     private final class Deliver extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            deliver((Message) msg);
+            Message m = (Message) msg;
+            if (m.data() instanceof TableMessage table) {
+                String peer = ctx.channel().attr(PeerGate.PEER).get(); // set by PeerGate before any read passes
+                try {
+                    tableHandler.accept(peer, table);
+                } catch (RuntimeException e) {
+                    LOG.warn("table message handler failed peer={}", peer, e);
+                }
+                return;
+            }
+            deliver(m);
         }
 
         @Override

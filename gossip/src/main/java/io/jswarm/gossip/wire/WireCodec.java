@@ -5,6 +5,7 @@ import io.jswarm.proto.gossip.Envelope;
 import io.jswarm.proto.gossip.Gossip;
 import io.jswarm.proto.gossip.GossipRequest;
 import io.jswarm.proto.gossip.Header;
+import io.jswarm.proto.table.TableMessage;
 import io.scalecube.cluster.fdetector.FailureDetectorImpl;
 import io.scalecube.cluster.gossip.GossipProtocolImpl;
 import io.scalecube.cluster.membership.MembershipProtocolImpl;
@@ -24,7 +25,10 @@ import java.util.function.BiConsumer;
  */
 public final class WireCodec {
     /** Which payload each qualifier must carry; the decoder checks the pairing in both directions. */
+    /** The qualifier of jswarm's own point-to-point table messages; scalecube never sees them. */
+    public static final String TABLE_QUALIFIER = "jswarm/table";
     private static final Map<String, Envelope.PayloadCase> PAYLOAD_OF = Map.of(
+            TABLE_QUALIFIER, Envelope.PayloadCase.TABLE,
             FailureDetectorImpl.PING, Envelope.PayloadCase.PING,
             FailureDetectorImpl.PING_REQ, Envelope.PayloadCase.PING,
             FailureDetectorImpl.PING_ACK, Envelope.PayloadCase.PING,
@@ -46,6 +50,11 @@ public final class WireCodec {
     /** @param suspectObserver told (member id, incarnation) of every SUSPECT record gossiped in or out */
     public WireCodec(BiConsumer<String, Integer> suspectObserver) {
         this.suspectObserver = suspectObserver;
+    }
+
+    /** Wraps a table message for {@code Transport.send}; the only header is the qualifier (no sender claim). */
+    public static Message tableMessage(TableMessage m) {
+        return Message.builder().qualifier(TABLE_QUALIFIER).data(java.util.Objects.requireNonNull(m, "m")).build();
     }
 
     public byte[] encode(Message message) {
@@ -85,6 +94,12 @@ public final class WireCodec {
             case GET_METADATA_REQUEST -> b.setGetMetadataRequest(ScalecubeTypes.metadataRequestToProto(data));
             case GET_METADATA_RESPONSE -> b.setGetMetadataResponse(ScalecubeTypes.metadataResponseToProto(data));
             case MEMBERSHIP_RECORD -> b.setMembershipRecord(observe(ScalecubeTypes.recordToProto(data)));
+            case TABLE -> {
+                if (!(data instanceof TableMessage t)) {
+                    throw new WireException("expected TableMessage, got " + typeOf(data));
+                }
+                b.setTable(t);
+            }
             case PAYLOAD_NOT_SET -> throw new WireException("no payload for '" + q + "'");
         }
         return b.build();
@@ -111,6 +126,8 @@ public final class WireCodec {
             case GET_METADATA_REQUEST -> ScalecubeTypes.metadataRequestFromProto(e.getGetMetadataRequest());
             case GET_METADATA_RESPONSE -> ScalecubeTypes.metadataResponseFromProto(e.getGetMetadataResponse());
             case MEMBERSHIP_RECORD -> ScalecubeTypes.recordFromProto(observe(e.getMembershipRecord()));
+            // Only parsed here; its content is validated by the replicator, which knows the authenticated sender.
+            case TABLE -> e.getTable();
             case PAYLOAD_NOT_SET -> throw new WireException("envelope without payload");
         };
         return Message.with(headersOnly).data(data).build();

@@ -217,7 +217,10 @@ class EndpointTableTest {
         b.mergeAll(d, T0);
         assertEquals(a.digest(), b.digest());
         assertEquals(200, a.size());
-        // A digest with another bucket count gets everything.
+        // The diff is taken at the peer's bucket count: finer buckets, fewer entries resent.
+        a.merge(up("ep8", 2, "o", "changed"), T0);
+        var fine = a.diff(b.digest(1024), T0);
+        assertEquals(List.of("ep8"), fine.stream().map(TableEvent::endpointId).toList());
         assertEquals(200, a.diff(new Digest(List.of(0L)), T0).size());
     }
 }

@@ -148,4 +148,23 @@ class WireCodecTest {
         assertThrows(WireException.class, () -> codec.decode(Envelope.newBuilder().addHeaders(ping1)
                 .addHeaders(Header.newBuilder().setName("class").setValue("java.lang.Runtime")).setPing(ping).build().toByteArray()));
     }
+
+    @Test
+    void tableMessagesRoundTripAndMustCarryTheirPayload() {
+        var table = io.jswarm.proto.table.TableMessage.newBuilder().setNetworkId("net1")
+                .setRestarting(io.jswarm.proto.table.Restarting.newBuilder().setGraceMillis(30_000)).build();
+        Message out = roundTrip(WireCodec.tableMessage(table));
+        assertEquals(table, out.data());
+        assertEquals(WireCodec.TABLE_QUALIFIER, out.qualifier());
+        // The table qualifier with a scalecube payload, and a table payload under a scalecube qualifier: refused.
+        byte[] wrongPayload = Envelope.newBuilder()
+                .addHeaders(Header.newBuilder().setName(Message.HEADER_QUALIFIER).setValue(WireCodec.TABLE_QUALIFIER))
+                .setPing(PingData.getDefaultInstance()).build().toByteArray();
+        assertThrows(WireException.class, () -> codec.decode(wrongPayload));
+        byte[] wrongQualifier = Envelope.newBuilder()
+                .addHeaders(Header.newBuilder().setName(Message.HEADER_QUALIFIER).setValue(FailureDetectorImpl.PING))
+                .setTable(table).build().toByteArray();
+        assertThrows(WireException.class, () -> codec.decode(wrongQualifier));
+        assertThrows(WireException.class, () -> codec.encode(Message.withData("not a table").qualifier(WireCodec.TABLE_QUALIFIER).build()));
+    }
 }

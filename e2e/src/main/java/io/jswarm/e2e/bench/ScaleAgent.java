@@ -1,0 +1,190 @@
+package io.jswarm.e2e.bench;
+
+import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.gossip.MembershipConfig;
+import io.jswarm.gossip.MembershipEvent;
+import io.jswarm.gossip.ScalecubeMembership;
+import io.jswarm.gossip.replication.ReplicatorConfig;
+import io.jswarm.gossip.replication.ScalecubePeerMessenger;
+import io.jswarm.gossip.replication.TableReplicator;
+import io.jswarm.gossip.table.EndpointRecord;
+import io.jswarm.gossip.table.ViewChange;
+import io.jswarm.vxlan.DataplaneConfig;
+import io.jswarm.vxlan.IpPrefix;
+import io.jswarm.vxlan.KernelDataplane;
+import io.jswarm.vxlan.MacAddress;
+import io.jswarm.vxlan.Netns;
+import io.jswarm.vxlan.NetworkSpec;
+import io.jswarm.vxlan.Peer;
+import io.jswarm.vxlan.kernel.Address;
+import io.jswarm.vxlan.kernel.FakeKernel;
+import io.jswarm.vxlan.kernel.KernelChange;
+import io.jswarm.vxlan.kernel.LinkSpec;
+import io.jswarm.vxlan.kernel.Neighbor;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One simulated host of the {@code scale} benchmark: a real {@link ScalecubeMembership} (mutual TLS on its own
+ * loopback address), a {@link TableReplicator} over it, and a {@link KernelDataplane} over an in-memory
+ * {@link FakeKernel} that the replicator's listener programs with the remote endpoints, as the agent will.
+ */
+final class ScaleAgent {
+    final NodeIdentity identity;
+    private final String id; // NodeIdentity parses the certificate on every nodeId() call
+    final InetAddress vtep;
+    final ScalecubeMembership membership;
+    final TableReplicator replicator;
+    final AtomicInteger removals;
+    final List<Throwable> errors = new CopyOnWriteArrayList<>();
+    private final FakeKernel kernel = new FakeKernel();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final KernelDataplane dataplane;
+    private final Netns networkNs;
+    /** Endpoint ids in the visible view, as the listener saw it: a cheap pre-check before the full one. */
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+    /** Builds everything; starts nothing. {@code removals} counts membership Removed events seen here. */
+    ScaleAgent(NodeIdentity identity, MembershipConfig membershipConfig, InetAddress vtep, String family,
+               AtomicInteger removals) throws IOException {
+        this.identity = identity;
+        this.id = identity.nodeId();
+        this.vtep = vtep;
+        this.removals = removals;
+        kernel.setRecording(false); // the call log would grow with every peer programmed
+        Netns host = kernel.createNamespace(Path.of("/run/netns/" + family + "-host")); // in memory only
+        kernel.apply(host, List.of(new KernelChange.AddLink(new LinkSpec.Bridge("ul0", 1500, null)),
+                new KernelChange.AddAddress(new Address("ul0", new IpPrefix(vtep, 16))), KernelChange.SetLink.up("ul0")));
+        var dpConfig = new DataplaneConfig(host, Path.of("/run/" + family));
+        dataplane = new KernelDataplane(kernel, dpConfig);
+        networkNs = Netns.at(dpConfig.networkNamespace(ScaleBench.NET));
+        membership = new ScalecubeMembership(identity, vtep, membershipConfig, id -> false, registry);
+        replicator = new TableReplicator(id, new ScalecubePeerMessenger(membership),
+                ReplicatorConfig.DEFAULT, this::program);
+        membership.addListener(this::onMembership);
+    }
+
+    String id() {
+        return id;
+    }
+
+    void start() throws IOException {
+        dataplane.ensureNetwork(NetworkSpec.of(ScaleBench.NET, 4097, "10.128.0.1/16", vtep));
+        replicator.start();
+        membership.start();
+    }
+
+    /** What the agent will do with membership events. */
+    private void onMembership(MembershipEvent e) {
+        String node = e.member().nodeId();
+        switch (e) {
+            case MembershipEvent.Joined j -> replicator.memberAlive(node);
+            case MembershipEvent.Updated u -> { }
+            case MembershipEvent.Leaving l -> replicator.memberLeft(node);
+            case MembershipEvent.Removed r -> {
+                removals.incrementAndGet();
+                if (r.cause() == MembershipEvent.Cause.LEFT) {
+                    replicator.memberLeft(node);
+                } else {
+                    replicator.memberFailed(node);
+                }
+            }
+        }
+    }
+
+    /** The replicator listener: visible-view changes to peer entries, in order, remote endpoints only. */
+    private void program(String networkId, List<ViewChange> changes) {
+        Map<InetAddress, Peer> up = new LinkedHashMap<>();
+        List<InetAddress> down = new ArrayList<>();
+        for (ViewChange c : changes) {
+            if (c instanceof ViewChange.Removed) {
+                seen.remove(c.endpointId());
+            } else {
+                seen.add(c.endpointId());
+            }
+            switch (c) {
+                case ViewChange.Added a -> add(a.record(), up);
+                case ViewChange.Updated u -> {
+                    remove(u.previous(), up, down);
+                    add(u.record(), up);
+                }
+                case ViewChange.Removed r -> remove(r.previous(), up, down);
+            }
+        }
+        try {
+            if (!down.isEmpty()) {
+                dataplane.removePeers(networkId, down);
+            }
+            if (!up.isEmpty()) {
+                dataplane.upsertPeers(networkId, up.values());
+            }
+        } catch (IOException | RuntimeException e) {
+            errors.add(e);
+        }
+    }
+
+    private void add(EndpointRecord r, Map<InetAddress, Peer> up) {
+        if (!r.ownerNode().equals(id())) {
+            up.put(r.ip(), new Peer(r.ip(), MacAddress.parse(r.mac()), r.vtep()));
+        }
+    }
+
+    private void remove(EndpointRecord r, Map<InetAddress, Peer> up, List<InetAddress> down) {
+        if (!r.ownerNode().equals(id())) {
+            up.remove(r.ip()); // added earlier in this batch: never reaches the kernel
+            down.add(r.ip());
+        }
+    }
+
+    /** Whether the replicated view is exactly {@code expected} and the kernel holds every remote one of them. */
+    boolean converged(Map<String, EndpointRecord> expected) throws IOException {
+        if (seen.size() != expected.size() || !replicator.visible(ScaleBench.NET).equals(expected)) {
+            return false;
+        }
+        Set<InetAddress> remote = new HashSet<>();
+        expected.values().forEach(r -> {
+            if (!r.ownerNode().equals(id())) {
+                remote.add(r.ip());
+            }
+        });
+        Set<InetAddress> programmed = new HashSet<>();
+        for (Neighbor n : kernel.neighbors(networkNs)) {
+            if (n.dev().equals("vxlan0") && n.permanent()) {
+                programmed.add(n.ip());
+            }
+        }
+        return programmed.equals(remote);
+    }
+
+    /** Why this node is not converged, for the error message. */
+    String diagnose(Map<String, EndpointRecord> expected) {
+        Map<String, EndpointRecord> v = replicator.visible(ScaleBench.NET);
+        var missing = new java.util.TreeMap<String, String>();
+        expected.forEach((id, r) -> {
+            if (!r.equals(v.get(id))) {
+                missing.put(id, r.ownerNode());
+            }
+        });
+        var owners = new java.util.TreeSet<>(missing.values());
+        return id() + " sees " + v.size() + " of " + expected.size() + ", " + missing.size() + " missing or stale (e.g. "
+                + missing.entrySet().stream().limit(5).toList() + ") owned by " + owners.size() + " nodes; members "
+                + membership.members().size() + "; " + replicator.stats();
+    }
+
+    /** Everything this node's gossip transport wrote (membership and tables, with framing), in bytes. */
+    double gossipBytesOut() {
+        return registry.find("jswarm.gossip.bytes").tag("direction", "out").counters().stream()
+                .mapToDouble(c -> c.count()).sum();
+    }
+}

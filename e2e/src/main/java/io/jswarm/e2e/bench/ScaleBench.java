@@ -1,0 +1,229 @@
+package io.jswarm.e2e.bench;
+
+import io.jswarm.encryption.CertificateAuthority;
+import io.jswarm.encryption.Identifiers;
+import io.jswarm.encryption.Role;
+import io.jswarm.gossip.MembershipConfig;
+import io.jswarm.gossip.replication.ReplicatorStats;
+import io.jswarm.gossip.table.EndpointRecord;
+import io.jswarm.vxlan.MacAddress;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code scale}: N agents in this JVM, each a real membership (mutual TLS on its own loopback address
+ * 127.77.x.y, ephemeral port, a fresh cluster CA per run so nothing else can join), a table replicator and a
+ * data plane over an in-memory kernel; one network. Memberships start staggered (simultaneous joins storm,
+ * see the scalecube reference). Then E endpoints spread over the nodes are upserted at once, and the clock runs
+ * until every node's visible view holds all of them and its kernel has every remote one; then churn (a fifth,
+ * at most 200, deleted and re-added with new addresses) and the same again. Nothing is stopped during the run,
+ * so every membership removal is a false one. No root needed: sockets on loopback, no namespaces.
+ */
+final class ScaleBench {
+    static final String NET = "scale";
+    private static final Duration STAGGER = Duration.ofMillis(250);
+    private static final long MEMBERSHIP_DEADLINE_MS = 90_000;
+    private static final long CONVERGE_DEADLINE_MS = 60_000;
+
+    private ScaleBench() {
+    }
+
+    static Map<String, Object> run(int nodes, int endpoints, String family) throws Exception {
+        var ca = CertificateAuthority.create(Identifiers.newId(), Duration.ofDays(1), InstantSource.system());
+        AtomicInteger removals = new AtomicInteger();
+        List<ScaleAgent> agents = new ArrayList<>();
+        try {
+            long t0 = System.nanoTime();
+            List<InetSocketAddress> seeds = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                InetAddress host = InetAddress.ofLiteral("127.77." + (i / 250) + "." + (i % 250 + 1));
+                var config = membershipConfig(new InetSocketAddress(host, 0), seeds);
+                InetAddress vtep = InetAddress.ofLiteral("192.168." + (i / 250) + "." + (i % 250 + 1));
+                var agent = new ScaleAgent(ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofDays(1)), config,
+                        vtep, family, removals);
+                agents.add(agent);
+                agent.start();
+                if (seeds.size() < 3) {
+                    seeds.add(agent.membership.self().gossipAddress());
+                }
+                Thread.sleep(STAGGER.toMillis());
+            }
+            awaitMembership(agents, t0);
+            double startupMs = ms(t0);
+            Bench.log(String.format(java.util.Locale.ROOT, "scale: %d members see each other after %.0f ms"
+                    + " (removals so far %d)", nodes, startupMs, removals.get()));
+            Set<String> ids = new HashSet<>();
+            agents.forEach(a -> ids.add(a.id()));
+            agents.forEach(a -> a.replicator.participants(NET, ids));
+            Thread.sleep(100); // as the manager's view would: everyone knows the participants before anyone joins
+            agents.forEach(a -> a.replicator.join(NET));
+            Thread.sleep(500); // the (empty) join exchanges settle
+            ReplicatorStats[] before = stats(agents);
+            double[] gossipBefore = agents.stream().mapToDouble(ScaleAgent::gossipBytesOut).toArray();
+
+            Map<String, EndpointRecord> expected = new TreeMap<>();
+            long t1 = System.nanoTime();
+            for (int k = 0; k < endpoints; k++) {
+                ScaleAgent owner = agents.get(k % nodes);
+                EndpointRecord r = record(k, 0, owner);
+                expected.put("ep-" + k, r);
+                owner.replicator.upsert(NET, "ep-" + k, r);
+            }
+            awaitConverged(agents, expected, t1, "initial", removals);
+            double convergeMs = ms(t1);
+            Bench.log(String.format(java.util.Locale.ROOT, "scale: %d endpoints on all %d nodes after %.0f ms"
+                    + " (removals so far %d)", endpoints, nodes, convergeMs, removals.get()));
+
+            int churn = Math.min(200, endpoints / 5);
+            long t2 = System.nanoTime();
+            for (int k = 0; k < churn * 5; k += 5) {
+                agents.get(k % nodes).replicator.delete(NET, "ep-" + k);
+                expected.remove("ep-" + k);
+            }
+            for (int k = 0; k < churn * 5; k += 5) {
+                ScaleAgent owner = agents.get(k % nodes);
+                EndpointRecord r = record(k, 1, owner); // a re-created task: same id, new address
+                expected.put("ep-" + k, r);
+                owner.replicator.upsert(NET, "ep-" + k, r);
+            }
+            awaitConverged(agents, expected, t2, "churn", removals);
+            double churnMs = ms(t2);
+            Bench.log(String.format(java.util.Locale.ROOT, "scale: %d deletes + %d re-adds converged after %.0f ms",
+                    churn, churn, churnMs));
+
+            ReplicatorStats[] after = stats(agents);
+            long msgs = 0;
+            long bytes = 0;
+            long rejected = 0;
+            for (int i = 0; i < nodes; i++) {
+                msgs += after[i].messagesSent() - before[i].messagesSent();
+                bytes += after[i].bytesSent() - before[i].bytesSent();
+                rejected += after[i].rejected();
+            }
+            double gossipBytes = 0;
+            for (int i = 0; i < nodes; i++) {
+                gossipBytes += agents.get(i).gossipBytesOut() - gossipBefore[i];
+            }
+            for (ScaleAgent a : agents) {
+                if (!a.errors.isEmpty()) {
+                    throw new AssertionError("data plane error on " + a.id() + ": " + a.errors.getFirst());
+                }
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("bench", "scale");
+            out.put("nodes", nodes);
+            out.put("endpoints", endpoints);
+            out.put("churn", churn);
+            out.put("membership_ms", startupMs);
+            out.put("converge_ms", convergeMs);
+            out.put("churn_converge_ms", churnMs);
+            out.put("msgs_per_node", msgs / nodes);
+            out.put("bytes_per_node", bytes / nodes);
+            out.put("gossip_bytes_per_node", (long) (gossipBytes / nodes));
+            out.put("rejected", rejected);
+            out.put("false_removals", (long) removals.get());
+            return out;
+        } finally {
+            shutdown(agents);
+        }
+    }
+
+    /**
+     * The LAN preset made lighter for N members in one JVM on 2 shared cores, where the membership layer, not
+     * the tables, is the bottleneck: every join is a gossip repeated to {@code fanout} peers for
+     * {@code repeatMult * log2 N} rounds, each its own TLS write; with the preset the event loops fell behind
+     * (tens of thousands of queued writes at N=30, measured), metadata fetches timed out and SWIM removed live
+     * members. So: pings every 2 s (1 s timeout), gossip every 300 ms repeated 2x, a 15 s full sync, and 5 s
+     * connect/metadata deadlines. Detection speed does not matter here: nothing fails on purpose.
+     */
+    private static MembershipConfig membershipConfig(InetSocketAddress advertise, List<InetSocketAddress> seeds) {
+        var lan = MembershipConfig.lan(advertise);
+        return new MembershipConfig(advertise, List.copyOf(seeds), Duration.ofSeconds(2), Duration.ofSeconds(1),
+                lan.pingReqMembers(), lan.suspicionMult(), Duration.ofSeconds(15), Duration.ofSeconds(5),
+                Duration.ofMillis(300), lan.gossipFanout(), 2, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                lan.maxFrameLength(), lan.deathProbes(), lan.deathProbeInterval(), lan.deathProbeTimeout(),
+                lan.flapHoldDown());
+    }
+
+    /** Endpoint k, generation g: address 10.128.0.0 + 2 + k + 30000 g in the network's /16, MAC from it. */
+    private static EndpointRecord record(int k, int generation, ScaleAgent owner) {
+        int n = 2 + k + 30_000 * generation;
+        InetAddress ip = InetAddress.ofLiteral("10.128." + (n >> 8) + "." + (n & 0xff));
+        return new EndpointRecord("task-" + k, List.of(), ip, MacAddress.forIpv4((Inet4Address) ip).toString(),
+                owner.vtep, owner.id());
+    }
+
+    private static void awaitMembership(List<ScaleAgent> agents, long t0) throws InterruptedException {
+        int others = agents.size() - 1;
+        for (ScaleAgent a : agents) {
+            while (a.membership.members().size() != others) {
+                if (ms(t0) > MEMBERSHIP_DEADLINE_MS) {
+                    throw new AssertionError("membership incomplete after " + MEMBERSHIP_DEADLINE_MS + " ms: "
+                            + a.id() + " sees " + a.membership.members().size() + " of " + others);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Polls each node until converged (a converged node is checked again at the end: it must stay so). */
+    private static void awaitConverged(List<ScaleAgent> agents, Map<String, EndpointRecord> expected, long t0,
+                                       String phase, AtomicInteger removals) throws IOException, InterruptedException {
+        Map<String, EndpointRecord> want = Map.copyOf(expected);
+        List<ScaleAgent> pending = new ArrayList<>(agents);
+        while (!pending.isEmpty()) {
+            pending.removeIf(a -> {
+                try {
+                    return a.converged(want);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            if (pending.isEmpty()) {
+                break;
+            }
+            if (ms(t0) > CONVERGE_DEADLINE_MS) {
+                throw new AssertionError(phase + ": " + pending.size() + " nodes not converged after "
+                        + CONVERGE_DEADLINE_MS + " ms; e.g. " + pending.getFirst().diagnose(want)
+                        + "; false removals so far: " + removals.get());
+            }
+            Thread.sleep(50);
+        }
+        for (ScaleAgent a : agents) {
+            if (!a.converged(want)) {
+                throw new AssertionError(phase + ": diverged again: " + a.diagnose(want) + "; false removals so far: "
+                        + removals.get());
+            }
+        }
+    }
+
+    private static ReplicatorStats[] stats(List<ScaleAgent> agents) {
+        return agents.stream().map(a -> a.replicator.stats()).toArray(ReplicatorStats[]::new);
+    }
+
+    /** Replicators first, then every membership at once (crash: closing N transports one by one takes long). */
+    private static void shutdown(List<ScaleAgent> agents) {
+        agents.forEach(a -> a.replicator.close());
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            agents.forEach(a -> ex.submit(a.membership::crash));
+        }
+    }
+
+    private static double ms(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+}

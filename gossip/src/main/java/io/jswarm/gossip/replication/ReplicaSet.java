@@ -1,0 +1,408 @@
+package io.jswarm.gossip.replication;
+
+import io.jswarm.gossip.table.Digest;
+import io.jswarm.gossip.table.EndpointRecord;
+import io.jswarm.gossip.table.EndpointTable;
+import io.jswarm.gossip.table.Page;
+import io.jswarm.gossip.table.TableCodec;
+import io.jswarm.gossip.table.TableEvent;
+import io.jswarm.gossip.table.ViewChange;
+import io.jswarm.proto.table.TableMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state and protocol behind {@link TableReplicator}: this node's tables, the participants of every
+ * network, its own writes, absent owners and restart graces. Confined to the replicator thread (no locks);
+ * talks to the world only through {@code send} and the listener. The rules are in {@link TableReplicator}.
+ */
+final class ReplicaSet {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaSet.class);
+
+    /** A node removed from membership: {@code left} (tombstoned) or failed (hidden), since when. */
+    private record Absence(boolean left, Instant since) {
+    }
+
+    private final String localNode;
+    private final ReplicatorConfig config;
+    private final BiConsumer<String, TableMessage> send;
+    private final TableReplicator.Listener listener;
+    private final AtomicLong rejected = new AtomicLong();
+    private final Map<String, EndpointTable> tables = new HashMap<>();
+    private final Map<String, Set<String>> participants = new HashMap<>();
+    private final Map<String, OwnEntries> own = new HashMap<>();
+    private final Map<String, Absence> absent = new HashMap<>();
+    private final RestartGraces graces = new RestartGraces();
+    /** Own changes not yet sent, per network, in order; flushed by a task queued behind the current burst. */
+    private final Map<String, List<TableEvent>> outbox = new LinkedHashMap<>();
+    private final Runnable flushSoon;
+
+    /**
+     * @param flushSoon queues {@link #flush()} on the replicator thread behind the tasks already queued, so a
+     *                  burst of local writes (e.g. the agent re-creating its endpoints) goes out as one message
+     *                  per peer, while a lone write still goes out at once
+     */
+    ReplicaSet(String localNode, ReplicatorConfig config, BiConsumer<String, TableMessage> send,
+               TableReplicator.Listener listener, Runnable flushSoon) {
+        this.localNode = localNode;
+        this.config = config;
+        this.send = send;
+        this.listener = listener;
+        this.flushSoon = flushSoon;
+    }
+
+    long rejected() {
+        return rejected.get();
+    }
+
+    Set<String> networks() {
+        return Set.copyOf(tables.keySet());
+    }
+
+    Map<String, EndpointRecord> visible(String networkId) {
+        EndpointTable t = tables.get(networkId);
+        return t == null ? Map.of() : Collections.unmodifiableMap(t.visible());
+    }
+
+    // ---- local ----
+
+    void participants(String networkId, Set<String> nodeIds) {
+        if (nodeIds.isEmpty()) {
+            participants.remove(networkId);
+        } else {
+            participants.put(networkId, nodeIds);
+        }
+    }
+
+    /** Creates the table (marking owners already known to be gone) and exchanges full state with a few peers. */
+    EndpointTable join(String networkId) {
+        EndpointTable existing = tables.get(networkId);
+        if (existing != null) {
+            return existing;
+        }
+        var t = new EndpointTable(networkId, localNode, config.reapInterval(), config.digestBuckets(),
+                System.currentTimeMillis());
+        Instant now = Instant.now();
+        absent.forEach((node, a) -> {
+            if (a.left()) {
+                t.ownerLeft(node, now);
+            } else {
+                t.ownerFailed(node, now);
+            }
+        });
+        tables.put(networkId, t);
+        own.put(networkId, new OwnEntries());
+        List<String> peers = peers(networkId);
+        Collections.shuffle(peers);
+        TableMessage digest = TableMessages.digest(networkId, digestOf(t), true);
+        peers.stream().limit(config.exchangeFanout()).forEach(p -> send.accept(p, digest));
+        return t;
+    }
+
+    void leave(String networkId) {
+        EndpointTable t = tables.remove(networkId);
+        if (t == null) {
+            return;
+        }
+        own.remove(networkId);
+        var out = new ArrayList<ViewChange>();
+        t.visible().forEach((id, r) -> out.add(new ViewChange.Removed(id, r)));
+        publish(networkId, out);
+    }
+
+    void upsert(String networkId, String endpointId, EndpointRecord r) {
+        EndpointTable t = join(networkId);
+        var out = new ArrayList<ViewChange>();
+        write(networkId, t, endpointId, r, out);
+        publish(networkId, out);
+    }
+
+    void delete(String networkId, String endpointId) {
+        EndpointTable t = tables.get(networkId);
+        if (t == null) {
+            return;
+        }
+        own.get(networkId).forget(endpointId);
+        withdraw(networkId, t, endpointId, Instant.now());
+    }
+
+    void announceRestart(Duration grace) {
+        TableMessage m = TableMessages.restarting(grace);
+        Set<String> peers = new TreeSet<>();
+        tables.keySet().forEach(n -> peers.addAll(participants.getOrDefault(n, Set.of())));
+        peers.remove(localNode);
+        peers.forEach(p -> send.accept(p, m));
+        LOG.info("restart announced to {} peers grace={}", peers.size(), grace);
+    }
+
+    // ---- membership ----
+
+    void memberAlive(String node) {
+        if (node.equals(localNode)) {
+            return;
+        }
+        graces.clear(node);
+        absent.remove(node);
+        tables.forEach((networkId, t) -> {
+            publish(networkId, t.ownerAlive(node));
+            if (participants.getOrDefault(networkId, Set.of()).contains(node)) {
+                send.accept(node, TableMessages.digest(networkId, digestOf(t), true)); // full exchange with it
+            }
+        });
+    }
+
+    void removedFromMembership(String node, boolean left) {
+        if (node.equals(localNode)) {
+            return;
+        }
+        Instant now = Instant.now();
+        if (graces.inGrace(node, now)) {
+            graces.defer(node);
+            LOG.info("node {} {} within its restart grace: keeping its entries", node, left ? "left" : "failed");
+            return;
+        }
+        markAbsent(node, left, now);
+    }
+
+    private void markAbsent(String node, boolean left, Instant now) {
+        Absence was = absent.get(node);
+        if (was != null && (was.left() || !left)) {
+            return; // already as absent or more
+        }
+        absent.put(node, new Absence(left, now));
+        tables.forEach((networkId, t) -> publish(networkId, left ? t.ownerLeft(node, now) : t.ownerFailed(node, now)));
+    }
+
+    // ---- messages from peers ----
+
+    void receive(String from, TableMessage m) {
+        if (from == null || from.equals(localNode)) {
+            reject(from, m, "no authenticated sender");
+            return;
+        }
+        try {
+            switch (m.getKindCase()) {
+                case RESTARTING -> {
+                    long millis = Math.min(m.getRestarting().getGraceMillis(), config.restartGrace().toMillis());
+                    graces.announced(from, Instant.now().plusMillis(millis));
+                    LOG.info("node {} announced a restart: keeping its entries for {} ms", from, millis);
+                }
+                case EVENT -> onEvent(from, m);
+                case EVENTS -> onEvents(from, m);
+                case DIGEST -> onDigest(from, m);
+                case PAGE -> onPage(from, m);
+                case KIND_NOT_SET -> reject(from, m, "empty message");
+            }
+        } catch (IllegalArgumentException e) {
+            reject(from, m, e.getMessage());
+        }
+    }
+
+    private void onEvent(String from, TableMessage m) {
+        EndpointTable t = tables.get(m.getNetworkId());
+        if (t == null) {
+            reject(from, m, "not taking part");
+            return;
+        }
+        TableEvent e = TableCodec.fromProto(m.getEvent());
+        if (!e.version().owner().equals(from)) {
+            // Direct events come from their owner only; relayed state travels in anti-entropy pages.
+            reject(from, m, "event owned by " + e.version().owner());
+            return;
+        }
+        Instant now = Instant.now();
+        var out = new ArrayList<ViewChange>();
+        t.merge(e, now).ifPresent(out::add);
+        afterMerge(m.getNetworkId(), t, List.of(e), out, now);
+    }
+
+    private void onEvents(String from, TableMessage m) {
+        EndpointTable t = tables.get(m.getNetworkId());
+        if (t == null) {
+            reject(from, m, "not taking part");
+            return;
+        }
+        Page batch = TableCodec.fromProto(m.getEvents());
+        for (TableEvent e : batch.events()) {
+            if (!e.version().owner().equals(from)) {
+                reject(from, m, "batch with an event owned by " + e.version().owner());
+                return;
+            }
+        }
+        Instant now = Instant.now();
+        var out = new ArrayList<ViewChange>(t.mergeAll(batch.events(), now));
+        afterMerge(m.getNetworkId(), t, batch.events(), out, now);
+    }
+
+    private void onDigest(String from, TableMessage m) {
+        String networkId = m.getNetworkId();
+        EndpointTable t = tables.get(networkId);
+        if (t == null || !participants.getOrDefault(networkId, Set.of()).contains(from)) {
+            reject(from, m, "not a participant"); // never hand a network's state to a non-participant
+            return;
+        }
+        Digest peer = TableCodec.fromProto(m.getDigest());
+        List<TableEvent> lacking = t.diff(peer, Instant.now());
+        if (!lacking.isEmpty()) {
+            TableMessages.pages(networkId, lacking, config.pageLimits()).forEach(p -> send.accept(from, p));
+        }
+        // Sent after the pages (same connection, in order), so the peer diffs against its repaired state.
+        Digest mine = t.digest(peer.buckets());
+        if (m.getDigest().getReply() && !mine.equals(peer)) {
+            send.accept(from, TableMessages.digest(networkId, mine, false));
+        }
+    }
+
+    private void onPage(String from, TableMessage m) {
+        EndpointTable t = tables.get(m.getNetworkId());
+        if (t == null) {
+            reject(from, m, "not taking part");
+            return;
+        }
+        Page page = TableCodec.fromProto(m.getPage());
+        if (!page.networkId().equals(m.getNetworkId())) {
+            reject(from, m, "page of network " + page.networkId());
+            return;
+        }
+        Instant now = Instant.now();
+        var out = new ArrayList<ViewChange>(t.mergeAll(page.events(), now));
+        afterMerge(m.getNetworkId(), t, page.events(), out, now);
+    }
+
+    /** The owner is the authority on its own entries (see {@link TableReplicator}). */
+    private void afterMerge(String networkId, EndpointTable t, List<TableEvent> events, List<ViewChange> out,
+                            Instant now) {
+        OwnEntries mine = own.get(networkId);
+        for (TableEvent e : events) {
+            if (!e.version().owner().equals(localNode)) {
+                continue;
+            }
+            String id = e.endpointId();
+            TableEvent.Upserted written = mine.written(id);
+            TableEvent stored = t.entry(id).orElse(null);
+            if (written != null && !written.equals(stored)) {
+                LOG.info("re-asserting own endpoint {} on {} over an older copy", id, networkId);
+                write(networkId, t, id, written.record(), out);
+            } else if (written == null && stored instanceof TableEvent.Upserted) {
+                mine.inherited(id, now);
+            }
+        }
+        publish(networkId, out);
+    }
+
+    // ---- timers ----
+
+    void antiEntropy() {
+        tables.forEach((networkId, t) -> {
+            List<String> peers = peers(networkId);
+            if (!peers.isEmpty()) {
+                String p = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
+                send.accept(p, TableMessages.digest(networkId, digestOf(t), true));
+            }
+        });
+    }
+
+    void housekeeping() {
+        Instant now = Instant.now();
+        for (String node : graces.expire(now)) {
+            LOG.info("node {} did not return within its restart grace", node);
+            markAbsent(node, false, now);
+        }
+        tables.forEach((networkId, t) -> {
+            t.tick(now);
+            // Own entries of an earlier life that the agent has not re-created within the grace: withdraw.
+            for (String id : own.get(networkId).staleInherited(now.minus(config.restartGrace()))) {
+                if (t.entry(id).orElse(null) instanceof TableEvent.Upserted u && u.version().owner().equals(localNode)) {
+                    withdraw(networkId, t, id, now);
+                }
+            }
+        });
+        absent.values().removeIf(a -> a.since().plus(config.reapInterval()).isBefore(now));
+    }
+
+    // ---- internals ----
+
+    private void write(String networkId, EndpointTable t, String endpointId, EndpointRecord r, List<ViewChange> out) {
+        EndpointTable.LocalChange lc = t.upsert(endpointId, r);
+        own.get(networkId).wrote(endpointId, (TableEvent.Upserted) lc.event());
+        queue(networkId, lc.event());
+        lc.change().ifPresent(out::add);
+    }
+
+    private void withdraw(String networkId, EndpointTable t, String endpointId, Instant now) {
+        t.delete(endpointId, now).ifPresent(lc -> {
+            queue(networkId, lc.event());
+            lc.change().ifPresent(c -> publish(networkId, List.of(c)));
+        });
+    }
+
+    /**
+     * The digest sized to the table (about 8 entries per bucket, at least config.digestBuckets()): a differing
+     * bucket resends all its entries, so while events are still in flight (digests differ for that alone) the
+     * resent volume stays proportional to what is in flight, not to the table.
+     */
+    private Digest digestOf(EndpointTable t) {
+        int want = Math.max(config.digestBuckets(), Integer.highestOneBit(Math.max(1, t.size() / 8)) * 2);
+        return t.digest(Math.min(want, Digest.MAX_BUCKETS));
+    }
+
+    /** Participants other than this node and not known to be gone, as a fresh list. */
+    private List<String> peers(String networkId) {
+        var out = new ArrayList<String>();
+        for (String p : participants.getOrDefault(networkId, Set.of())) {
+            if (!p.equals(localNode) && !absent.containsKey(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private void queue(String networkId, TableEvent e) {
+        if (outbox.isEmpty()) {
+            flushSoon.run();
+        }
+        outbox.computeIfAbsent(networkId, n -> new ArrayList<>()).add(e);
+    }
+
+    /** Sends the queued own changes. Scoped: to the network's participants only, never every member. */
+    void flush() {
+        outbox.forEach((networkId, events) -> {
+            List<TableMessage> messages = TableMessages.events(networkId, events, config.pageLimits());
+            for (String p : participants.getOrDefault(networkId, Set.of())) {
+                if (!p.equals(localNode)) {
+                    messages.forEach(m -> send.accept(p, m));
+                }
+            }
+        });
+        outbox.clear();
+    }
+
+    private void publish(String networkId, List<ViewChange> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        try {
+            listener.onChanges(networkId, List.copyOf(changes));
+        } catch (RuntimeException e) {
+            LOG.error("table listener failed network={}", networkId, e);
+        }
+    }
+
+    private void reject(String from, TableMessage m, String why) {
+        rejected.incrementAndGet();
+        LOG.debug("table message dropped from={} network={} kind={}: {}", from, m.getNetworkId(), m.getKindCase(), why);
+    }
+}

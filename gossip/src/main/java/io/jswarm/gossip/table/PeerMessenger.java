@@ -1,5 +1,0 @@
-package io.jswarm.gossip.table;
-
-/** STUB replaced at merge. */
-public interface PeerMessenger {
-}

@@ -1,0 +1,246 @@
+package io.jswarm.gossip.replication;
+
+import static io.jswarm.gossip.replication.Nodes.FAST;
+import static io.jswarm.gossip.replication.Nodes.NET;
+import static io.jswarm.gossip.replication.Nodes.await;
+import static io.jswarm.gossip.replication.Nodes.record;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jswarm.gossip.table.PageLimits;
+import io.jswarm.gossip.table.TableEvent;
+import io.jswarm.gossip.table.Version;
+import io.jswarm.gossip.table.ViewChange;
+import io.jswarm.proto.table.TableMessage;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TableReplicatorTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void upsertReachesEveryParticipantAndListenersMatchVisible() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b", "c");
+            all.get(0).replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            all.get(1).replicator().upsert(NET, "e2", record("web.2", "b", 2));
+            for (var n : all) {
+                await(WAIT, () -> n.visible().keySet().equals(Set.of("e1", "e2")), n.id() + " sees both");
+                assertEquals(n.visible(), n.view(), "listener view of " + n.id());
+            }
+            all.get(0).replicator().delete(NET, "e1");
+            for (var n : all) {
+                await(WAIT, () -> n.visible().keySet().equals(Set.of("e2")), n.id() + " sees the delete");
+            }
+            assertEquals(Set.of(NET), all.get(2).replicator().networks());
+        }
+    }
+
+    @Test
+    void aNonParticipantReceivesNothingAndIsAnsweredNothing() throws Exception {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b");
+            var outsider = ns.start("c", FAST);
+            all.get(0).replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            await(WAIT, () -> all.get(1).visible().containsKey("e1"), "b sees e1");
+            Thread.sleep(400); // several anti-entropy rounds
+            assertEquals(0, ns.network.messagesTo("c"), "scoped: nothing for a node without endpoints on the net");
+            // Even if it asks: a and b do not list it as a participant, so they hand it nothing.
+            outsider.replicator().participants(NET, Set.of("a", "b", "c"));
+            outsider.replicator().join(NET);
+            Thread.sleep(400);
+            assertTrue(outsider.visible().isEmpty());
+            assertEquals(0, ns.network.messagesTo("c", TableMessage.KindCase.PAGE));
+            assertTrue(all.get(0).replicator().stats().rejected() + all.get(1).replicator().stats().rejected() > 0);
+        }
+    }
+
+    @Test
+    void droppedEventsAreRepairedByAntiEntropy() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b", "c");
+            ns.settle();
+            ns.network.dropIf((from, to) -> to.equals("b"));
+            for (int i = 0; i < 20; i++) {
+                all.get(0).replicator().upsert(NET, "e" + i, record("web." + i, "a", i));
+            }
+            await(WAIT, () -> all.get(2).visible().size() == 20, "c sees all");
+            ns.settle();
+            assertTrue(all.get(1).visible().isEmpty(), "b got nothing while its messages were dropped");
+            ns.network.dropIf((from, to) -> false);
+            long t0 = System.nanoTime();
+            await(WAIT, () -> all.get(1).visible().size() == 20, "anti-entropy repairs b");
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(3).toNanos());
+            assertEquals(all.get(0).visible(), all.get(1).view());
+        }
+    }
+
+    @Test
+    void failedOwnerIsHiddenAndRestoredWhenAlive() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b");
+            var b = all.get(1);
+            all.get(0).replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            await(WAIT, () -> b.visible().containsKey("e1"), "b sees e1");
+            b.replicator().memberFailed("a");
+            await(WAIT, () -> b.visible().isEmpty(), "hidden after failure");
+            assertTrue(b.changes().stream().anyMatch(c -> c instanceof ViewChange.Removed));
+            b.replicator().memberAlive("a");
+            await(WAIT, () -> b.visible().containsKey("e1"), "restored when alive");
+            assertEquals(b.visible(), b.view());
+        }
+    }
+
+    @Test
+    void restartGraceKeepsEntriesVisibleThenExpires() throws Exception {
+        var config = FAST.withRestartGrace(Duration.ofMillis(600));
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(config, "a", "b", "c");
+            var b = all.get(1);
+            var c = all.get(2);
+            all.get(0).replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            await(WAIT, () -> b.visible().containsKey("e1") && c.visible().containsKey("e1"), "b and c see e1");
+            all.get(0).replicator().announceRestart(Duration.ofMinutes(5)); // capped at 600 ms by the receivers
+            await(WAIT, () -> ns.network.messagesTo("b", TableMessage.KindCase.RESTARTING) == 1
+                    && ns.network.messagesTo("c", TableMessage.KindCase.RESTARTING) == 1, "announcement arrived");
+            ns.settle();
+            b.replicator().memberLeft("a"); // a stopping its membership looks like a leave
+            c.replicator().memberFailed("a");
+            ns.settle();
+            assertTrue(b.visible().containsKey("e1") && c.visible().containsKey("e1"), "kept within the grace");
+            c.replicator().memberAlive("a"); // back in time at c: nothing changes there
+            await(WAIT, () -> b.visible().isEmpty(), "b hides a's entries once the grace is over");
+            Thread.sleep(300);
+            assertTrue(c.visible().containsKey("e1"));
+            assertFalse(c.changes().stream().anyMatch(x -> x instanceof ViewChange.Removed), "no flap at c");
+            b.replicator().memberAlive("a");
+            await(WAIT, () -> b.visible().containsKey("e1"), "failed (not tombstoned): restored at b");
+        }
+    }
+
+    @Test
+    void gracefulLeaveTombstonesAtOnce() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b");
+            var b = all.get(1);
+            all.get(0).replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            await(WAIT, () -> b.visible().containsKey("e1"), "b sees e1");
+            all.get(0).replicator().close(); // a leaves (were it still running, it would re-assert its entries)
+            b.replicator().memberLeft("a");
+            await(WAIT, () -> b.visible().isEmpty(), "withdrawn on leave");
+            b.replicator().memberAlive("a"); // a new life: the old entries stay deleted
+            ns.settle();
+            assertTrue(b.visible().isEmpty());
+        }
+    }
+
+    @Test
+    void restartedNodeSupersedesItsOldEntriesAndWithdrawsThoseItDidNotRecreate() throws Exception {
+        var config = FAST.withRestartGrace(Duration.ofMillis(300));
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(config, "a", "b");
+            var b = all.get(1);
+            var a = all.get(0);
+            a.replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            a.replicator().upsert(NET, "e2", record("web.2", "a", 2));
+            await(WAIT, () -> b.visible().size() == 2, "b sees both");
+            a.replicator().close();
+            Thread.sleep(5); // a new life starts its clock at a later wall-clock millisecond
+            var a2 = ns.start("a", config);
+            a2.replicator().participants(NET, Set.of("a", "b"));
+            a2.replicator().join(NET);
+            a2.replicator().upsert(NET, "e1", record("web.1-new", "a", 7));
+            await(WAIT, () -> b.visible().containsKey("e1") && b.visible().get("e1").name().equals("web.1-new"),
+                    "the new life's write wins at b");
+            await(WAIT, () -> !b.visible().containsKey("e2"), "e2, not re-created, is withdrawn after the grace");
+            await(WAIT, () -> a2.visible().keySet().equals(Set.of("e1")), "and at the new life itself");
+            assertEquals("web.1-new", a2.visible().get("e1").name());
+        }
+    }
+
+    @Test
+    void anOldCopyWithAHigherVersionIsOverwrittenByTheOwner() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b");
+            var a = all.get(0);
+            a.replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            await(WAIT, () -> all.get(1).visible().containsKey("e1"), "b sees e1");
+            // A copy from an earlier life whose clock ran ahead of wall time, relayed by b in a page.
+            var stale = new TableEvent.Upserted("e1", new Version(Long.MAX_VALUE / 2, "a"), record("old", "a", 9));
+            ns.network.messenger("b").send("a", TableMessages.pages(NET, java.util.List.of(stale),
+                    PageLimits.DEFAULT).getFirst());
+            await(WAIT, () -> all.get(1).visible().get("e1").name().equals("web.1")
+                    && a.visible().get("e1").name().equals("web.1"), "the owner's current record wins everywhere");
+        }
+    }
+
+    @Test
+    void aBurstOfLocalWritesGoesOutAsFewMessagesPerPeer() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST.withAntiEntropyInterval(Duration.ofMinutes(1)), "a", "b");
+            ns.settle();
+            long before = ns.network.messagesTo("b");
+            for (int i = 0; i < 300; i++) {
+                all.get(0).replicator().upsert(NET, "e" + i, record("task." + i, "a", i));
+            }
+            await(WAIT, () -> all.get(1).visible().size() == 300, "b holds the burst");
+            assertTrue(ns.network.messagesTo("b") - before < 30, "batched: " + (ns.network.messagesTo("b") - before));
+            assertTrue(ns.network.messagesTo("b", TableMessage.KindCase.EVENTS) >= 1);
+        }
+    }
+
+    @Test
+    void aPeerCannotSendEventsForAnotherOwner() throws Exception {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST.withAntiEntropyInterval(Duration.ofMinutes(1)), "a", "b", "c");
+            ns.settle();
+            // (a join exchange can reach a peer before its participants: that is a rejection too)
+            long before = all.get(1).replicator().stats().rejected();
+            var forged = new TableEvent.Upserted("evil", new Version(5, "a"), record("evil", "a", 66));
+            ns.network.messenger("c").send("b", TableMessages.event(NET, forged));
+            var mine = new TableEvent.Upserted("fine", new Version(5, "c"), record("fine", "c", 67));
+            ns.network.messenger("c").send("b", TableMessages.events(NET, java.util.List.of(mine, forged),
+                    PageLimits.DEFAULT).getFirst());
+            ns.settle();
+            assertFalse(all.get(1).visible().containsKey("evil"));
+            assertFalse(all.get(1).visible().containsKey("fine"), "a batch with one forged entry is refused whole");
+            assertEquals(before + 2, all.get(1).replicator().stats().rejected());
+        }
+    }
+
+    @Test
+    void bulkStateTravelsInPagesUnderTheLimits() {
+        var config = FAST.withPageLimits(new PageLimits(100, PageLimits.MIN_BYTES));
+        try (Nodes ns = new Nodes()) {
+            var a = ns.start("a", config);
+            a.replicator().participants(NET, Set.of("a", "b"));
+            a.replicator().join(NET);
+            for (int i = 0; i < 1000; i++) {
+                a.replicator().upsert(NET, "e" + i, record("task." + i, "a", i));
+            }
+            ns.settle();
+            var b = ns.start("b", config); // joins late: one full exchange
+            b.replicator().participants(NET, Set.of("a", "b"));
+            b.replicator().join(NET);
+            await(WAIT, () -> b.visible().size() == 1000, "b holds all 1000");
+            assertTrue(ns.network.messagesTo("b", TableMessage.KindCase.PAGE) >= 10, "at least 10 pages of <= 100");
+            assertEquals(a.visible(), b.view());
+        }
+    }
+
+    @Test
+    void leaveRemovesEverythingFromTheView() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b");
+            var b = all.get(1);
+            all.get(0).replicator().upsert(NET, "e1", record("web.1", "a", 1));
+            await(WAIT, () -> b.visible().containsKey("e1"), "b sees e1");
+            b.replicator().leave(NET);
+            await(WAIT, () -> b.view().isEmpty(), "listener got Removed");
+            assertTrue(b.replicator().networks().isEmpty());
+            assertTrue(b.visible().isEmpty());
+        }
+    }
+}
