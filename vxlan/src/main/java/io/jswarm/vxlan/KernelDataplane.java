@@ -55,13 +55,28 @@ public final class KernelDataplane implements Dataplane {
 
     @Override
     public void ensureNetwork(NetworkSpec spec) throws IOException {
+        ensureNetwork(spec, false);
+    }
+
+    @Override
+    public void adoptNetwork(NetworkSpec spec) throws IOException {
+        ensureNetwork(spec, true);
+    }
+
+    private void ensureNetwork(NetworkSpec spec, boolean adopt) throws IOException {
         lock.lock();
         try {
             NetworkState known = state.get(spec.id());
             Validation.network(spec, known, state.values());
             int mtu = overlayMtu(spec);
+            java.nio.file.Path nsPath = config.networkNamespace(spec.id());
+            Map<InetAddress, Peer> adopted = known == null && adopt && kernel.namespaceExists(nsPath)
+                    ? peers.current(Netns.at(nsPath)) : Map.of();
+            if (!adopted.isEmpty()) {
+                LOG.info("network adopted with its peers network={} peers={}", spec.id(), adopted.size());
+            }
             NetworkState next = known == null
-                    ? new NetworkState(spec, config.networkNamespace(spec.id()), mtu, Map.of(), Map.of())
+                    ? new NetworkState(spec, nsPath, mtu, adopted, Map.of())
                     : new NetworkState(spec, known.nsPath, mtu, known.peers, known.endpoints);
             boolean fresh = known == null && !kernel.namespaceExists(next.nsPath);
             try {
@@ -74,6 +89,24 @@ public final class KernelDataplane implements Dataplane {
             }
             state.put(spec.id(), next);
             LOG.info("network ensured network={} vni={} mtu={} netns={}", spec.id(), spec.vni(), mtu, next.nsPath);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void retainPeers(String networkId, Collection<InetAddress> keep) throws IOException {
+        lock.lock();
+        try {
+            NetworkState net = state.get(networkId);
+            if (net == null) {
+                return;
+            }
+            java.util.Set<InetAddress> kept = new java.util.HashSet<>(keep);
+            List<InetAddress> gone = net.peers.keySet().stream().filter(ip -> !kept.contains(ip)).toList();
+            if (!gone.isEmpty()) {
+                removePeers(networkId, gone); // the lock is reentrant
+            }
         } finally {
             lock.unlock();
         }

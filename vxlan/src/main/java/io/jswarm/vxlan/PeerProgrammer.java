@@ -96,6 +96,26 @@ final class PeerProgrammer {
     }
 
     /**
+     * The remote peers the kernel holds in {@code ns}: permanent neighbours on {@code vxlan0} paired, by MAC,
+     * with an FDB entry that names a remote VTEP. Half-made pairs are left out (reconcile repairs them).
+     */
+    Map<InetAddress, Peer> current(Netns ns) throws IOException {
+        Map<io.jswarm.vxlan.MacAddress, InetAddress> vtep = new LinkedHashMap<>();
+        for (FdbEntry f : kernel.fdb(ns)) {
+            if (f.dev().equals(Names.VXLAN) && f.dst() != null) {
+                vtep.putIfAbsent(f.mac(), f.dst());
+            }
+        }
+        Map<InetAddress, Peer> out = new LinkedHashMap<>();
+        for (Neighbor n : kernel.neighbors(ns)) {
+            if (n.dev().equals(Names.VXLAN) && n.permanent() && n.mac() != null && vtep.containsKey(n.mac())) {
+                out.put(n.ip(), new Peer(n.ip(), n.mac(), vtep.get(n.mac())));
+            }
+        }
+        return out;
+    }
+
+    /**
      * The batch for {@code upsertPeers}: every given peer is (re)written, so a retry after a failure
      * reprograms it; a MAC that no peer uses any more loses its FDB entry.
      */

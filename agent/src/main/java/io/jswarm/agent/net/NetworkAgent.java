@@ -119,7 +119,7 @@ public final class NetworkAgent implements AutoCloseable {
         for (Network n : local.networks()) {
             for (var e : local.endpointsOn(n.getNetworkId())) {
                 try {
-                    ensure(n, e.sandbox(), e.endpoint());
+                    ensure(n, e.sandbox(), e.endpoint(), true);
                 } catch (IOException | RuntimeException ex) {
                     LOG.warn("endpoint not restored network={} endpoint={} error={}", n.getName(),
                             e.endpoint().getEndpointId(), ex.toString());
@@ -171,8 +171,9 @@ public final class NetworkAgent implements AutoCloseable {
             }
         }
         long settle = settings.settle().toMillis();
-        timer.scheduleWithFixedDelay(this::reconcileQuietly, settle, settings.reconcileEvery().toMillis(),
-                TimeUnit.MILLISECONDS);
+        timer.schedule(this::settle, settle, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::reconcileQuietly, settle + settings.reconcileEvery().toMillis(),
+                settings.reconcileEvery().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Membership said {@code node} is back (Joined). */
@@ -262,7 +263,7 @@ public final class NetworkAgent implements AutoCloseable {
         try {
             local.vtep(vtep.getHostAddress(), dataPathPort());
             local.put(sb, le, n);
-            ensure(n, sb, le);
+            ensure(n, sb, le, false);
             local.save(store);
             serveDns(local.sandbox(key).orElseThrow());
         } catch (IOException | RuntimeException ex) {
@@ -370,9 +371,18 @@ public final class NetworkAgent implements AutoCloseable {
 
     // ---- kernel ----
 
-    private void ensure(Network n, LocalSandbox sb, LocalEndpoint le) throws IOException {
+    /**
+     * Makes the network (once) and the endpoint. {@code adopt}: at start-up, a network already in the kernel
+     * keeps the peers it has until the refilled table says which to keep ({@link #settle}), so a restart
+     * never interrupts forwarding.
+     */
+    private void ensure(Network n, LocalSandbox sb, LocalEndpoint le, boolean adopt) throws IOException {
         if (!bridge.programmed.contains(n.getNetworkId())) {
-            dataplane.ensureNetwork(networkSpec(n));
+            if (adopt) {
+                dataplane.adoptNetwork(networkSpec(n));
+            } else {
+                dataplane.ensureNetwork(networkSpec(n));
+            }
             bridge.programmed.add(n.getNetworkId());
             bridge.reprogram(n.getNetworkId());
         }
@@ -396,6 +406,26 @@ public final class NetworkAgent implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("no DNS in sandbox={} error={}", sb.getKey(), e.toString());
         }
+    }
+
+    /**
+     * Once the tables had time to refill after a start: peers adopted from the kernel that no table lists
+     * any more (removed while this agent was away) go, then the first reconcile runs.
+     */
+    private void settle() {
+        TableReplicator r = replicator;
+        synchronized (this) {
+            for (String net : bridge.programmed) {
+                List<InetAddress> keep = r.visible(net).values().stream()
+                        .filter(rec -> !rec.ownerNode().equals(nodeId)).map(EndpointRecord::ip).toList();
+                try {
+                    dataplane.retainPeers(specId(net), keep);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("stale peers not removed network={} error={}", net, e.toString());
+                }
+            }
+        }
+        reconcileQuietly();
     }
 
     private void reconcileQuietly() {
