@@ -212,39 +212,29 @@ final class ReplicaSet {
     }
 
     private void onEvent(String from, TableMessage m) {
-        EndpointTable t = tables.get(m.getNetworkId());
-        if (t == null) {
-            reject(from, m, "not taking part");
-            return;
-        }
-        TableEvent e = TableCodec.fromProto(m.getEvent());
-        if (!e.version().owner().equals(from)) {
-            // Direct events come from their owner only; relayed state travels in anti-entropy pages.
-            reject(from, m, "event owned by " + e.version().owner());
-            return;
-        }
-        Instant now = Instant.now();
-        var out = new ArrayList<ViewChange>();
-        t.merge(e, now).ifPresent(out::add);
-        afterMerge(m.getNetworkId(), t, List.of(e), out, now);
+        mergeOwn(from, m, List.of(TableCodec.fromProto(m.getEvent())));
     }
 
     private void onEvents(String from, TableMessage m) {
+        mergeOwn(from, m, TableCodec.fromProto(m.getEvents()).events());
+    }
+
+    /** Direct changes come from their owner only (a batch with one foreign entry is refused whole). */
+    private void mergeOwn(String from, TableMessage m, List<TableEvent> events) {
         EndpointTable t = tables.get(m.getNetworkId());
         if (t == null) {
             reject(from, m, "not taking part");
             return;
         }
-        Page batch = TableCodec.fromProto(m.getEvents());
-        for (TableEvent e : batch.events()) {
+        for (TableEvent e : events) {
             if (!e.version().owner().equals(from)) {
-                reject(from, m, "batch with an event owned by " + e.version().owner());
+                reject(from, m, "event owned by " + e.version().owner());
                 return;
             }
         }
         Instant now = Instant.now();
-        var out = new ArrayList<ViewChange>(t.mergeAll(batch.events(), now));
-        afterMerge(m.getNetworkId(), t, batch.events(), out, now);
+        var out = new ArrayList<ViewChange>(t.mergeAll(events, now));
+        afterMerge(m.getNetworkId(), t, events, out, now);
     }
 
     private void onDigest(String from, TableMessage m) {

@@ -137,9 +137,7 @@ public final class EndpointTable {
     /** Merges every event of a page, returning the visible changes in order. */
     public List<ViewChange> mergeAll(List<TableEvent> events, Instant now) {
         var out = new ArrayList<ViewChange>();
-        for (TableEvent e : events) {
-            merge(e, now).ifPresent(out::add);
-        }
+        events.forEach(e -> merge(e, now).ifPresent(out::add));
         return out;
     }
 
@@ -264,11 +262,7 @@ public final class EndpointTable {
         new Digest(Collections.nCopies(bucketCount, 0L)); // validates the bucket count
         long[] sums = new long[bucketCount];
         entries.forEach((id, s) -> sums[bucketOf(id, bucketCount)] += entryHash(s.event()));
-        var list = new ArrayList<Long>(bucketCount);
-        for (long v : sums) {
-            list.add(v);
-        }
-        return new Digest(list);
+        return new Digest(java.util.Arrays.stream(sums).boxed().toList());
     }
 
     /**

@@ -177,6 +177,23 @@ class TableReplicatorTest {
     }
 
     @Test
+    void messagesAboutANetworkThisNodeIsNotInAreIgnored() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST.withAntiEntropyInterval(Duration.ofMinutes(1)), "a", "b");
+            ns.settle();
+            long before = all.get(1).replicator().stats().rejected();
+            var e = new TableEvent.Upserted("x1", new Version(5, "a"), record("x", "a", 3));
+            ns.network.messenger("a").send("b", TableMessages.event("other-net", e));
+            ns.network.messenger("a").send("b", TableMessages.pages("other-net", java.util.List.of(e),
+                    PageLimits.DEFAULT).getFirst());
+            ns.settle();
+            assertEquals(Set.of(NET), all.get(1).replicator().networks());
+            assertTrue(all.get(1).replicator().visible("other-net").isEmpty());
+            assertEquals(before + 2, all.get(1).replicator().stats().rejected());
+        }
+    }
+
+    @Test
     void aBurstOfLocalWritesGoesOutAsFewMessagesPerPeer() {
         try (Nodes ns = new Nodes()) {
             var all = ns.startAll(FAST.withAntiEntropyInterval(Duration.ofMinutes(1)), "a", "b");
