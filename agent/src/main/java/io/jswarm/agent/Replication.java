@@ -29,7 +29,8 @@ final class Replication {
         String id = e.member().nodeId();
         switch (e) {
             case MembershipEvent.Joined j -> agent.memberAlive(id);
-            case MembershipEvent.Updated u -> { }
+            // A restarted process may reappear as new metadata of a known member: it is alive either way.
+            case MembershipEvent.Updated u -> agent.memberAlive(id);
             case MembershipEvent.Leaving l -> agent.memberLeft(id);
             case MembershipEvent.Removed r -> {
                 if (r.cause() == MembershipEvent.Cause.LEFT) {

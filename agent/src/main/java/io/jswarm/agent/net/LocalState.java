@@ -29,6 +29,7 @@ final class LocalState {
     private volatile Map<String, LocalSandbox> sandboxes = new LinkedHashMap<>();
     private volatile Map<String, Network> networks = new LinkedHashMap<>();
     private volatile String vtep = "";
+    private volatile List<NetworkView> views = List.of();
     private volatile int dataPathPort;
 
     void load(SandboxStore store) throws IOException {
@@ -41,17 +42,33 @@ final class LocalState {
         networks = nets;
         vtep = s.getVtep();
         dataPathPort = s.getDataPathPort();
+        views = List.copyOf(s.getNetworkViewsList());
     }
 
     void save(SandboxStore store) throws IOException {
-        store.save(LocalSandboxes.newBuilder().addAllSandboxes(sandboxes.values()).addAllNetworks(networks.values())
-                .setVtep(vtep).setDataPathPort(dataPathPort).build());
+        store.save(copy());
+    }
+
+    /** The saved participants of this node's networks (from the last view). */
+    List<NetworkView> views() {
+        return views;
+    }
+
+    /** Keeps the view's entries for this node's networks; true if they changed (worth saving). */
+    boolean views(ClusterView view) {
+        List<NetworkView> mine = view.getNetworksList().stream()
+                .filter(v -> networks.containsKey(v.getNetwork().getNetworkId())).toList();
+        if (mine.equals(views)) {
+            return false;
+        }
+        views = List.copyOf(mine);
+        return true;
     }
 
     /** An immutable copy, for undoing a failed change. */
     LocalSandboxes copy() {
         return LocalSandboxes.newBuilder().addAllSandboxes(sandboxes.values()).addAllNetworks(networks.values())
-                .setVtep(vtep).setDataPathPort(dataPathPort).build();
+                .setVtep(vtep).setDataPathPort(dataPathPort).addAllNetworkViews(views).build();
     }
 
     void restore(LocalSandboxes s) {
@@ -63,6 +80,7 @@ final class LocalState {
         networks = nets;
         vtep = s.getVtep();
         dataPathPort = s.getDataPathPort();
+        views = List.copyOf(s.getNetworkViewsList());
     }
 
     void clear() {

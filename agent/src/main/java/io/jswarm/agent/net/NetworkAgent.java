@@ -129,12 +129,23 @@ public final class NetworkAgent implements AutoCloseable {
         for (LocalSandbox sb : local.sandboxes()) {
             serveDns(sb);
         }
+        // Until the manager's first view: the saved participants, so the tables can refill from peers at once.
+        view = ClusterView.newBuilder().addAllNetworks(local.views()).build();
         LOG.info("network agent started sandboxes={} networks={}", local.sandboxes().size(), local.networks().size());
     }
 
     /** A new cluster view: network participants for the tables, and this node's VTEP. */
     public void onView(ClusterView v) {
         view = v;
+        synchronized (this) {
+            if (local.views(v)) {
+                try {
+                    local.save(store);
+                } catch (IOException e) {
+                    LOG.warn("network views not saved error={}", e.toString());
+                }
+            }
+        }
         TableReplicator r = replicator;
         if (r != null) {
             for (NetworkView nv : v.getNetworksList()) {

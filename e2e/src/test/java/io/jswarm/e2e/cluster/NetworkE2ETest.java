@@ -173,6 +173,27 @@ class NetworkE2ETest {
             await("h1's first reconcile after the restart is clean", () -> lab.log(D[0])
                     .lines().skip(linesBefore).anyMatch(l -> l.contains("reconcile done repairs=0")), lab, D[0]);
 
+            // --- connect a runtime's namespace by path (/proc/PID/ns/net), as a container runtime hands it over.
+            Process ctr = new ProcessBuilder("unshare", "--net", "sleep", "300").start();
+            try {
+                String path = "/proc/" + ctr.pid() + "/ns/net";
+                String ctrName = lab.prefix() + "ctr";
+                var con = cli(lab, D[2], "network", "connect", "--name", ctrName, "--alias", "db", "jsnet-ov", path);
+                assertEquals(0, con.rc(), con.all());
+                String ctrIp = inspect(lab, D[2], "jsnet-ov").getContainersList().stream()
+                        .filter(c -> c.getName().equals(ctrName)).findFirst().orElseThrow().getIpv4().split("/")[0];
+                await("c1 pings the container by name", () -> Shell.ping(c1, ctrName), lab, D[0]);
+                await("c1 resolves the alias", () -> Shell.in(c1, "getent", "hosts", "db").out().contains(ctrIp),
+                        lab, D[0]);
+                var dis = cli(lab, D[2], "network", "disconnect", "jsnet-ov", path);
+                assertEquals(0, dis.rc(), dis.all());
+                await("container withdrawn on h1", () -> !hasPeer(lab, D[0], netId, ctrIp), lab, D[0]);
+                assertTrue(Shell.run(List.of("nsenter", "--net=" + path, "ip", "-o", "link")).out().lines()
+                        .noneMatch(l -> l.contains("eth")), "disconnect removed exactly what connect made");
+            } finally {
+                ctr.destroyForcibly();
+            }
+
             // --- churn: 200 attach/detach operations over the three hosts.
             churn(lab, netId, 200);
         }
