@@ -25,11 +25,15 @@ public interface Dataplane {
      * As {@link #ensureNetwork}, except that for a network this data plane does not know yet but whose
      * namespace already exists (a restarted agent), the remote peers in the kernel are taken as the known
      * peers instead of being removed: the kernel keeps forwarding until the caller, informed again, says
-     * which peers to keep ({@link #upsertPeers}, {@link #removePeers}, {@link #retainPeers}).
+     * which peers to keep ({@link #upsertPeers}, {@link #removePeers}, {@link #retainPeers}). Likewise its
+     * veths are kept (they are the endpoints the caller is about to ensure again) until {@link #retainPeers}.
      */
     void adoptNetwork(NetworkSpec network) throws IOException;
 
-    /** Removes every remote peer whose IP is not in {@code keep}, in one batch (after an adopt). */
+    /**
+     * Removes every remote peer whose IP is not in {@code keep}, in one batch; ends an adoption (from now on a
+     * veth no endpoint owns is a stray again).
+     */
     void retainPeers(String networkId, Collection<InetAddress> keep) throws IOException;
 
     /** Removes the network's endpoints, peers, devices and namespace; nothing of it is left. Absent: no-op. */

@@ -78,6 +78,7 @@ public final class KernelDataplane implements Dataplane {
             NetworkState next = known == null
                     ? new NetworkState(spec, nsPath, mtu, adopted, Map.of())
                     : new NetworkState(spec, known.nsPath, mtu, known.peers, known.endpoints);
+            next.adopted = known == null ? adopt && kernel.namespaceExists(nsPath) : known.adopted;
             boolean fresh = known == null && !kernel.namespaceExists(next.nsPath);
             try {
                 converge(next, fresh ? Repairs.creating() : Repairs.reporting());
@@ -102,6 +103,7 @@ public final class KernelDataplane implements Dataplane {
             if (net == null) {
                 return;
             }
+            net.adopted = false; // the caller knows its endpoints and peers again: strays are strays from now on
             java.util.Set<InetAddress> kept = new java.util.HashSet<>(keep);
             List<InetAddress> gone = net.peers.keySet().stream().filter(ip -> !kept.contains(ip)).toList();
             if (!gone.isEmpty()) {

@@ -79,7 +79,7 @@ final class NetworkConverger {
             vx = null;
         }
         for (Link l : links.values()) {
-            if (!isExpected(l.name(), net)) {
+            if (!isExpected(l.name(), net) && !(net.adopted && "veth".equals(l.kind()))) {
                 // The network namespace belongs to the data plane alone: anything else is a leaked endpoint.
                 repairs.add(id, Kind.LINK_WRONG, "stray device " + l.name() + " removed");
                 first.add(new DeleteLink(l.name()));

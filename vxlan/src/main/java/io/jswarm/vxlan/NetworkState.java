@@ -14,6 +14,12 @@ final class NetworkState {
     /** Desired remote peers, keyed by IP. */
     final Map<InetAddress, Peer> peers;
     final Map<String, EndpointState> endpoints;
+    /**
+     * Adopted from a previous run ({@link Dataplane#adoptNetwork}) and not yet confirmed by the caller: veths
+     * in the namespace may be endpoints about to be ensured again, so they are kept, not removed as strays.
+     * Guarded by the data plane's lock.
+     */
+    boolean adopted;
 
     NetworkState(NetworkSpec spec, java.nio.file.Path nsPath, int mtu, Map<InetAddress, Peer> peers,
                  Map<String, EndpointState> endpoints) {

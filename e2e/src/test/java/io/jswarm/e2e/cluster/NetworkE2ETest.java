@@ -159,16 +159,18 @@ class NetworkE2ETest {
             Process p13 = Shell.startPing(c1, ip.get(c3), 20);
             Process p31 = Shell.startPing(c3, ip.get(c1), 20);
             Thread.sleep(1000);
+            long linesBefore = lab.log(D[0]).lines().count();
             daemons[1].destroy();
             daemons[1].waitFor();
             assertTrue(lab.log(D[0]).contains("restart"), "h1 said it was restarting");
             Thread.sleep(2000); // away for a while; peers keep its entries
-            long linesBefore = lab.log(D[0]).lines().count();
             daemons[1] = lab.startDaemon(1, D[0]);
             awaitDaemon(lab, D[0]);
             Shell.Loss l13 = Shell.loss(p13);
             Shell.Loss l31 = Shell.loss(p31);
-            assertTrue(l13.sent() > 100 && l13.lost() == 0, "c1->c3 across h1's restart: " + l13);
+            String h1log = lab.log(D[0]).lines().skip(linesBefore).filter(l -> !l.contains("DEBUG"))
+                    .collect(java.util.stream.Collectors.joining("\n"));
+            assertTrue(l13.sent() > 100 && l13.lost() == 0, "c1->c3 across h1's restart: " + l13 + "\n" + h1log);
             assertTrue(l31.sent() > 100 && l31.lost() == 0, "c3->c1 across h1's restart: " + l31);
             await("h1's first reconcile after the restart is clean", () -> lab.log(D[0])
                     .lines().skip(linesBefore).anyMatch(l -> l.contains("reconcile done repairs=0")), lab, D[0]);

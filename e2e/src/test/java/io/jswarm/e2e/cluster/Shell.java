@@ -51,9 +51,12 @@ final class Shell {
         return in(netns, "ping", "-c", "1", "-W", "1", target).rc() == 0;
     }
 
-    /** A ping every 100 ms for {@code seconds}, in the background. */
+    /**
+     * A ping every 100 ms for about {@code seconds}, in the background. A count, not a deadline: with
+     * {@code -w} the last request may be cut off before its reply and counted as lost.
+     */
     static Process startPing(String netns, String target, int seconds) throws IOException {
-        return new ProcessBuilder("ip", "netns", "exec", netns, "ping", "-i", "0.1", "-w", Integer.toString(seconds),
+        return new ProcessBuilder("ip", "netns", "exec", netns, "ping", "-i", "0.1", "-c", Integer.toString(seconds * 10),
                 target).redirectErrorStream(true).start();
     }
 
