@@ -25,13 +25,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code scale}: N agents in this JVM, each a real membership (mutual TLS on its own loopback address
- * 127.77.x.y, ephemeral port, a fresh cluster CA per run so nothing else can join), a table replicator and a
+ * {@code scale}: N agents in this JVM, each a real membership (mutual TLS on its own address 198.51.100.(i+1),
+ * ephemeral port, a fresh cluster CA per run so nothing else can join), a table replicator and a
  * data plane over an in-memory kernel; one network. Memberships start staggered (simultaneous joins storm,
  * see the scalecube reference). Then E endpoints spread over the nodes are upserted at once, and the clock runs
  * until every node's visible view holds all of them and its kernel has every remote one; then churn (a fifth,
  * at most 200, deleted and re-added with new addresses) and the same again. Nothing is stopped during the run,
- * so every membership removal is a false one. No root needed: sockets on loopback, no namespaces.
+ * so every membership removal is a false one. The JVM runs inside a network namespace made for it that holds
+ * 198.51.100.1..N on its loopback ({@code e2e/bench scale} and the smoke test make it): no traffic outside.
  */
 final class ScaleBench {
     static final String NET = "scale";
@@ -50,9 +51,9 @@ final class ScaleBench {
             long t0 = System.nanoTime();
             List<InetSocketAddress> seeds = new ArrayList<>();
             for (int i = 0; i < nodes; i++) {
-                InetAddress host = InetAddress.ofLiteral("127.77." + (i / 250) + "." + (i % 250 + 1));
+                InetAddress host = InetAddress.ofLiteral("198.51.100." + (i + 1));
                 var config = membershipConfig(new InetSocketAddress(host, 0), seeds);
-                InetAddress vtep = InetAddress.ofLiteral("192.168." + (i / 250) + "." + (i % 250 + 1));
+                InetAddress vtep = InetAddress.ofLiteral("203.0.113." + (i + 1));
                 var agent = new ScaleAgent(ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofDays(1)), config,
                         vtep, family, removals);
                 agents.add(agent);
