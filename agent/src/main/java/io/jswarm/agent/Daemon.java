@@ -151,26 +151,11 @@ public final class Daemon implements AutoCloseable {
                 // the manager's first view (the view still updates the revocations when it comes).
                 g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), st.getManagerAddrsList(), java.util.List.of());
             } else {
-                s.onView(v -> rememberAddress(st, v));
+                s.onView(v -> swarm.rememberAddress(st, v));
             }
         }
         s.start();
         return new Mode.Worker(s, st, identity, api);
-    }
-
-    /** Saves the address the manager knows this worker by (it joined without one), for the next start. */
-    private void rememberAddress(LocalNodeState st, io.jswarm.proto.cluster.ClusterView v) {
-        v.getNodesList().stream().filter(n -> n.getId().equals(st.getNodeId()) && !n.getAddr().isEmpty()).findFirst()
-                .ifPresent(me -> {
-                    try {
-                        if (swarm.load().map(LocalNodeState::getAdvertiseAddr).orElse("x").isEmpty()) {
-                            swarm.store(st.toBuilder().setAdvertiseAddr(me.getAddr())
-                                    .setDataPathAddr(me.getDataPathAddr()).build());
-                        }
-                    } catch (IOException e) {
-                        LOG.warn("address not saved error={}", e.toString());
-                    }
-                });
     }
 
     /** {@code jswarm init}. */

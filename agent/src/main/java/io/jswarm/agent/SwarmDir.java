@@ -72,4 +72,21 @@ public final class SwarmDir {
             }
         });
     }
+
+    /**
+     * Saves the address the manager knows this worker by when it joined without one, so the next start can
+     * begin gossip at once. Failures are logged: the next view tries again.
+     */
+    void rememberAddress(LocalNodeState st, io.jswarm.proto.cluster.ClusterView v) {
+        v.getNodesList().stream().filter(n -> n.getId().equals(st.getNodeId()) && !n.getAddr().isEmpty()).findFirst()
+                .ifPresent(me -> {
+                    try {
+                        if (load().map(LocalNodeState::getAdvertiseAddr).orElse("x").isEmpty()) {
+                            store(st.toBuilder().setAdvertiseAddr(me.getAddr()).setDataPathAddr(me.getDataPathAddr()).build());
+                        }
+                    } catch (IOException e) {
+                        org.slf4j.LoggerFactory.getLogger(SwarmDir.class).warn("address not saved error={}", e.toString());
+                    }
+                });
+    }
 }

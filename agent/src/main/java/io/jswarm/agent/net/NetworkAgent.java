@@ -1,7 +1,6 @@
 package io.jswarm.agent.net;
 
 import io.grpc.Status;
-import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.gossip.replication.PeerMessenger;
 import io.jswarm.gossip.replication.ReplicatorConfig;
 import io.jswarm.gossip.replication.TableReplicator;
@@ -22,24 +21,19 @@ import io.jswarm.proto.cluster.NetworkInspectResponse;
 import io.jswarm.proto.cluster.NetworkView;
 import io.jswarm.proto.state.Network;
 import io.jswarm.vxlan.Dataplane;
-import io.jswarm.vxlan.EndpointSpec;
 import io.jswarm.vxlan.IpPrefix;
 import io.jswarm.vxlan.MacAddress;
 import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.NetworkSpec;
 import io.jswarm.vxlan.ReconcileReport;
-import io.jswarm.vxlan.Vni;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -84,6 +78,7 @@ public final class NetworkAgent implements AutoCloseable {
     private final Settings settings;
     private final SandboxStore store;
     private final TableBridge bridge;
+    private final HostKernel kernel;
     private final LocalState local = new LocalState();
     private final ScheduledExecutorService timer;
     private volatile ClusterView view = ClusterView.getDefaultInstance();
@@ -98,6 +93,7 @@ public final class NetworkAgent implements AutoCloseable {
         this.settings = settings;
         this.store = new SandboxStore(settings.stateDir());
         this.bridge = new TableBridge(nodeId, dataplane, NetworkAgent::specId);
+        this.kernel = new HostKernel(nodeId, dataplane, bridge, dns, local);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jswarm-network-agent");
             t.setDaemon(true);
@@ -119,7 +115,7 @@ public final class NetworkAgent implements AutoCloseable {
         for (Network n : local.networks()) {
             for (var e : local.endpointsOn(n.getNetworkId())) {
                 try {
-                    ensure(n, e.sandbox(), e.endpoint(), true);
+                    kernel.ensure(n, e.sandbox(), e.endpoint(), true);
                 } catch (IOException | RuntimeException ex) {
                     LOG.warn("endpoint not restored network={} endpoint={} error={}", n.getName(),
                             e.endpoint().getEndpointId(), ex.toString());
@@ -127,7 +123,7 @@ public final class NetworkAgent implements AutoCloseable {
             }
         }
         for (LocalSandbox sb : local.sandboxes()) {
-            serveDns(sb);
+            kernel.serveDns(sb);
         }
         // Until the manager's first view: the saved participants, so the tables can refill from peers at once.
         view = ClusterView.newBuilder().addAllNetworks(local.views()).build();
@@ -178,7 +174,7 @@ public final class NetworkAgent implements AutoCloseable {
         for (Network n : local.networks()) {
             r.join(n.getNetworkId());
             for (var e : local.endpointsOn(n.getNetworkId())) {
-                r.upsert(n.getNetworkId(), e.endpoint().getEndpointId(), record(e.endpoint()));
+                r.upsert(n.getNetworkId(), e.endpoint().getEndpointId(), kernel.record(e.endpoint()));
             }
         }
         long settle = settings.settle().toMillis();
@@ -265,7 +261,7 @@ public final class NetworkAgent implements AutoCloseable {
         var e = a.getEndpoint();
         LocalEndpoint le = LocalEndpoint.newBuilder().setEndpointId(e.getEndpointId()).setNetworkId(n.getNetworkId())
                 .setName(e.getName()).addAllAliases(e.getAliasesList()).setSandbox(key)
-                .setIfName(local.nextIfName(key)).setIpv4(e.getAddress() + "/" + prefixLength(n))
+                .setIfName(local.nextIfName(key)).setIpv4(e.getAddress() + "/" + HostKernel.prefixLength(n))
                 .setMac(MacAddress.forIpv4((Inet4Address) IpPrefix.parseAddress(e.getAddress())).toString()).build();
         LocalSandbox sb = local.sandbox(key).orElse(LocalSandbox.newBuilder().setKey(key)
                 .setNetns(((Netns.AtPath) ns).path().toString()).setCreated(created).build());
@@ -274,12 +270,12 @@ public final class NetworkAgent implements AutoCloseable {
         try {
             local.vtep(vtep.getHostAddress(), dataPathPort());
             local.put(sb, le, n);
-            ensure(n, sb, le, false);
+            kernel.ensure(n, sb, le, false);
             local.save(store);
-            serveDns(local.sandbox(key).orElseThrow());
+            kernel.serveDns(local.sandbox(key).orElseThrow());
         } catch (IOException | RuntimeException ex) {
             LOG.warn("attach failed, undoing network={} sandbox={} error={}", n.getName(), key, ex.toString());
-            undo(n, sb, le, firstOnNetwork);
+            kernel.undo(n, sb, le, firstOnNetwork);
             local.restore(before);
             try {
                 api.get().detach(DetachEndpointRequest.newBuilder().setNetwork(n.getNetworkId())
@@ -296,7 +292,7 @@ public final class NetworkAgent implements AutoCloseable {
                         .findFirst().ifPresent(v -> r.participants(n.getNetworkId(), participants(v)));
                 r.join(n.getNetworkId());
             }
-            r.upsert(n.getNetworkId(), le.getEndpointId(), record(le));
+            r.upsert(n.getNetworkId(), le.getEndpointId(), kernel.record(le));
         }
         LOG.info("endpoint attached network={} sandbox={} endpoint={} ip={}", n.getName(), key, le.getEndpointId(),
                 le.getIpv4());
@@ -337,7 +333,7 @@ public final class NetworkAgent implements AutoCloseable {
         if (r != null) {
             r.delete(n.getNetworkId(), le.getEndpointId());
         }
-        undo(n, sb, le, lastOnNetwork);
+        kernel.undo(n, sb, le, lastOnNetwork);
         local.removeEndpoint(sb.getKey(), le.getEndpointId());
         local.save(store);
         if (lastOnNetwork && r != null) {
@@ -363,60 +359,9 @@ public final class NetworkAgent implements AutoCloseable {
         LOG.info("endpoint detached network={} sandbox={} endpoint={}", n.getName(), sb.getKey(), le.getEndpointId());
     }
 
-    private void undo(Network n, LocalSandbox sb, LocalEndpoint le, boolean networkToo) {
-        try {
-            dataplane.removeEndpoint(specId(n.getNetworkId()), le.getEndpointId());
-            if (networkToo) {
-                bridge.programmed.remove(n.getNetworkId());
-                dataplane.removeNetwork(specId(n.getNetworkId()));
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("kernel cleanup incomplete network={} sandbox={} error={}", n.getName(), sb.getKey(), e.toString());
-        }
-    }
-
     /** {@code network inspect}: the network as this node sees it. */
     public NetworkInspectResponse inspect(NetworkInspectRequest req) {
         return Inspector.inspect(req.getNetwork(), view, local, replicator);
-    }
-
-    // ---- kernel ----
-
-    /**
-     * Makes the network (once) and the endpoint. {@code adopt}: at start-up, a network already in the kernel
-     * keeps the peers it has until the refilled table says which to keep ({@link #settle}), so a restart
-     * never interrupts forwarding.
-     */
-    private void ensure(Network n, LocalSandbox sb, LocalEndpoint le, boolean adopt) throws IOException {
-        if (!bridge.programmed.contains(n.getNetworkId())) {
-            if (adopt) {
-                dataplane.adoptNetwork(networkSpec(n));
-            } else {
-                dataplane.ensureNetwork(networkSpec(n));
-            }
-            bridge.programmed.add(n.getNetworkId());
-            bridge.reprogram(n.getNetworkId());
-        }
-        dataplane.ensureEndpoint(new EndpointSpec(le.getEndpointId(), specId(n.getNetworkId()), LocalState.netns(sb),
-                sb.getCreated(), le.getIfName(), IpPrefix.parse(le.getIpv4()), MacAddress.parse(le.getMac())));
-    }
-
-    private NetworkSpec networkSpec(Network n) {
-        return new NetworkSpec(specId(n.getNetworkId()), Vni.of(n.getVni()),
-                IpPrefix.parse(n.getGateway() + "/" + prefixLength(n)), IpPrefix.parseAddress(local.vtep()),
-                local.dataPathPort(), n.getMtu() == 0 ? 0 : n.getMtu() + NetworkSpec.VXLAN_OVERHEAD);
-    }
-
-    private void serveDns(LocalSandbox sb) {
-        bridge.sandboxNetworks(sb.getKey(), LocalState.networkIds(sb));
-        try {
-            dns.serve(sb.getKey(), LocalState.netns(sb), bridge.names(sb.getKey()));
-            if (sb.getCreated()) {
-                dns.writeResolvConf(sb.getKey());
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("no DNS in sandbox={} error={}", sb.getKey(), e.toString());
-        }
     }
 
     /**
@@ -426,15 +371,7 @@ public final class NetworkAgent implements AutoCloseable {
     private void settle() {
         TableReplicator r = replicator;
         synchronized (this) {
-            for (String net : bridge.programmed) {
-                List<InetAddress> keep = r.visible(net).values().stream()
-                        .filter(rec -> !rec.ownerNode().equals(nodeId)).map(EndpointRecord::ip).toList();
-                try {
-                    dataplane.retainPeers(specId(net), keep);
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("stale peers not removed network={} error={}", net, e.toString());
-                }
-            }
+            kernel.retainListed(r);
         }
         reconcileQuietly();
     }
@@ -443,7 +380,7 @@ public final class NetworkAgent implements AutoCloseable {
         try {
             ReconcileReport report;
             synchronized (this) {
-                report = dataplane.reconcile();
+                report = kernel.reconcile();
             }
             lastReconcile = report;
             LOG.info("reconcile done repairs={}{}", report.repairs().size(), report.clean() ? "" : " " + report.repairs());
@@ -470,15 +407,6 @@ public final class NetworkAgent implements AutoCloseable {
     private int dataPathPort() {
         int p = view.getDataPathPort();
         return p == 0 ? (local.dataPathPort() == 0 ? NetworkSpec.DEFAULT_PORT : local.dataPathPort()) : p;
-    }
-
-    private EndpointRecord record(LocalEndpoint le) {
-        return new EndpointRecord(le.getName(), le.getAliasesList(), IpPrefix.parse(le.getIpv4()).address(),
-                le.getMac(), IpPrefix.parseAddress(local.vtep()), nodeId);
-    }
-
-    static int prefixLength(Network n) {
-        return Integer.parseInt(n.getSubnet().substring(n.getSubnet().indexOf('/') + 1));
     }
 
     private static Netns named(String name) {
@@ -514,7 +442,7 @@ public final class NetworkAgent implements AutoCloseable {
     public synchronized void teardown() {
         for (LocalSandbox sb : local.sandboxes()) {
             for (LocalEndpoint le : sb.getEndpointsList()) {
-                local.network(le.getNetworkId()).ifPresent(n -> undo(n, sb, le, true));
+                local.network(le.getNetworkId()).ifPresent(n -> kernel.undo(n, sb, le, true));
             }
             if (sb.getCreated()) {
                 dns.removeResolvConf(sb.getKey());
@@ -526,13 +454,5 @@ public final class NetworkAgent implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("sandbox state not cleared error={}", e.toString());
         }
-    }
-
-    /** For {@link Inspector}: local endpoints by network. */
-    static Map<String, List<LocalEndpoint>> byNetwork(List<LocalSandbox> sandboxes) {
-        Map<String, List<LocalEndpoint>> out = new LinkedHashMap<>();
-        sandboxes.forEach(sb -> sb.getEndpointsList().forEach(e ->
-                out.computeIfAbsent(e.getNetworkId(), k -> new ArrayList<>()).add(e)));
-        return out;
     }
 }

@@ -84,6 +84,9 @@ class NetworkE2ETest {
             var unknown = cli(lab, D[1], "network", "attach", "jsnet-nope", "--name", c2);
             assertNotEquals(0, unknown.rc(), unknown.all());
             assertFalse(Files.exists(Path.of("/run/netns", c2)), "a refused attach makes no sandbox");
+            for (String d : D) {
+                assertEquals(0, networkNamespaces(lab, d), d + ": refusals made no network namespace");
+            }
 
             // --- attach one sandbox per host; every pair pings by IP and by name.
             long t0 = System.nanoTime();
@@ -251,6 +254,16 @@ class NetworkE2ETest {
             long leaked = names.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(lab.prefix() + "k"))
                     .filter(n -> !live.containsKey(n)).count();
             assertEquals(0, leaked, "no sandbox namespace leaked");
+        }
+    }
+
+    static long networkNamespaces(ClusterLab lab, String daemon) throws java.io.IOException {
+        Path dir = lab.execRoot(daemon).resolve("netns");
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.count();
         }
     }
 
