@@ -84,6 +84,7 @@ public final class NetworkAgent implements AutoCloseable {
     private volatile ClusterView view = ClusterView.getDefaultInstance();
     private volatile TableReplicator replicator;
     private volatile ReconcileReport lastReconcile;
+    private final java.util.concurrent.atomic.AtomicBoolean orphansChecked = new java.util.concurrent.atomic.AtomicBoolean();
 
     public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxResolver dns, Settings settings) {
         this.nodeId = nodeId;
@@ -133,6 +134,9 @@ public final class NetworkAgent implements AutoCloseable {
     /** A new cluster view: network participants for the tables, and this node's VTEP. */
     public void onView(ClusterView v) {
         view = v;
+        if (v.getNodesCount() > 0 && orphansChecked.compareAndSet(false, true)) {
+            scheduleOrphanCheck(1);
+        }
         synchronized (this) {
             if (local.views(v)) {
                 try {
@@ -181,6 +185,44 @@ public final class NetworkAgent implements AutoCloseable {
         timer.schedule(this::settle, settle, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::reconcileQuietly, settle + settings.reconcileEvery().toMillis(),
                 settings.reconcileEvery().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void scheduleOrphanCheck(long delaySeconds) {
+        try {
+            timer.schedule(this::releaseOrphansQuietly, delaySeconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // stopping
+        }
+    }
+
+    private void releaseOrphansQuietly() {
+        try {
+            releaseOrphans();
+        } catch (RuntimeException e) {
+            LOG.warn("orphan check failed, retrying in 5 s error={}", e.toString());
+            scheduleOrphanCheck(5);
+        }
+    }
+
+    /**
+     * Once per start: endpoints the manager records for this node that no local sandbox holds (the agent
+     * crashed between the manager's allocation and its own save, or the manager missed a detach) are released,
+     * so their addresses do not stay taken forever.
+     */
+    synchronized int releaseOrphans() {
+        Set<String> mine = new HashSet<>();
+        local.sandboxes().forEach(sb -> sb.getEndpointsList().forEach(e -> mine.add(e.getEndpointId())));
+        int released = 0;
+        for (var e : api.get().ownEndpoints().getEndpointsList()) {
+            if (!mine.contains(e.getEndpointId())) {
+                api.get().detach(DetachEndpointRequest.newBuilder().setNetwork(e.getNetworkId())
+                        .setEndpointId(e.getEndpointId()).build());
+                LOG.info("released orphan endpoint={} network={} address={}", e.getEndpointId(), e.getNetworkId(),
+                        e.getAddress());
+                released++;
+            }
+        }
+        return released;
     }
 
     /** Membership said {@code node} is back (Joined). */
@@ -353,7 +395,7 @@ public final class NetworkAgent implements AutoCloseable {
             api.get().detach(DetachEndpointRequest.newBuilder().setNetwork(n.getNetworkId())
                     .setEndpointId(le.getEndpointId()).build());
         } catch (RuntimeException e) {
-            // Locally gone already; the manager's record is an orphan the next start-up sync releases.
+            // Locally gone already; the manager's record is an orphan the next start's orphan check releases.
             LOG.warn("manager did not release endpoint={} error={}", le.getEndpointId(), e.getMessage());
         }
         LOG.info("endpoint detached network={} sandbox={} endpoint={}", n.getName(), sb.getKey(), le.getEndpointId());

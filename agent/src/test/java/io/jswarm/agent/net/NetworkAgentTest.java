@@ -178,6 +178,17 @@ class NetworkAgentTest {
     }
 
     @Test
+    void endpointsTheManagerHoldsButNoSandboxDoesAreReleased() throws Exception {
+        NetworkAgent a = agent();
+        var r = a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+        api.recorded.add(Endpoint.newBuilder().setNetworkId(NET.getNetworkId()).setEndpointId(r.getEndpointId()).build());
+        api.recorded.add(Endpoint.newBuilder().setNetworkId(NET.getNetworkId()).setEndpointId("orphan1").build());
+        a.releaseOrphans(); // the start-up check may already have run it: either way, released exactly once
+        assertEquals(List.of("orphan1"), api.detached);
+        assertEquals(0, a.releaseOrphans());
+    }
+
+    @Test
     void tableChangesBecomeKernelPeersButOwnEntriesDoNot() throws Exception {
         NetworkAgent a = agent();
         a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
@@ -216,8 +227,9 @@ class NetworkAgentTest {
         }
 
         @Override
-        public void detach(DetachEndpointRequest r) {
+        public synchronized void detach(DetachEndpointRequest r) {
             detached.add(r.getEndpointId());
+            recorded.removeIf(e -> e.getEndpointId().equals(r.getEndpointId()));
         }
 
         @Override
@@ -240,9 +252,11 @@ class NetworkAgentTest {
             throw new UnsupportedOperationException();
         }
 
+        final List<Endpoint> recorded = new ArrayList<>();
+
         @Override
         public OwnEndpointsResponse ownEndpoints() {
-            throw new UnsupportedOperationException();
+            return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).build();
         }
     }
 
