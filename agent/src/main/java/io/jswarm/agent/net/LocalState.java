@@ -33,16 +33,7 @@ final class LocalState {
     private volatile int dataPathPort;
 
     void load(SandboxStore store) throws IOException {
-        LocalSandboxes s = store.load();
-        Map<String, LocalSandbox> sbs = new LinkedHashMap<>();
-        s.getSandboxesList().forEach(sb -> sbs.put(sb.getKey(), sb));
-        Map<String, Network> nets = new LinkedHashMap<>();
-        s.getNetworksList().forEach(n -> nets.put(n.getNetworkId(), n));
-        sandboxes = sbs;
-        networks = nets;
-        vtep = s.getVtep();
-        dataPathPort = s.getDataPathPort();
-        views = List.copyOf(s.getNetworkViewsList());
+        restore(store.load());
     }
 
     void save(SandboxStore store) throws IOException {

@@ -2,13 +2,12 @@ package io.jswarm.e2e.bench;
 
 import static io.jswarm.e2e.bench.FailoverBench.answers;
 import static io.jswarm.e2e.bench.FailoverBench.await;
+import static io.jswarm.e2e.bench.FailoverBench.formCluster;
 import static io.jswarm.e2e.bench.FailoverBench.awaitConverged;
 import static io.jswarm.e2e.bench.FailoverBench.ms;
 
 import io.jswarm.e2e.cluster.DaemonLab;
 import io.jswarm.proto.cluster.CreateNetworkRequest;
-import io.jswarm.proto.cluster.InitRequest;
-import io.jswarm.proto.cluster.LocalJoinRequest;
 import io.jswarm.proto.cluster.NetworkAttachRequest;
 import io.jswarm.proto.cluster.NetworkDetachRequest;
 import io.jswarm.proto.state.CreateNetwork;
@@ -38,22 +37,7 @@ final class ConvergeBench {
     static Map<String, Object> run(int attaches, int kills, String family) throws Exception {
         try (DaemonLab lab = DaemonLab.create(family, HOSTS)) {
             Process[] daemons = new Process[HOSTS + 1];
-            for (int h = 1; h <= HOSTS; h++) {
-                daemons[h] = lab.startDaemon(h);
-            }
-            for (int h = 1; h <= HOSTS; h++) {
-                int host = h;
-                await(lab, "daemon h" + h + " answering", () -> answers(lab, host));
-            }
-            var init = lab.call(1, s -> s.init(InitRequest.newBuilder().setAdvertiseAddr(DaemonLab.addr(1)).build()));
-            String[] ids = new String[HOSTS + 1];
-            ids[1] = init.getNodeId();
-            for (int h = 2; h <= HOSTS; h++) {
-                int host = h;
-                ids[h] = lab.call(h, s -> s.join(LocalJoinRequest.newBuilder().setToken(init.getWorkerToken())
-                        .setRemoteAddr(init.getManagerAddr()).setAdvertiseAddr(DaemonLab.addr(host)).build())).getNodeId();
-            }
-            awaitConverged(lab, ids);
+            String[] ids = formCluster(lab, daemons);
             String netId = lab.call(1, s -> s.networkCreate(CreateNetworkRequest.newBuilder().setDriver("overlay")
                     .setSpec(CreateNetwork.newBuilder().setName("bench-ov").setAttachable(true)).build()))
                     .getNetwork().getNetworkId();

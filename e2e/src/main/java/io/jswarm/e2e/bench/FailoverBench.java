@@ -38,22 +38,7 @@ final class FailoverBench {
     static Map<String, Object> run(int runs, int hogSeconds, String family) throws Exception {
         try (DaemonLab lab = DaemonLab.create(family, HOSTS)) {
             Process[] daemons = new Process[HOSTS + 1];
-            for (int h = 1; h <= HOSTS; h++) {
-                daemons[h] = lab.startDaemon(h);
-            }
-            for (int h = 1; h <= HOSTS; h++) {
-                int host = h;
-                await(lab, "daemon h" + h + " answering", () -> answers(lab, host));
-            }
-            var init = lab.call(1, s -> s.init(InitRequest.newBuilder().setAdvertiseAddr(DaemonLab.addr(1)).build()));
-            String[] ids = new String[HOSTS + 1];
-            ids[1] = init.getNodeId();
-            for (int h = 2; h <= HOSTS; h++) {
-                int host = h;
-                ids[h] = lab.call(h, s -> s.join(LocalJoinRequest.newBuilder().setToken(init.getWorkerToken())
-                        .setRemoteAddr(init.getManagerAddr()).setAdvertiseAddr(DaemonLab.addr(host)).build())).getNodeId();
-            }
-            awaitConverged(lab, ids);
+            String[] ids = formCluster(lab, daemons);
             Bench.log("failover: 3 nodes Ready, every membership complete");
 
             List<Double> removed = new ArrayList<>();
@@ -137,6 +122,31 @@ final class FailoverBench {
             out.put("false_down", falseDown);
             return out;
         }
+    }
+
+    /**
+     * Starts a daemon on every host of {@code lab} (into {@code daemons}, index = host), runs init on h1 and
+     * joins the others as workers, and waits until all are Ready and members everywhere. Returns node ids.
+     */
+    static String[] formCluster(DaemonLab lab, Process[] daemons) throws Exception {
+        int hosts = daemons.length - 1;
+        for (int h = 1; h <= hosts; h++) {
+            daemons[h] = lab.startDaemon(h);
+        }
+        for (int h = 1; h <= hosts; h++) {
+            int host = h;
+            await(lab, "daemon h" + h + " answering", () -> answers(lab, host));
+        }
+        var init = lab.call(1, s -> s.init(InitRequest.newBuilder().setAdvertiseAddr(DaemonLab.addr(1)).build()));
+        String[] ids = new String[hosts + 1];
+        ids[1] = init.getNodeId();
+        for (int h = 2; h <= hosts; h++) {
+            int host = h;
+            ids[h] = lab.call(h, s -> s.join(LocalJoinRequest.newBuilder().setToken(init.getWorkerToken())
+                    .setRemoteAddr(init.getManagerAddr()).setAdvertiseAddr(DaemonLab.addr(host)).build())).getNodeId();
+        }
+        awaitConverged(lab, ids);
+        return ids;
     }
 
     static boolean answers(DaemonLab lab, int host) {

@@ -51,6 +51,17 @@ class BenchSmokeE2ETest {
     }
 
     @Test
+    void convergeBenchmarkTimesAttachesAndWithdrawals() throws Exception {
+        Map<String, Object> r = ConvergeBench.run(2, 1, "jse2e"); // throws if an attach is never reachable
+        assertEquals("converge", r.get("bench"));
+        assertEquals(2, r.get("attaches"));
+        assertEquals(1, r.get("kills"));
+        for (String f : List.of("attach_reachable_p50_ms", "attach_reachable_p99_ms", "withdrawn_p50_ms", "withdrawn_max_ms")) {
+            assertTrue((Double) r.get(f) > 0, f + " in " + r);
+        }
+    }
+
+    @Test
     void scaleBenchmarkConvergesEveryViewAndKernelWithoutFalseRemovals() throws Exception {
         // The bench's agents need 198.51.100.1..5: a namespace of this test holds them, and the bench runs there
         // in its own JVM, as e2e/bench runs it.
