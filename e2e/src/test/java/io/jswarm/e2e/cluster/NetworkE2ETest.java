@@ -199,6 +199,21 @@ class NetworkE2ETest {
                 ctr.destroyForcibly();
             }
 
+            // --- one sandbox on two networks; names stay within their networks.
+            var ov2 = cli(lab, D[0], "network", "create", "-d", "overlay", "--attachable", "--subnet", "10.77.0.0/24", "jsnet-ov2");
+            assertEquals(0, ov2.rc(), ov2.all());
+            String c4 = lab.sandbox("c4");
+            assertEquals(0, cli(lab, D[1], "network", "attach", "jsnet-ov2", "--name", c4).rc());
+            var second = cli(lab, D[0], "network", "connect", "jsnet-ov2", c1);
+            assertEquals(0, second.rc(), second.all());
+            assertTrue(Shell.in(c1, "ip", "-o", "addr", "show", "dev", "eth1").out().contains("10.77.0."), "c1 eth1 on ov2");
+            await("c1 pings c4 by name over the second network", () -> Shell.ping(c1, c4), lab, D[0]);
+            assertNotEquals(0, Shell.in(c3, "getent", "hosts", c4).rc(), "c4 is on a network c3 is not on");
+            assertEquals(0, cli(lab, D[0], "network", "disconnect", "jsnet-ov2", c1).rc());
+            assertEquals(0, cli(lab, D[1], "network", "detach", c4).rc());
+            await("c1 pings c3 still (ov unaffected)", () -> Shell.ping(c1, ip.get(c3)), lab, D[0]);
+            assertEquals(0, cli(lab, D[0], "network", "rm", "jsnet-ov2").rc());
+
             // --- churn: 200 attach/detach operations over the three hosts.
             churn(lab, netId, 200);
         }
