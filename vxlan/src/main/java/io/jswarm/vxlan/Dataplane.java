@@ -48,6 +48,12 @@ public interface Dataplane {
      */
     void ensureEndpoint(EndpointSpec endpoint) throws IOException;
 
+    /**
+     * The device names in a sandbox, so a caller handed a runtime's namespace can pick an interface name that
+     * is free there (an existing device of that name would otherwise be in the way, or replaced if a veth).
+     */
+    java.util.Set<String> interfaceNames(Netns sandbox) throws IOException;
+
     /** Removes exactly what {@link #ensureEndpoint} made (and the sandbox if it created it). Absent: no-op. */
     void removeEndpoint(String networkId, String endpointId) throws IOException;
 

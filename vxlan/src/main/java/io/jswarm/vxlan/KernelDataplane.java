@@ -96,6 +96,11 @@ public final class KernelDataplane implements Dataplane {
     }
 
     @Override
+    public java.util.Set<String> interfaceNames(Netns sandbox) throws IOException {
+        return kernel.links(sandbox).stream().map(Link::name).collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Override
     public void retainPeers(String networkId, Collection<InetAddress> keep) throws IOException {
         lock.lock();
         try {

@@ -105,6 +105,11 @@ final class HostKernel {
         }
     }
 
+    /** Device names already in a sandbox (a runtime's namespace may have its own eth0). */
+    java.util.Set<String> interfaceNames(io.jswarm.vxlan.Netns sandbox) throws IOException {
+        return dataplane.interfaceNames(sandbox);
+    }
+
     ReconcileReport reconcile() throws IOException {
         return dataplane.reconcile();
     }

@@ -141,10 +141,13 @@ final class LocalState {
         return byPrefix.size() == 1 && !ref.isEmpty() ? Optional.of(byPrefix.getFirst()) : Optional.empty();
     }
 
-    /** eth0 for a sandbox's first network, then the lowest ethN its other endpoints do not use. */
-    String nextIfName(String key) {
-        List<String> used = sandbox(key).map(sb -> sb.getEndpointsList().stream().map(LocalEndpoint::getIfName).toList())
-                .orElse(List.of());
+    /**
+     * eth0 for a sandbox's first network, then the lowest ethN that neither its other endpoints nor a device
+     * already in the sandbox ({@code taken}: a runtime's own interfaces) use.
+     */
+    String nextIfName(String key, java.util.Set<String> taken) {
+        List<String> used = new ArrayList<>(taken);
+        sandbox(key).ifPresent(sb -> sb.getEndpointsList().forEach(e -> used.add(e.getIfName())));
         for (int i = 0; ; i++) {
             if (!used.contains("eth" + i)) {
                 return "eth" + i;

@@ -297,13 +297,15 @@ public final class NetworkAgent implements AutoCloseable {
                     + existing.get().getName()).asRuntimeException();
         }
         InetAddress vtep = vtep();
+        // Before the manager hands out anything: a runtime's namespace may already have its own eth0.
+        String ifName = local.nextIfName(key, created ? java.util.Set.of() : kernel.interfaceNames(ns));
         AttachEndpointResponse a = api.get().attach(AttachEndpointRequest.newBuilder().setNetwork(network)
                 .setName(dnsName).addAllAliases(aliases).setRequestedIp(ip).build());
         Network n = a.getNetwork();
         var e = a.getEndpoint();
         LocalEndpoint le = LocalEndpoint.newBuilder().setEndpointId(e.getEndpointId()).setNetworkId(n.getNetworkId())
                 .setName(e.getName()).addAllAliases(e.getAliasesList()).setSandbox(key)
-                .setIfName(local.nextIfName(key)).setIpv4(e.getAddress() + "/" + HostKernel.prefixLength(n))
+                .setIfName(ifName).setIpv4(e.getAddress() + "/" + HostKernel.prefixLength(n))
                 .setMac(MacAddress.forIpv4((Inet4Address) IpPrefix.parseAddress(e.getAddress())).toString()).build();
         LocalSandbox sb = local.sandbox(key).orElse(LocalSandbox.newBuilder().setKey(key)
                 .setNetns(((Netns.AtPath) ns).path().toString()).setCreated(created).build());

@@ -183,8 +183,13 @@ class NetworkE2ETest {
             try {
                 String path = "/proc/" + ctr.pid() + "/ns/net";
                 String ctrName = lab.prefix() + "ctr";
+                // The runtime's own eth0 (a bridge here) is neither replaced nor reused: jswarm takes eth1.
+                assertEquals(0, Shell.run(List.of("nsenter", "--net=" + path, "ip", "link", "add", "eth0", "type",
+                        "bridge")).rc());
                 var con = cli(lab, D[2], "network", "connect", "--name", ctrName, "--alias", "db", "jsnet-ov", path);
                 assertEquals(0, con.rc(), con.all());
+                assertTrue(Shell.run(List.of("nsenter", "--net=" + path, "ip", "-o", "addr", "show", "dev", "eth1"))
+                        .out().contains("10.0.0."), "the overlay interface is eth1");
                 String ctrIp = inspect(lab, D[2], "jsnet-ov").getContainersList().stream()
                         .filter(c -> c.getName().equals(ctrName)).findFirst().orElseThrow().getIpv4().split("/")[0];
                 await("c1 pings the container by name", () -> Shell.ping(c1, ctrName), lab, D[0]);
@@ -193,8 +198,10 @@ class NetworkE2ETest {
                 var dis = cli(lab, D[2], "network", "disconnect", "jsnet-ov", path);
                 assertEquals(0, dis.rc(), dis.all());
                 await("container withdrawn on h1", () -> !hasPeer(lab, D[0], netId, ctrIp), lab, D[0]);
-                assertTrue(Shell.run(List.of("nsenter", "--net=" + path, "ip", "-o", "link")).out().lines()
-                        .noneMatch(l -> l.contains("eth")), "disconnect removed exactly what connect made");
+                List<String> left = Shell.run(List.of("nsenter", "--net=" + path, "ip", "-o", "link")).out().lines()
+                        .filter(l -> l.contains("eth")).toList();
+                assertTrue(left.size() == 1 && left.getFirst().contains("eth0"),
+                        "disconnect removed exactly what connect made (eth1), the runtime's eth0 stays: " + left);
             } finally {
                 ctr.destroyForcibly();
             }
