@@ -6,6 +6,11 @@ import io.jswarm.agent.net.ClusterApi;
 import io.jswarm.agent.net.LocalClusterApi;
 import io.jswarm.agent.net.NetworkAgent;
 import io.jswarm.agent.net.RemoteClusterApi;
+import io.jswarm.vxlan.netlink.NetlinkKernel;
+import io.jswarm.vxlan.KernelDataplane;
+import io.jswarm.vxlan.DataplaneConfig;
+import io.jswarm.agent.net.SandboxResolver;
+import io.jswarm.agent.net.SandboxDns;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
@@ -65,7 +70,7 @@ public final class Daemon implements AutoCloseable {
     /** The node's gossip membership while it is in a swarm and gossip is enabled, else null. */
     private volatile GossipNode gossip;
     /** Sandboxes, endpoints and endpoint tables while the node is in a swarm, else null. */
-    private volatile io.jswarm.agent.net.NetworkAgent networks;
+    private volatile NetworkAgent networks;
 
     public Daemon(DaemonConfig config) {
         this.config = config;
@@ -285,12 +290,12 @@ public final class Daemon implements AutoCloseable {
      * The network agent of this node: puts back its sandboxes at once (the kernel kept forwarding while the
      * daemon was away) and starts the endpoint tables when gossip runs.
      */
-    private io.jswarm.agent.net.NetworkAgent startNetworks(String nodeId, GossipNode g) {
-        var dataplane = new io.jswarm.vxlan.KernelDataplane(new io.jswarm.vxlan.netlink.NetlinkKernel(),
-                io.jswarm.vxlan.DataplaneConfig.defaults().withRunDir(config.execRoot()));
-        var agent = new io.jswarm.agent.net.NetworkAgent(nodeId, this::clusterApi, dataplane,
-                io.jswarm.agent.net.SandboxResolver.of(new io.jswarm.agent.net.SandboxDns(io.jswarm.agent.net.SandboxDns.hostDefaults())),
-                io.jswarm.agent.net.NetworkAgent.Settings.defaults(swarm.path().resolve("networks")));
+    private NetworkAgent startNetworks(String nodeId, GossipNode g) {
+        var dataplane = new KernelDataplane(new NetlinkKernel(),
+                DataplaneConfig.defaults().withRunDir(config.execRoot()));
+        var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
+                SandboxResolver.of(new SandboxDns(SandboxDns.hostDefaults())),
+                NetworkAgent.Settings.defaults(swarm.path().resolve("networks")));
         try {
             agent.start();
         } catch (IOException | RuntimeException e) {
@@ -324,7 +329,7 @@ public final class Daemon implements AutoCloseable {
 
 
     /** The network agent, or the error Docker gives outside a swarm. */
-    io.jswarm.agent.net.NetworkAgent networkAgent() {
+    NetworkAgent networkAgent() {
         var n = networks;
         if (n == null) {
             throw Status.FAILED_PRECONDITION.withDescription("This node is not part of a swarm").asRuntimeException();

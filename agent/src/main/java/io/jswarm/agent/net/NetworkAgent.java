@@ -60,14 +60,13 @@ public final class NetworkAgent implements AutoCloseable {
 
     /**
      * @param stateDir       where {@link SandboxStore} keeps its file
-     * @param restartGrace   how long peers keep this node's entries when it stops to restart (default 30 s)
      * @param settle         after replication starts, how long the tables get to refill before the first
      *                       reconcile (default 3 s: several anti-entropy rounds)
      * @param reconcileEvery period of the repairing reconcile afterwards (default 30 s)
      */
-    public record Settings(Path stateDir, Duration restartGrace, Duration settle, Duration reconcileEvery) {
+    public record Settings(Path stateDir, Duration settle, Duration reconcileEvery) {
         public static Settings defaults(Path stateDir) {
-            return new Settings(stateDir, Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofSeconds(30));
+            return new Settings(stateDir, Duration.ofSeconds(3), Duration.ofSeconds(30));
         }
     }
 
@@ -468,9 +467,9 @@ public final class NetworkAgent implements AutoCloseable {
     /** SIGTERM (an upgrade or restart, not a leave): peers keep this node's entries for the grace period. */
     public void announceRestart() {
         Optional.ofNullable(replicator).ifPresent(r -> {
-            LOG.info("stopping to restart: peers keep this node's endpoints for {} s; the kernel keeps forwarding",
-                    settings.restartGrace().toSeconds());
-            r.announceRestart(settings.restartGrace());
+            LOG.info("stopping to restart: peers keep this node's endpoints for the restart grace; the kernel keeps "
+                    + "forwarding");
+            r.announceRestart(); // the grace is the replicator's (ReplicatorConfig.restartGrace)
         });
     }
 

@@ -2,6 +2,7 @@ package io.jswarm.cli.demo;
 
 import io.jswarm.cli.cluster.DaemonClient;
 import io.jswarm.cli.cluster.DaemonHost;
+import io.jswarm.cli.lab.Daemons;
 import io.jswarm.cli.lab.Exec;
 import io.jswarm.cli.lab.HostLab;
 import io.jswarm.proto.cluster.ControlGrpc;
@@ -21,10 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * The cluster part of {@code jswarm demo}: three hosts of a {@link HostLab}, a real daemon in each (its own
@@ -125,12 +124,9 @@ final class ClusterDemo implements AutoCloseable {
     }
 
     private Process startDaemon(int h) throws IOException {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + lab.host(h).nsFile(), javaBin, "-Xmx128m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-Djdk.serialFilter=!*", "-Dio.netty.noUnsafe=true", "-cp", System.getProperty("java.class.path"),
-                "io.jswarm.cli.Main", "-H", "unix://" + socket(h), "daemon", "--data-root", dir.resolve("h" + h).toString(),
-                "--hostname", "h" + h, "--exec-root", dir.resolve("h" + h + "-run").toString()));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + lab.host(h).nsFile()));
+        cmd.addAll(Daemons.java("io.jswarm.cli.Main", "-H", "unix://" + socket(h), "daemon", "--data-root",
+                dir.resolve("h" + h).toString(), "--hostname", "h" + h, "--exec-root", dir.resolve("h" + h + "-run").toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("h" + h + ".log").toFile())).start();
     }
@@ -208,32 +204,13 @@ final class ClusterDemo implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString().equals("netns"))
-                    .toList()) {
-                Exec.run(10, List.of("umount", "-l", f.toString()));
-            }
-        } catch (IOException e) {
-            // best effort
-        }
+        Daemons.unmountNetworks(dir);
         for (String sb : sandboxes) {
             if (Files.exists(Path.of("/run/netns", sb))) {
                 Exec.run(10, List.of("ip", "netns", "del", sb));
             }
-            Path etc = Path.of("/etc/netns", sb);
-            deleteTree(etc);
         }
-        deleteTree(dir);
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // best effort
-        }
+        Daemons.removeResolvConfs(lab.prefix() + "-");
+        Daemons.deleteTree(dir);
     }
 }

@@ -102,37 +102,12 @@ public final class DaemonLab implements AutoCloseable {
         return Files.exists(f) ? Files.readString(f) : "";
     }
 
-    /** Network namespaces daemons bound under exec roots in {@code dir}: unmounted so the files can go. */
     public static void unmountNetworks(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(f -> f.getParent() != null && f.getParent().getFileName().toString().equals("netns"))
-                    .toList()) {
-                Process p = new ProcessBuilder("umount", "-l", f.toString()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } catch (IOException e) {
-            // best effort
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        io.jswarm.cli.lab.Daemons.unmountNetworks(dir);
     }
 
-    /** The /etc/netns/NAME directories daemons wrote for sandboxes whose names start with {@code prefix}. */
     public static void removeResolvConfs(String prefix) {
-        Path etc = Path.of("/etc/netns");
-        if (!Files.isDirectory(etc)) {
-            return;
-        }
-        try (Stream<Path> dirs = Files.list(etc)) {
-            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).toList()) {
-                try (Stream<Path> files = Files.walk(d)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
-        } catch (IOException e) {
-            // best effort
-        }
+        io.jswarm.cli.lab.Daemons.removeResolvConfs(prefix);
     }
 
     /**
@@ -177,21 +152,9 @@ public final class DaemonLab implements AutoCloseable {
         }
     }
 
-    /**
-     * A JVM command line for {@code mainClass} on this JVM's classpath. Small heap, C1 only: several daemons
-     * share two cores. The serial filter and netty flag are also set by the daemon itself; here they hold
-     * from the first class loaded.
-     */
+    /** A daemon-sized JVM command line for {@code mainClass} on this JVM's classpath ({@link io.jswarm.cli.lab.Daemons#java}). */
     public static List<String> java(String mainClass, String... args) {
-        String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED", "-Djdk.serialFilter=!*", "-Dio.netty.noUnsafe=true"));
-        if (mainClass == null) {
-            return cmd;
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
-        cmd.addAll(List.of(args));
-        return cmd;
+        return io.jswarm.cli.lab.Daemons.java(mainClass, args);
     }
 
     @Override
