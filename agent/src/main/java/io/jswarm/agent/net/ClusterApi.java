@@ -14,7 +14,8 @@ import io.jswarm.proto.cluster.RemoveNetworkResponse;
 
 /**
  * The manager's network API as this node calls it: in-process on a manager, over the mutual-TLS
- * Dispatcher on a worker. Every call acts as this node (the endpoint owner). Failures are gRPC
+ * Dispatcher on a worker. Every call acts as this node (the endpoint owner) and is authorised alike on
+ * both paths (the manager's own node has no extra rights). Failures are gRPC
  * {@code StatusRuntimeException}s with a one-line description the CLI prints as is.
  */
 public interface ClusterApi {
@@ -32,4 +33,10 @@ public interface ClusterApi {
 
     /** The endpoints the manager records for this node, and their networks. */
     OwnEndpointsResponse ownEndpoints();
+
+    /**
+     * Releases every endpoint the manager records for this node, on every network, at once ({@code leave}:
+     * a node that joins again can reuse its sandbox names without {@code node rm}). Only this node's own.
+     */
+    void releaseOwnEndpoints();
 }

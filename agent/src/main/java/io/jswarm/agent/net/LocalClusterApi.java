@@ -13,7 +13,10 @@ import io.jswarm.proto.cluster.PruneNetworksResponse;
 import io.jswarm.proto.cluster.RemoveNetworkRequest;
 import io.jswarm.proto.cluster.RemoveNetworkResponse;
 
-/** {@link ClusterApi} on a manager: the manager's own methods, in process, acting as the manager's node. */
+/**
+ * {@link ClusterApi} on a manager: in process, through the same authorised door as the Dispatcher's remote
+ * callers ({@code ManagerApi}), with the caller taken from the manager node's own current certificate.
+ */
 public final class LocalClusterApi implements ClusterApi {
     private final ManagerNode manager;
 
@@ -23,36 +26,41 @@ public final class LocalClusterApi implements ClusterApi {
 
     @Override
     public NetworkResponse createNetwork(CreateNetworkRequest request) {
-        return manager.createNetwork(request);
+        return manager.api().createNetwork(manager.self(), request);
     }
 
     @Override
     public RemoveNetworkResponse removeNetwork(RemoveNetworkRequest request) {
-        return manager.removeNetwork(request);
+        return manager.api().removeNetwork(manager.self(), request);
     }
 
     @Override
     public PruneNetworksResponse pruneNetworks() {
-        return manager.pruneNetworks();
+        return manager.api().pruneNetworks(manager.self());
     }
 
     @Override
     public ListNetworksResponse listNetworks(ListNetworksRequest request) {
-        return manager.listNetworks(request);
+        return manager.api().listNetworks(manager.self(), request);
     }
 
     @Override
     public AttachEndpointResponse attach(AttachEndpointRequest request) {
-        return manager.attachEndpoint(manager.nodeId(), true, request);
+        return manager.api().attach(manager.self(), request);
     }
 
     @Override
     public void detach(DetachEndpointRequest request) {
-        manager.detachEndpoint(manager.nodeId(), true, request);
+        manager.api().detach(manager.self(), request);
     }
 
     @Override
     public OwnEndpointsResponse ownEndpoints() {
-        return manager.ownEndpoints(manager.nodeId());
+        return manager.api().ownEndpoints(manager.self());
+    }
+
+    @Override
+    public void releaseOwnEndpoints() {
+        manager.api().releaseOwnEndpoints(manager.self());
     }
 }

@@ -19,6 +19,7 @@ import io.jswarm.proto.cluster.OwnEndpointsRequest;
 import io.jswarm.proto.cluster.OwnEndpointsResponse;
 import io.jswarm.proto.cluster.PruneNetworksRequest;
 import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.ReleaseNodeEndpointsRequest;
 import io.jswarm.proto.cluster.RemoveNetworkRequest;
 import io.jswarm.proto.cluster.RemoveNetworkResponse;
 import java.time.Duration;
@@ -86,6 +87,11 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
     @Override
     public OwnEndpointsResponse ownEndpoints() {
         return call(s -> s.ownEndpoints(OwnEndpointsRequest.getDefaultInstance()));
+    }
+
+    @Override
+    public void releaseOwnEndpoints() {
+        call(s -> s.releaseNodeEndpoints(ReleaseNodeEndpointsRequest.getDefaultInstance()));
     }
 
     /**

@@ -71,14 +71,22 @@ public final class Authorizer {
                     "node " + c.nodeId() + " was removed from the swarm"));
             case Standing.Unknown u -> new Decision.Deny(Status.PERMISSION_DENIED.withDescription(
                     "node " + c.nodeId() + " is not a member of this swarm"));
-            case Standing.Member m -> {
-                // The manager state is authoritative for the role (a demotion takes effect before the
-                // certificate is renewed), and the certificate must agree, so neither alone suffices.
-                boolean manager = m.role() == Role.MANAGER && c.role() == Role.MANAGER;
-                yield MANAGERS_ONLY.contains(method) && !manager
-                        ? new Decision.Deny(Status.PERMISSION_DENIED.withDescription(NOT_A_MANAGER))
-                        : new Decision.Allow(caller);
-            }
+            case Standing.Member m -> MANAGERS_ONLY.contains(method) && !actsAsManager(c, m)
+                    ? new Decision.Deny(Status.PERMISSION_DENIED.withDescription(NOT_A_MANAGER))
+                    : new Decision.Allow(caller);
         };
+    }
+
+    /**
+     * Whether {@code caller} may act as a manager (e.g. detach another node's endpoint). The manager state
+     * is authoritative for the role (a demotion takes effect before the certificate is renewed), and the
+     * certificate must agree, so neither alone suffices.
+     */
+    public static boolean actsAsManager(Caller caller, Members members) {
+        return members.standing(caller.nodeId()) instanceof Standing.Member m && actsAsManager(caller, m);
+    }
+
+    private static boolean actsAsManager(Caller c, Standing.Member m) {
+        return m.role() == Role.MANAGER && c.role() == Role.MANAGER;
     }
 }

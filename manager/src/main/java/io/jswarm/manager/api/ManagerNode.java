@@ -10,22 +10,12 @@ import io.jswarm.encryption.Identifiers;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
+import io.jswarm.manager.state.Applied;
 import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerStore;
 import io.jswarm.manager.tls.IdentityKeyManager;
 import io.jswarm.manager.tls.Tls;
-import io.jswarm.proto.cluster.AttachEndpointRequest;
-import io.jswarm.proto.cluster.AttachEndpointResponse;
 import io.jswarm.proto.cluster.ClusterView;
-import io.jswarm.proto.cluster.CreateNetworkRequest;
-import io.jswarm.proto.cluster.DetachEndpointRequest;
-import io.jswarm.proto.cluster.ListNetworksRequest;
-import io.jswarm.proto.cluster.ListNetworksResponse;
-import io.jswarm.proto.cluster.NetworkResponse;
-import io.jswarm.proto.cluster.OwnEndpointsResponse;
-import io.jswarm.proto.cluster.PruneNetworksResponse;
-import io.jswarm.proto.cluster.RemoveNetworkRequest;
-import io.jswarm.proto.cluster.RemoveNetworkResponse;
 import io.jswarm.proto.cluster.NodeInfo;
 import io.jswarm.proto.cluster.SessionDownstream;
 import io.jswarm.proto.state.AddNode;
@@ -33,7 +23,6 @@ import io.jswarm.proto.state.AddressPool;
 import io.jswarm.proto.state.Command;
 import io.jswarm.proto.state.InitCluster;
 import io.jswarm.proto.state.RemoveNode;
-import io.jswarm.proto.state.RotateJoinToken;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -68,7 +57,8 @@ public final class ManagerNode implements AutoCloseable {
     private final IdentityKeyManager keys;
     private final SessionRegistry sessions;
     private final NodeTable table;
-    private final Networks networks = new Networks(this);
+    private final Joins joins = new Joins(this);
+    private final ManagerApi api = new ManagerApi(this, new Networks(this));
     private final ScheduledExecutorService timer;
     private Server server;
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -125,7 +115,7 @@ public final class ManagerNode implements AutoCloseable {
         CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
         NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
         ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY);
-        boolean ours = store.read(s -> s.cluster().map(c -> c.getClusterId().equals(ca.clusterId())).orElse(false));
+        boolean ours = store.view().cluster().map(c -> c.getClusterId().equals(ca.clusterId())).orElse(false);
         if (!ours || !identity.clusterId().equals(ca.clusterId())) {
             store.close();
             throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
@@ -214,19 +204,31 @@ public final class ManagerNode implements AutoCloseable {
         return config.engineVersion();
     }
 
+    Joins joins() {
+        return joins;
+    }
+
+    /**
+     * The network API, for a caller: remote nodes reach it through the Dispatcher, this manager's own node
+     * in process with {@link #self} — both authorised alike.
+     */
+    public ManagerApi api() {
+        return api;
+    }
+
+    /** This manager's node as a caller, from its current certificate (as a remote peer would see it). */
+    public Caller self() {
+        return Caller.of(keys.identity().certificate());
+    }
+
     /** The current join token for {@code role}. */
     public JoinToken joinToken(Role role) {
-        InitCluster c = table.cluster();
-        return new JoinToken(ca.digest(), role == Role.MANAGER ? c.getManagerTokenSecret() : c.getWorkerTokenSecret());
+        return joins.token(role);
     }
 
     /** Replaces the token for {@code role}; the old one stops working at once. */
     public JoinToken rotateJoinToken(Role role) {
-        JoinToken fresh = JoinToken.generate(ca.certificate());
-        submit(Command.newBuilder().setRotateJoinToken(RotateJoinToken.newBuilder()
-                .setRole(NodeTable.toProto(role)).setNewSecret(fresh.secret())).build());
-        LOG.info("join token rotated role={}", role.label());
-        return fresh;
+        return joins.rotate(role);
     }
 
     public List<NodeInfo> nodes() {
@@ -248,7 +250,8 @@ public final class ManagerNode implements AutoCloseable {
             throw Status.FAILED_PRECONDITION.withDescription("node " + node.getNodeId()
                     + " is not down and can't be removed").asRuntimeException();
         }
-        submit(Command.newBuilder().setRemoveNode(RemoveNode.newBuilder().setNodeId(node.getNodeId())).build());
+        submit(Command.newBuilder().setRemoveNode(RemoveNode.newBuilder().setNodeId(node.getNodeId())).build(),
+                Applied.NodeRemoved.class);
         sessions.kick(node.getNodeId(), Status.PERMISSION_DENIED.withDescription(
                 "node " + node.getNodeId() + " was removed from the swarm"));
         LOG.info("node removed node={} force={}", node.getNodeId(), force);
@@ -256,65 +259,26 @@ public final class ManagerNode implements AutoCloseable {
         return node.getNodeId();
     }
 
-    /** Signs a certificate for an existing member's own key (renewal). */
-    X509Certificate renew(String nodeId, byte[] csr) {
-        AddNode node = table.node(nodeId).orElseThrow(() -> Status.PERMISSION_DENIED
-                .withDescription("node " + nodeId + " is not a member of this swarm").asRuntimeException());
-        return ca.sign(new CertificateRequest(csr), nodeId, NodeTable.fromProto(node.getRole()), certValidity());
-    }
-
-    Duration certValidity() {
-        return Duration.ofSeconds(table.cluster().getNodeCertValiditySeconds());
-    }
-
     public ClusterView view() {
         return table.view();
     }
 
-    // ---- networks (the logic lives in Networks) ----
-
-    /** {@code network create}: the manager picks the id and creation time; the state the rest. */
-    public NetworkResponse createNetwork(CreateNetworkRequest req) {
-        return networks.create(req);
-    }
-
-    /** {@code network rm} by id, unique id prefix or name; refused while endpoints are attached. */
-    public RemoveNetworkResponse removeNetwork(RemoveNetworkRequest req) {
-        return networks.remove(req);
-    }
-
-    public PruneNetworksResponse pruneNetworks() {
-        return networks.prune();
-    }
-
-    public ListNetworksResponse listNetworks(ListNetworksRequest req) {
-        return networks.list(req);
-    }
-
-    /** An endpoint owned by {@code callerNodeId}; a worker ({@code !callerIsManager}) only on attachable networks. */
-    public AttachEndpointResponse attachEndpoint(String callerNodeId, boolean callerIsManager, AttachEndpointRequest req) {
-        return networks.attach(callerNodeId, callerIsManager, req);
-    }
-
-    /** A worker may detach only its own endpoints; a manager any. */
-    public void detachEndpoint(String callerNodeId, boolean callerIsManager, DetachEndpointRequest req) {
-        networks.detach(callerNodeId, callerIsManager, req);
-    }
-
-    public OwnEndpointsResponse ownEndpoints(String nodeId) {
-        return networks.ownEndpoints(nodeId);
-    }
-
-    /** Submits to the store; a refusal becomes FAILED_PRECONDITION, an I/O failure INTERNAL. */
-    void submit(Command command) {
+    /**
+     * Submits to the store and returns what the apply decided, as {@code expected}; a refusal becomes
+     * FAILED_PRECONDITION, an I/O failure INTERNAL.
+     */
+    <T extends Applied> T submit(Command command, Class<T> expected) {
+        ManagerStore.Outcome outcome;
         try {
-            if (store.submit(command) instanceof ManagerStore.Outcome.Refused r) {
-                throw Status.FAILED_PRECONDITION.withDescription(r.reason()).asRuntimeException();
-            }
+            outcome = store.submit(command);
         } catch (IOException e) {
             LOG.error("command log write failed error={}", e.toString());
             throw Status.INTERNAL.withDescription("cannot persist the change: " + e.getMessage()).asRuntimeException();
         }
+        return switch (outcome) {
+            case ManagerStore.Outcome.Refused r -> throw Status.FAILED_PRECONDITION.withDescription(r.reason()).asRuntimeException();
+            case ManagerStore.Outcome.Committed c -> expected.cast(c.applied());
+        };
     }
 
     /** Pushes the new view to every session, off the caller's thread (callers may hold locks). */
@@ -338,7 +302,7 @@ public final class ManagerNode implements AutoCloseable {
             return;
         }
         var key = CertificateAuthority.newKeyPair();
-        X509Certificate cert = ca.sign(CertificateRequest.create(key), id.nodeId(), Role.MANAGER, certValidity());
+        X509Certificate cert = ca.sign(CertificateRequest.create(key), id.nodeId(), Role.MANAGER, joins.certValidity());
         NodeIdentity next = new NodeIdentity(key.getPrivate(), cert, ca.certificate());
         next.store(swarmDir.resolve("certificates"));
         keys.update(next);

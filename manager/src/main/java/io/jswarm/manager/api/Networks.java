@@ -3,7 +3,8 @@ package io.jswarm.manager.api;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jswarm.encryption.Identifiers;
-import io.jswarm.manager.state.StateMachine;
+import io.jswarm.manager.state.Applied;
+import io.jswarm.manager.state.StateView;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.AttachEndpointResponse;
 import io.jswarm.proto.cluster.CreateNetworkRequest;
@@ -15,6 +16,7 @@ import io.jswarm.proto.cluster.NetworkResponse;
 import io.jswarm.proto.cluster.NetworkView;
 import io.jswarm.proto.cluster.OwnEndpointsResponse;
 import io.jswarm.proto.cluster.PruneNetworksResponse;
+import io.jswarm.proto.cluster.ReleaseNodeEndpointsResponse;
 import io.jswarm.proto.cluster.RemoveNetworkRequest;
 import io.jswarm.proto.cluster.RemoveNetworkResponse;
 import io.jswarm.proto.state.AttachEndpoint;
@@ -24,6 +26,7 @@ import io.jswarm.proto.state.DetachEndpoint;
 import io.jswarm.proto.state.Endpoint;
 import io.jswarm.proto.state.Network;
 import io.jswarm.proto.state.PruneNetworks;
+import io.jswarm.proto.state.ReleaseNodeEndpoints;
 import io.jswarm.proto.state.RemoveNetwork;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,10 +37,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The manager's network API (what {@code network create/rm/prune/ls} and the agents' attach/detach call),
- * kept out of {@link ManagerNode} so each stays readable. It resolves user references (id, unique id prefix,
- * name), fills in what the manager decides (ids, times, the endpoint owner), applies the caller rules the
- * state machine cannot know (a worker attaches only to attachable networks and detaches only its own
- * endpoints), and submits; the state machine does every other check, so a refusal changes nothing.
+ * kept out of {@link ManagerNode} so each stays readable; callers come in through {@link ManagerApi},
+ * which has authorised them. It resolves user references (id, unique id prefix, name), fills in what the
+ * manager decides (ids, times, the endpoint owner), applies the caller rules the state machine cannot know
+ * (attach only to attachable networks, a worker detaches only its own endpoints), and submits; the state
+ * machine does every other check, so a refusal changes nothing. Answers come from what the command's
+ * apply returned ({@link Applied}), and reads from one {@link StateView}.
  */
 final class Networks {
     private static final Logger LOG = LoggerFactory.getLogger(Networks.class);
@@ -59,70 +64,70 @@ final class Networks {
             throw Status.INVALID_ARGUMENT.withDescription("invalid network name: control characters are not allowed")
                     .asRuntimeException();
         }
-        String id = Identifiers.newId();
-        CreateNetwork spec = req.getSpec().toBuilder().setNetworkId(id)
+        CreateNetwork spec = req.getSpec().toBuilder().setNetworkId(Identifiers.newId())
                 .setCreatedAtMillis(manager.clock().millis()).build();
-        manager.submit(Command.newBuilder().setCreateNetwork(spec).build());
-        Network n = read(s -> s.network(id)).orElseThrow();
-        LOG.info("network created network={} name={} subnet={} vni={}", id, n.getName(), n.getSubnet(), n.getVni());
+        Network n = manager.submit(Command.newBuilder().setCreateNetwork(spec).build(), Applied.NetworkCreated.class)
+                .network();
+        LOG.info("network created network={} name={} subnet={} vni={}", n.getNetworkId(), n.getName(), n.getSubnet(), n.getVni());
         manager.viewChangedSoon();
         return NetworkResponse.newBuilder().setNetwork(n).build();
     }
 
     RemoveNetworkResponse remove(RemoveNetworkRequest req) {
-        Network n = resolve(req.getNetwork());
-        manager.submit(Command.newBuilder().setRemoveNetwork(RemoveNetwork.newBuilder().setNetworkId(n.getNetworkId())).build());
+        Network ref = resolve(manager.store().view(), req.getNetwork());
+        Network n = manager.submit(Command.newBuilder().setRemoveNetwork(RemoveNetwork.newBuilder()
+                .setNetworkId(ref.getNetworkId())).build(), Applied.NetworkRemoved.class).network();
         LOG.info("network removed network={} name={}", n.getNetworkId(), n.getName());
         manager.viewChangedSoon();
         return RemoveNetworkResponse.newBuilder().setNetworkId(n.getNetworkId()).setName(n.getName()).build();
     }
 
     PruneNetworksResponse prune() {
-        List<Network> candidates = read(StateMachine::prunableNetworks);
-        if (candidates.isEmpty()) {
+        if (manager.store().view().prunableNetworks().isEmpty()) {
             return PruneNetworksResponse.getDefaultInstance(); // nothing to log: no empty command in the log
         }
-        manager.submit(Command.newBuilder().setPruneNetworks(PruneNetworks.getDefaultInstance()).build());
-        // Report what is gone now: a network attached to between the two reads was (rightly) kept.
-        Set<String> left = new java.util.HashSet<>(read(s -> s.networks().stream().map(Network::getNetworkId).toList()));
-        List<String> names = candidates.stream().filter(n -> !left.contains(n.getNetworkId())).map(Network::getName).toList();
+        // What the apply removed: a network attached to since the check above is (rightly) kept.
+        List<String> names = manager.submit(Command.newBuilder().setPruneNetworks(PruneNetworks.getDefaultInstance())
+                .build(), Applied.NetworksPruned.class).removed().stream().map(Network::getName).toList();
         LOG.info("networks pruned names={}", names);
         manager.viewChangedSoon();
         return PruneNetworksResponse.newBuilder().addAllNames(names).build();
     }
 
     ListNetworksResponse list(ListNetworksRequest req) {
-        List<Network> nets = req.getNetwork().isEmpty() ? read(StateMachine::networks) : List.of(resolve(req.getNetwork()));
+        StateView s = manager.store().view();
+        List<Network> nets = req.getNetwork().isEmpty() ? s.networks() : List.of(resolve(s, req.getNetwork()));
         ListNetworksResponse.Builder b = ListNetworksResponse.newBuilder();
         for (Network n : nets) {
-            b.addNetworks(NetworkDetail.newBuilder().setNetwork(n).addAllEndpoints(read(s -> s.endpoints(n.getNetworkId()))));
+            b.addNetworks(NetworkDetail.newBuilder().setNetwork(n).addAllEndpoints(s.endpoints(n.getNetworkId())));
         }
         return b.build();
     }
 
-    AttachEndpointResponse attach(String callerNodeId, boolean callerIsManager, AttachEndpointRequest req) {
-        Network n = resolve(req.getNetwork());
-        if (!callerIsManager && !n.getAttachable()) {
-            // Docker's words, including the nested rpc error it shows a worker.
+    AttachEndpointResponse attach(String callerNodeId, AttachEndpointRequest req) {
+        Network n = resolve(manager.store().view(), req.getNetwork());
+        if (!n.getAttachable()) {
+            // Docker's words, including the nested rpc error it shows; it refuses managers alike (only
+            // the orchestrator's tasks may join a network that is not attachable).
             throw Status.PERMISSION_DENIED.withDescription("Could not attach to network " + n.getName()
                     + ": rpc error: code = PermissionDenied desc = network " + n.getName() + " not manually attachable")
                     .asRuntimeException();
         }
-        String endpointId = Identifiers.newId();
-        manager.submit(Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder().setNetworkId(n.getNetworkId())
-                .setEndpointId(endpointId).setNodeId(callerNodeId).setName(req.getName())
-                .addAllAliases(req.getAliasesList()).setRequestedIp(req.getRequestedIp())).build());
-        Endpoint e = read(s -> s.endpoints(n.getNetworkId())).stream()
-                .filter(x -> x.getEndpointId().equals(endpointId)).findFirst().orElseThrow();
-        LOG.info("endpoint attached network={} endpoint={} node={} name={} address={}", n.getName(), endpointId,
-                callerNodeId, e.getName(), e.getAddress());
+        Applied.EndpointAttached a = manager.submit(Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder()
+                .setNetworkId(n.getNetworkId()).setEndpointId(Identifiers.newId()).setNodeId(callerNodeId)
+                .setName(req.getName()).addAllAliases(req.getAliasesList()).setRequestedIp(req.getRequestedIp())).build(),
+                Applied.EndpointAttached.class);
+        Endpoint e = a.endpoint();
+        LOG.info("endpoint attached network={} endpoint={} node={} name={} address={}", a.network().getName(),
+                e.getEndpointId(), callerNodeId, e.getName(), e.getAddress());
         manager.viewChangedSoon();
-        return AttachEndpointResponse.newBuilder().setNetwork(n).setEndpoint(e).build();
+        return AttachEndpointResponse.newBuilder().setNetwork(a.network()).setEndpoint(e).build();
     }
 
     void detach(String callerNodeId, boolean callerIsManager, DetachEndpointRequest req) {
-        Network n = resolve(req.getNetwork());
-        Endpoint e = read(s -> s.endpoints(n.getNetworkId())).stream()
+        StateView s = manager.store().view();
+        Network n = resolve(s, req.getNetwork());
+        Endpoint e = s.endpoints(n.getNetworkId()).stream()
                 .filter(x -> x.getEndpointId().equals(req.getEndpointId())).findFirst()
                 .orElseThrow(() -> Status.NOT_FOUND.withDescription("endpoint " + req.getEndpointId()
                         + " not found in network " + n.getName()).asRuntimeException());
@@ -130,27 +135,40 @@ final class Networks {
             throw Status.PERMISSION_DENIED.withDescription("endpoint " + e.getEndpointId() + " in network " + n.getName()
                     + " belongs to another node").asRuntimeException();
         }
-        manager.submit(Command.newBuilder().setDetachEndpoint(DetachEndpoint.newBuilder()
-                .setNetworkId(n.getNetworkId()).setEndpointId(e.getEndpointId())).build());
-        LOG.info("endpoint detached network={} endpoint={} node={}", n.getName(), e.getEndpointId(), e.getNodeId());
+        // Endpoint ids are never reused, so the owner checked above is the owner of what the apply detaches.
+        Endpoint gone = manager.submit(Command.newBuilder().setDetachEndpoint(DetachEndpoint.newBuilder()
+                .setNetworkId(n.getNetworkId()).setEndpointId(e.getEndpointId())).build(), Applied.EndpointDetached.class)
+                .endpoint();
+        LOG.info("endpoint detached network={} endpoint={} node={}", n.getName(), gone.getEndpointId(), gone.getNodeId());
         manager.viewChangedSoon();
     }
 
     OwnEndpointsResponse ownEndpoints(String nodeId) {
-        return read(s -> {
-            OwnEndpointsResponse.Builder b = OwnEndpointsResponse.newBuilder();
-            for (Network n : s.networks()) {
-                List<Endpoint> own = s.endpoints(n.getNetworkId()).stream().filter(e -> e.getNodeId().equals(nodeId)).toList();
-                if (!own.isEmpty()) {
-                    b.addNetworks(n).addAllEndpoints(own);
-                }
+        StateView s = manager.store().view();
+        OwnEndpointsResponse.Builder b = OwnEndpointsResponse.newBuilder();
+        for (Network n : s.networks()) {
+            List<Endpoint> own = s.endpoints(n.getNetworkId()).stream().filter(e -> e.getNodeId().equals(nodeId)).toList();
+            if (!own.isEmpty()) {
+                b.addNetworks(n).addAllEndpoints(own);
             }
-            return b.build();
-        });
+        }
+        return b.build();
+    }
+
+    /** Every endpoint {@code nodeId} owns, on every network, released at one log position. */
+    ReleaseNodeEndpointsResponse releaseNodeEndpoints(String nodeId) {
+        if (manager.store().view().endpointsOf(nodeId).isEmpty()) {
+            return ReleaseNodeEndpointsResponse.getDefaultInstance(); // no empty command in the log
+        }
+        List<Endpoint> released = manager.submit(Command.newBuilder().setReleaseNodeEndpoints(ReleaseNodeEndpoints
+                .newBuilder().setNodeId(nodeId)).build(), Applied.NodeEndpointsReleased.class).released();
+        LOG.info("node endpoints released node={} endpoints={}", nodeId, released.size());
+        manager.viewChangedSoon();
+        return ReleaseNodeEndpointsResponse.newBuilder().addAllEndpoints(released).build();
     }
 
     /** Every network with the sorted ids of the nodes that have endpoints on it (the ClusterView's part). */
-    static List<NetworkView> views(StateMachine s) {
+    static List<NetworkView> views(StateView s) {
         return s.networks().stream().map(n -> {
             Set<String> nodes = new TreeSet<>();
             s.endpoints(n.getNetworkId()).forEach(e -> nodes.add(e.getNodeId()));
@@ -162,31 +180,25 @@ final class Networks {
      * A network by exact id, exact name, or unique id prefix, in that order (as Docker resolves them).
      * An ambiguous prefix is refused rather than guessed.
      */
-    Network resolve(String ref) {
+    static Network resolve(StateView s, String ref) {
         if (ref.isEmpty()) {
             throw Status.INVALID_ARGUMENT.withDescription("network name or id is required").asRuntimeException();
         }
-        return read(s -> {
-            var exact = s.network(ref);
-            if (exact.isPresent()) {
-                return exact.get();
-            }
-            Set<Network> byPrefix = new LinkedHashSet<>(s.networks().stream()
-                    .filter(n -> n.getNetworkId().startsWith(ref)).toList());
-            if (byPrefix.size() > 1) {
-                throw ambiguous(ref, byPrefix.size());
-            }
-            return byPrefix.stream().findFirst().orElseThrow(() ->
-                    Status.NOT_FOUND.withDescription("network " + ref + " not found").asRuntimeException());
-        });
+        var exact = s.network(ref);
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        Set<Network> byPrefix = new LinkedHashSet<>(s.networks().stream()
+                .filter(n -> n.getNetworkId().startsWith(ref)).toList());
+        if (byPrefix.size() > 1) {
+            throw ambiguous(ref, byPrefix.size());
+        }
+        return byPrefix.stream().findFirst().orElseThrow(() ->
+                Status.NOT_FOUND.withDescription("network " + ref + " not found").asRuntimeException());
     }
 
     private static StatusRuntimeException ambiguous(String ref, int matches) {
         return Status.FAILED_PRECONDITION.withDescription("network " + ref + " is ambiguous (" + matches
                 + " matches found based on ID prefix)").asRuntimeException();
-    }
-
-    private <T> T read(java.util.function.Function<StateMachine, T> query) {
-        return manager.store().read(query);
     }
 }

@@ -3,6 +3,7 @@ package io.jswarm.manager.api;
 import io.grpc.Status;
 import io.jswarm.encryption.Role;
 import io.jswarm.manager.state.ManagerStore;
+import io.jswarm.manager.state.StateView;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.NodeInfo;
 import io.jswarm.proto.cluster.NodeStatus;
@@ -14,7 +15,8 @@ import java.util.Optional;
 
 /**
  * The manager's node table as the API shows it: durable facts from the {@link ManagerStore} joined with
- * liveness from {@link NodeHealth}. Also answers {@link Authorizer}'s questions about callers.
+ * liveness from {@link NodeHealth}. Also answers {@link Authorizer}'s questions about callers. Every
+ * answer is built from one {@link StateView} (lock-free: never waits for a command being written).
  */
 final class NodeTable implements Authorizer.Members {
     private final ManagerStore store;
@@ -39,8 +41,12 @@ final class NodeTable implements Authorizer.Members {
     }
 
     InitCluster cluster() {
-        return store.read(s -> s.cluster().orElseThrow(() ->
-                Status.FAILED_PRECONDITION.withDescription("this node is not part of a swarm").asRuntimeException()));
+        return cluster(store.view());
+    }
+
+    private static InitCluster cluster(StateView s) {
+        return s.cluster().orElseThrow(() ->
+                Status.FAILED_PRECONDITION.withDescription("this node is not part of a swarm").asRuntimeException());
     }
 
     @Override
@@ -50,25 +56,32 @@ final class NodeTable implements Authorizer.Members {
 
     @Override
     public Authorizer.Standing standing(String nodeId) {
-        return store.read(s -> {
-            if (s.isRemoved(nodeId)) {
-                return new Authorizer.Standing.Removed();
-            }
-            return s.node(nodeId).<Authorizer.Standing>map(n -> new Authorizer.Standing.Member(fromProto(n.getRole())))
-                    .orElse(new Authorizer.Standing.Unknown());
-        });
+        StateView s = store.view();
+        if (s.isRemoved(nodeId)) {
+            return new Authorizer.Standing.Removed();
+        }
+        return s.node(nodeId).<Authorizer.Standing>map(n -> new Authorizer.Standing.Member(fromProto(n.getRole())))
+                .orElse(new Authorizer.Standing.Unknown());
     }
 
     Optional<AddNode> node(String nodeId) {
-        return store.read(s -> s.node(nodeId));
+        return store.view().node(nodeId);
     }
 
     List<NodeInfo> nodes() {
-        return store.read(s -> s.nodes()).stream().map(this::info).toList();
+        return nodes(store.view());
+    }
+
+    private List<NodeInfo> nodes(StateView s) {
+        return s.nodes().stream().map(n -> info(s, n)).toList();
     }
 
     NodeInfo info(AddNode n) {
-        var availability = store.read(s -> s.availability(n.getNodeId()));
+        return info(store.view(), n);
+    }
+
+    private NodeInfo info(StateView s, AddNode n) {
+        var availability = s.availability(n.getNodeId());
         boolean self = n.getNodeId().equals(selfId);
         // The manager is its own witness; everyone else is as alive as their session says.
         NodeHealth.Liveness l = self ? NodeHealth.Liveness.ALIVE : liveness(n.getNodeId());
@@ -84,19 +97,21 @@ final class NodeTable implements Authorizer.Members {
                 .setStatusSinceMillis(sessions.since(n.getNodeId()).toEpochMilli()).build();
     }
 
+    /** The view every agent gets: one state (its index travels with it) joined with the current liveness. */
     ClusterView view() {
-        InitCluster c = cluster();
-        List<NodeInfo> nodes = nodes();
+        StateView s = store.view();
+        InitCluster c = cluster(s);
+        List<NodeInfo> nodes = nodes(s);
         return ClusterView.newBuilder().setClusterId(c.getClusterId()).addAllNodes(nodes)
                 .addAllManagerAddrs(nodes.stream().filter(n -> !n.getManagerAddr().isEmpty()).map(NodeInfo::getManagerAddr).toList())
                 .setDataPathPort(c.getDataPathPort()).setDefaultAddressPool(c.getDefaultAddressPool())
-                .setCreatedAtMillis(c.getCreatedAtMillis()).addAllRemovedNodeIds(store.read(s -> s.removedIds()))
-                .addAllNetworks(store.read(Networks::views)).build();
+                .setCreatedAtMillis(c.getCreatedAtMillis()).addAllRemovedNodeIds(s.removedIds())
+                .addAllNetworks(Networks.views(s)).setStateIndex(s.index()).build();
     }
 
     /** A node by full id, hostname, or unique id prefix (as {@code docker node inspect} accepts). */
     AddNode resolve(String ref) {
-        List<AddNode> all = store.read(s -> s.nodes());
+        List<AddNode> all = store.view().nodes();
         for (AddNode n : all) {
             if (n.getNodeId().equals(ref)) {
                 return n;

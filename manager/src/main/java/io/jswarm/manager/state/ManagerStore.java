@@ -1,9 +1,9 @@
 package io.jswarm.manager.state;
 
 import io.jswarm.proto.state.Command;
+import io.jswarm.proto.state.Snapshot;
 import java.io.IOException;
 import java.util.Optional;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +12,10 @@ import org.slf4j.LoggerFactory;
  * validated against the current state before they are appended (as Ratis' startTransaction does), so the
  * log holds no command that was already known to fail, and the caller gets the reason at once.
  *
- * <p>Thread-safe: one lock orders submissions, which is also the order of the log.
+ * <p>Threads: writers ({@link #submit}) are serialised by one lock, which is also the order of the log;
+ * it is held across the append's fsync, so one write waits for the one before it. Readers never take it:
+ * after each apply the writer publishes an immutable {@link StateView} (with its log index), and
+ * {@link #view} hands out the latest one without waiting for a write in progress on disk.
  */
 public final class ManagerStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerStore.class);
@@ -21,8 +24,12 @@ public final class ManagerStore implements AutoCloseable {
     public static final int DEFAULT_SNAPSHOT_EVERY = 1000;
 
     private final CommandLog log;
+    /** Touched only under {@link #writer}. */
     private final StateMachine state = new StateMachine();
+    private final Object writer = new Object();
     private final int snapshotEvery;
+    /** The state after the last applied command; replaced (never changed) by the writer. */
+    private volatile StateView published;
 
     private ManagerStore(CommandLog log, int snapshotEvery) {
         this.log = log;
@@ -35,44 +42,69 @@ public final class ManagerStore implements AutoCloseable {
             throw new IllegalArgumentException("snapshotEvery must be >= 1");
         }
         ManagerStore store = new ManagerStore(log, snapshotEvery);
-        log.snapshot().ifPresent(store.state::restore);
-        log.replay(store.state::apply);
+        synchronized (store.writer) {
+            log.snapshot().ifPresent(store.state::restore);
+            log.replay(store.state::apply);
+            store.published = store.state.view();
+        }
         LOG.info("manager state recovered lastIndex={}", log.lastIndex());
         return store;
     }
 
-    /** The result of {@link #submit}: the command's log index, or why it was refused (nothing written). */
+    /** The result of {@link #submit}: the command's log index and what it did, or why it was refused (nothing written). */
     public sealed interface Outcome {
-        record Committed(long index) implements Outcome {
+        /** {@code applied} is never {@link Applied.Refused}: a validated command applies. */
+        record Committed(long index, Applied applied) implements Outcome {
+            public Committed {
+                if (applied instanceof Applied.Refused) {
+                    throw new IllegalArgumentException("a committed command is not refused");
+                }
+            }
         }
 
         record Refused(String reason) implements Outcome {
         }
     }
 
-    /** Validates, appends durably, applies. */
-    public synchronized Outcome submit(Command command) throws IOException {
-        Optional<String> rejection = state.validate(command);
-        if (rejection.isPresent()) {
-            return new Outcome.Refused(rejection.get());
+    /** Validates, appends durably, applies, publishes the new view. */
+    public Outcome submit(Command command) throws IOException {
+        synchronized (writer) {
+            Optional<String> rejection = state.validate(command);
+            if (rejection.isPresent()) {
+                return new Outcome.Refused(rejection.get());
+            }
+            long index = log.append(command);
+            Applied applied = state.apply(index, command);
+            if (applied instanceof Applied.Refused r) {
+                throw new IllegalStateException("validated command rejected on apply: " + r.reason());
+            }
+            published = state.view();
+            if (index % snapshotEvery == 0) {
+                log.compact(state.snapshot());
+            }
+            return new Outcome.Committed(index, applied);
         }
-        long index = log.append(command);
-        state.apply(index, command).ifPresent(reason -> {
-            throw new IllegalStateException("validated command rejected on apply: " + reason);
-        });
-        if (index % snapshotEvery == 0) {
-            log.compact(state.snapshot());
-        }
-        return new Outcome.Committed(index);
     }
 
-    /** Runs {@code query} against the state under the store's lock (the state is not thread-safe). */
-    public synchronized <T> T read(Function<StateMachine, T> query) {
-        return query.apply(state);
+    /** The state after the last applied command. Lock-free: never waits for a write in progress. */
+    public StateView view() {
+        return published;
+    }
+
+    /**
+     * The full state including the allocators' positions, as a snapshot file holds it. Waits for a write
+     * in progress (it reads the state machine itself); for tests and tools, not for serving requests.
+     */
+    public Snapshot snapshot() {
+        synchronized (writer) {
+            return state.snapshot();
+        }
     }
 
     @Override
     public void close() throws IOException {
-        log.close();
+        synchronized (writer) {
+            log.close();
+        }
     }
 }

@@ -114,7 +114,7 @@ final class NetworkState {
         return subnet;
     }
 
-    void applyCreate(CreateNetwork c, InitCluster cluster) throws IpamException {
+    Network applyCreate(CreateNetwork c, InitCluster cluster) throws IpamException {
         Network n = planCreate(c, cluster);
         if (vnis.allocate() != n.getVni()) {
             throw new IllegalStateException("VNI allocation diverged from its plan");
@@ -122,6 +122,7 @@ final class NetworkState {
         AddressAllocator addresses = new AddressAllocator(Ipv4Subnet.parse(n.getSubnet()),
                 Ipv4Subnet.parse(n.getIpRange()), Ipv4Subnet.parseAddress(n.getGateway()));
         networks.put(n.getNetworkId(), new Net(n, addresses, new LinkedHashMap<>()));
+        return n;
     }
 
     // ---- remove / prune ----
@@ -135,8 +136,10 @@ final class NetworkState {
         return net.network();
     }
 
-    void applyRemove(String idOrName) throws IpamException {
-        drop(planRemove(idOrName).getNetworkId());
+    Network applyRemove(String idOrName) throws IpamException {
+        Network n = planRemove(idOrName);
+        drop(n.getNetworkId());
+        return n;
     }
 
     /** Networks {@code network prune} would remove: those without endpoints, in creation order. */
@@ -144,8 +147,10 @@ final class NetworkState {
         return networks.values().stream().filter(n -> n.endpoints().isEmpty()).map(Net::network).toList();
     }
 
-    void applyPrune() {
-        prunable().forEach(n -> drop(n.getNetworkId()));
+    List<Network> applyPrune() {
+        List<Network> gone = prunable();
+        gone.forEach(n -> drop(n.getNetworkId()));
+        return gone;
     }
 
     private void drop(String networkId) {
@@ -186,7 +191,7 @@ final class NetworkState {
                 .setAddress(Ipv4Subnet.format(address)).build();
     }
 
-    void applyAttach(AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {
+    Endpoint applyAttach(AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {
         Endpoint e = planAttach(a, nodeExists);
         Net net = networks.get(e.getNetworkId());
         long address = Ipv4Subnet.parseAddress(e.getAddress());
@@ -198,6 +203,7 @@ final class NetworkState {
             net.addresses().allocate(address);
         }
         net.endpoints().put(e.getEndpointId(), e);
+        return e;
     }
 
     Endpoint planDetach(DetachEndpoint d) throws IpamException {
@@ -209,32 +215,46 @@ final class NetworkState {
         return e;
     }
 
-    void applyDetach(DetachEndpoint d) throws IpamException {
+    Endpoint applyDetach(DetachEndpoint d) throws IpamException {
         Endpoint e = planDetach(d);
         Net net = networks.get(e.getNetworkId());
         net.endpoints().remove(e.getEndpointId());
         net.addresses().release(Ipv4Subnet.parseAddress(e.getAddress()));
+        return e;
     }
 
     /**
-     * Releases every endpoint owned by {@code nodeId}: a removed node can never rejoin under its id, so
-     * its endpoints could never be detached by it and would hold their addresses (and block
-     * {@code network rm}) forever. Serial allocation keeps the freed addresses out of use until the
-     * cursor wraps, by which time other nodes have dropped the dead node's peer entries.
+     * Releases every endpoint owned by {@code nodeId}, returning them (network creation, then attach
+     * order). For a removed node: it can never rejoin under its id, so its endpoints could never be
+     * detached by it and would hold their addresses (and block {@code network rm}) forever. For a node
+     * that leaves: it withdraws its sandboxes, and a node that joins again (under a new id) can reuse
+     * their names at once. Serial allocation keeps the freed addresses out of use until the cursor wraps,
+     * by which time other nodes have dropped the old peer entries.
      */
-    void releaseNode(String nodeId) {
+    List<Endpoint> releaseNode(String nodeId) {
+        List<Endpoint> released = new ArrayList<>();
         for (Net net : networks.values()) {
             net.endpoints().values().removeIf(e -> {
                 if (!e.getNodeId().equals(nodeId)) {
                     return false;
                 }
                 net.addresses().release(Ipv4Subnet.parseAddress(e.getAddress()));
+                released.add(e);
                 return true;
             });
         }
+        return released;
     }
 
     // ---- queries ----
+
+    /** Fills the network part of a {@link StateView}: networks by id and their endpoints, in order. */
+    void viewInto(Map<String, Network> byId, Map<String, List<Endpoint>> endpoints) {
+        for (Net net : networks.values()) {
+            byId.put(net.network().getNetworkId(), net.network());
+            endpoints.put(net.network().getNetworkId(), List.copyOf(net.endpoints().values()));
+        }
+    }
 
     List<Network> networks() {
         return networks.values().stream().map(Net::network).toList();

@@ -23,7 +23,7 @@ import java.util.Set;
  * <p>The command type is the protobuf {@link Command} itself (its oneof is the tagged union), so the log
  * needs no second hierarchy of Java types that could drift from the wire format.
  *
- * <p>Not thread-safe: {@link ManagerStore} serialises access.
+ * <p>Not thread-safe: {@link ManagerStore} serialises access and publishes {@link #view}s for readers.
  */
 public final class StateMachine {
     private InitCluster cluster;
@@ -51,6 +51,8 @@ public final class StateMachine {
             case PRUNE_NETWORKS -> requireCluster();
             case ATTACH_ENDPOINT -> requireCluster().or(() -> refusal(() -> networks.planAttach(command.getAttachEndpoint(), nodes::containsKey)));
             case DETACH_ENDPOINT -> requireCluster().or(() -> refusal(() -> networks.planDetach(command.getDetachEndpoint())));
+            case RELEASE_NODE_ENDPOINTS -> requireCluster()
+                    .or(() -> requireNode(command.getReleaseNodeEndpoints().getNodeId()));
             case KIND_NOT_SET -> Optional.of("empty command");
         };
     }
@@ -60,62 +62,87 @@ public final class StateMachine {
      * validation is skipped, not an error: a log may legitimately hold a command that lost a race (two
      * managers proposing at once), and every replica must skip it alike.
      *
-     * @return the rejection reason, or empty if applied
+     * @return what was decided: {@link Applied.Refused} with the reason, or what the command changed
      */
-    public Optional<String> apply(long index, Command command) {
+    public Applied apply(long index, Command command) {
         if (index <= lastApplied) {
             throw new IllegalArgumentException("log index " + index + " already applied (last " + lastApplied + ")");
         }
         lastApplied = index;
         Optional<String> rejection = validate(command);
         if (rejection.isPresent()) {
-            return rejection;
+            return new Applied.Refused(rejection.get());
         }
         try {
-            applyValid(command);
+            return applyValid(command);
         } catch (IpamException e) {
             // validate() ran the same plan against the same state a moment ago.
             throw new IllegalStateException("validated command refused on apply: " + e.getMessage(), e);
         }
-        return Optional.empty();
     }
 
-    private void applyValid(Command command) throws IpamException {
-        switch (command.getKindCase()) {
-            case INIT_CLUSTER -> cluster = command.getInitCluster();
+    private Applied applyValid(Command command) throws IpamException {
+        return switch (command.getKindCase()) {
+            case INIT_CLUSTER -> {
+                cluster = command.getInitCluster();
+                yield new Applied.ClusterInitialized(cluster.getClusterId());
+            }
             case ADD_NODE -> {
                 AddNode n = command.getAddNode();
                 nodes.put(n.getNodeId(), n);
                 availability.putIfAbsent(n.getNodeId(), Availability.AVAILABILITY_ACTIVE);
+                yield new Applied.NodeAdded(n);
             }
             case REMOVE_NODE -> {
                 String id = command.getRemoveNode().getNodeId();
                 nodes.remove(id);
                 availability.remove(id);
                 removed.add(id);
-                networks.releaseNode(id);
+                yield new Applied.NodeRemoved(id, networks.releaseNode(id));
             }
             case ROTATE_JOIN_TOKEN -> {
                 var r = command.getRotateJoinToken();
                 cluster = r.getRole() == Role.ROLE_MANAGER
                         ? cluster.toBuilder().setManagerTokenSecret(r.getNewSecret()).build()
                         : cluster.toBuilder().setWorkerTokenSecret(r.getNewSecret()).build();
+                yield new Applied.JoinTokenRotated(r.getRole());
             }
             case SET_NODE_ROLE -> {
                 var r = command.getSetNodeRole();
-                nodes.computeIfPresent(r.getNodeId(), (id, n) -> n.toBuilder().setRole(r.getRole()).build());
+                yield new Applied.NodeRoleChanged(nodes.computeIfPresent(r.getNodeId(),
+                        (id, n) -> n.toBuilder().setRole(r.getRole()).build()));
             }
             case SET_NODE_AVAILABILITY -> {
                 var a = command.getSetNodeAvailability();
                 availability.put(a.getNodeId(), a.getAvailability());
+                yield new Applied.NodeAvailabilityChanged(a.getNodeId(), a.getAvailability());
             }
-            case CREATE_NETWORK -> networks.applyCreate(command.getCreateNetwork(), cluster);
-            case REMOVE_NETWORK -> networks.applyRemove(command.getRemoveNetwork().getNetworkId());
-            case PRUNE_NETWORKS -> networks.applyPrune();
-            case ATTACH_ENDPOINT -> networks.applyAttach(command.getAttachEndpoint(), nodes::containsKey);
-            case DETACH_ENDPOINT -> networks.applyDetach(command.getDetachEndpoint());
+            case CREATE_NETWORK -> new Applied.NetworkCreated(networks.applyCreate(command.getCreateNetwork(), cluster));
+            case REMOVE_NETWORK -> new Applied.NetworkRemoved(networks.applyRemove(command.getRemoveNetwork().getNetworkId()));
+            case PRUNE_NETWORKS -> new Applied.NetworksPruned(networks.applyPrune());
+            case ATTACH_ENDPOINT -> {
+                Endpoint e = networks.applyAttach(command.getAttachEndpoint(), nodes::containsKey);
+                yield new Applied.EndpointAttached(networks.network(e.getNetworkId()).orElseThrow(), e);
+            }
+            case DETACH_ENDPOINT -> new Applied.EndpointDetached(networks.applyDetach(command.getDetachEndpoint()));
+            case RELEASE_NODE_ENDPOINTS -> {
+                String id = command.getReleaseNodeEndpoints().getNodeId();
+                yield new Applied.NodeEndpointsReleased(id, networks.releaseNode(id));
+            }
             case KIND_NOT_SET -> throw new AssertionError("validated above");
-        }
+        };
+    }
+
+    /**
+     * An immutable copy of the state as it is now, for readers on other threads. O(size of the state):
+     * the collections are copied, the protobuf messages (immutable) shared; next to a command's fsync
+     * that is negligible at the sizes a cluster has (thousands of endpoints).
+     */
+    public StateView view() {
+        Map<String, Network> nets = new LinkedHashMap<>();
+        Map<String, java.util.List<Endpoint>> eps = new LinkedHashMap<>();
+        networks.viewInto(nets, eps);
+        return new StateView(lastApplied, cluster, nodes, availability, java.util.List.copyOf(removed), nets, eps);
     }
 
     /** A plan step that either succeeds (its result unused here) or says why it refuses. */

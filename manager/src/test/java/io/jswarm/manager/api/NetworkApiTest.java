@@ -13,6 +13,7 @@ import io.jswarm.proto.cluster.DetachEndpointRequest;
 import io.jswarm.proto.cluster.ListNetworksRequest;
 import io.jswarm.proto.cluster.NetworkView;
 import io.jswarm.proto.cluster.RemoveNetworkRequest;
+import io.jswarm.manager.state.Applied;
 import io.jswarm.proto.state.AddNode;
 import io.jswarm.proto.state.Command;
 import io.jswarm.proto.state.CreateNetwork;
@@ -39,6 +40,10 @@ class NetworkApiTest {
     @TempDir
     Path dir;
     ManagerNode m;
+    ManagerApi api;
+    Caller self;
+    Caller worker;
+    Caller other;
 
     @BeforeEach
     void open() throws Exception {
@@ -48,8 +53,12 @@ class NetworkApiTest {
                 Duration.ofMillis(200), Duration.ofMillis(800), "test"), CLOCK);
         for (String id : List.of(WORKER, OTHER)) {
             m.submit(Command.newBuilder().setAddNode(AddNode.newBuilder().setNodeId(id).setHostname(id.substring(0, 2))
-                    .setRole(Role.ROLE_WORKER).setAdvertiseAddr("127.0.0.2")).build());
+                    .setRole(Role.ROLE_WORKER).setAdvertiseAddr("127.0.0.2")).build(), Applied.NodeAdded.class);
         }
+        api = m.api();
+        self = m.self();
+        worker = new Caller(WORKER, io.jswarm.encryption.Role.WORKER, m.clusterId());
+        other = new Caller(OTHER, io.jswarm.encryption.Role.WORKER, m.clusterId());
     }
 
     @AfterEach
@@ -58,13 +67,12 @@ class NetworkApiTest {
     }
 
     Network create(String name, boolean attachable) {
-        return m.createNetwork(CreateNetworkRequest.newBuilder().setDriver("overlay")
+        return api.createNetwork(self, CreateNetworkRequest.newBuilder().setDriver("overlay")
                 .setSpec(CreateNetwork.newBuilder().setName(name).setAttachable(attachable)).build()).getNetwork();
     }
 
-    Endpoint attach(String node, boolean manager, String net, String name) {
-        return m.attachEndpoint(node, manager, AttachEndpointRequest.newBuilder().setNetwork(net).setName(name).build())
-                .getEndpoint();
+    Endpoint attach(Caller caller, String net, String name) {
+        return api.attach(caller, AttachEndpointRequest.newBuilder().setNetwork(net).setName(name).build()).getEndpoint();
     }
 
     static Status status(Runnable r) {
@@ -72,7 +80,7 @@ class NetworkApiTest {
     }
 
     int networkCount() {
-        return m.listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworksCount();
+        return api.listNetworks(self, ListNetworksRequest.getDefaultInstance()).getNetworksCount();
     }
 
     @Test
@@ -83,13 +91,13 @@ class NetworkApiTest {
         assertEquals("10.0.0.0/24", n.getSubnet());
         assertEquals("10.0.0.1", n.getGateway());
         assertEquals(4097, n.getVni());
-        assertEquals(List.of(n), m.listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworksList().stream()
+        assertEquals(List.of(n), api.listNetworks(self, ListNetworksRequest.getDefaultInstance()).getNetworksList().stream()
                 .map(d -> d.getNetwork()).toList());
     }
 
     @Test
     void anotherDriverIsRefusedAsDockerDoes() {
-        Status s = status(() -> m.createNetwork(CreateNetworkRequest.newBuilder().setDriver("bridge")
+        Status s = status(() -> api.createNetwork(self, CreateNetworkRequest.newBuilder().setDriver("bridge")
                 .setSpec(CreateNetwork.newBuilder().setName("x")).build()));
         assertEquals("plugin \"bridge\" not found", s.getDescription());
         assertEquals(0, networkCount());
@@ -101,13 +109,13 @@ class NetworkApiTest {
         var dup = status(() -> create("web", false));
         assertEquals(Status.Code.FAILED_PRECONDITION, dup.getCode());
         assertEquals("network with name web already exists", dup.getDescription());
-        var bad = status(() -> m.createNetwork(CreateNetworkRequest.newBuilder()
+        var bad = status(() -> api.createNetwork(self, CreateNetworkRequest.newBuilder()
                 .setSpec(CreateNetwork.newBuilder().setName("x").setSubnet("10.0.0.0/33")).build()));
         assertTrue(bad.getDescription().startsWith("invalid subnet 10.0.0.0/33"), bad.getDescription());
-        var overlap = status(() -> m.createNetwork(CreateNetworkRequest.newBuilder()
+        var overlap = status(() -> api.createNetwork(self, CreateNetworkRequest.newBuilder()
                 .setSpec(CreateNetwork.newBuilder().setName("x").setSubnet("10.0.0.128/25")).build()));
         assertTrue(overlap.getDescription().contains("overlaps with network web"), overlap.getDescription());
-        assertEquals(Status.Code.NOT_FOUND, status(() -> m.removeNetwork(RemoveNetworkRequest.newBuilder()
+        assertEquals(Status.Code.NOT_FOUND, status(() -> api.removeNetwork(self, RemoveNetworkRequest.newBuilder()
                 .setNetwork("nope").build())).getCode());
         assertEquals(1, networkCount());
         assertFalse(status(() -> create("bad\nname", false)).getDescription().contains("\n"));
@@ -117,12 +125,12 @@ class NetworkApiTest {
     void removeByNameIdOrPrefixAndRefusedWhileEndpointsAreAttached() {
         Network a = create("a", false);
         Network b = create("b", false);
-        assertEquals("a", m.removeNetwork(RemoveNetworkRequest.newBuilder().setNetwork("a").build()).getName());
-        assertEquals(b.getNetworkId(), m.removeNetwork(RemoveNetworkRequest.newBuilder()
+        assertEquals("a", api.removeNetwork(self, RemoveNetworkRequest.newBuilder().setNetwork("a").build()).getName());
+        assertEquals(b.getNetworkId(), api.removeNetwork(self, RemoveNetworkRequest.newBuilder()
                 .setNetwork(b.getNetworkId().substring(0, 6)).build()).getNetworkId());
-        Network c = create("c", false);
-        attach(m.nodeId(), true, "c", "box");
-        Status s = status(() -> m.removeNetwork(RemoveNetworkRequest.newBuilder().setNetwork(c.getNetworkId()).build()));
+        Network c = create("c", true);
+        attach(self, "c", "box");
+        Status s = status(() -> api.removeNetwork(self, RemoveNetworkRequest.newBuilder().setNetwork(c.getNetworkId()).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, s.getCode());
         assertTrue(s.getDescription().startsWith("error while removing network: network c id " + c.getNetworkId()
                 + " has active endpoints"), s.getDescription());
@@ -135,45 +143,119 @@ class NetworkApiTest {
         create("idle1", false);
         create("busy", true);
         create("idle2", false);
-        attach(WORKER, false, "busy", "box");
-        assertEquals(List.of("idle1", "idle2"), m.pruneNetworks().getNamesList());
-        assertEquals(List.of(), m.pruneNetworks().getNamesList());
+        attach(worker, "busy", "box");
+        assertEquals(List.of("idle1", "idle2"), api.pruneNetworks(self).getNamesList());
+        assertEquals(List.of(), api.pruneNetworks(self).getNamesList());
         assertEquals(1, networkCount());
     }
 
     @Test
-    void aWorkerAttachesOnlyToAttachableNetworksAManagerToAny() {
+    void nobodyAttachesToANetworkThatIsNotAttachableNotEvenTheManager() {
         create("svc", false);
         create("att", true);
-        Status s = status(() -> attach(WORKER, false, "svc", "box"));
-        assertEquals(Status.Code.PERMISSION_DENIED, s.getCode());
-        assertEquals("Could not attach to network svc: rpc error: code = PermissionDenied desc = network svc not "
-                + "manually attachable", s.getDescription());
-        assertEquals(0, m.listNetworks(ListNetworksRequest.newBuilder().setNetwork("svc").build())
+        for (Caller caller : List.of(worker, self)) {
+            Status s = status(() -> attach(caller, "svc", "box"));
+            assertEquals(Status.Code.PERMISSION_DENIED, s.getCode(), caller.nodeId());
+            assertEquals("Could not attach to network svc: rpc error: code = PermissionDenied desc = network svc not "
+                    + "manually attachable", s.getDescription());
+        }
+        assertEquals(0, api.listNetworks(self, ListNetworksRequest.newBuilder().setNetwork("svc").build())
                 .getNetworks(0).getEndpointsCount());
-        Endpoint e = attach(WORKER, false, "att", "box");
+        Endpoint e = attach(worker, "att", "box");
         assertEquals(WORKER, e.getNodeId(), "the caller owns it, whatever it asked");
         assertEquals("10.0.1.2", e.getAddress());
-        assertEquals(m.nodeId(), attach(m.nodeId(), true, "svc", "mbox").getNodeId());
-        var dup = status(() -> attach(OTHER, false, "att", "box"));
+        assertEquals(m.nodeId(), attach(self, "att", "mbox").getNodeId());
+        var dup = status(() -> attach(other, "att", "box"));
         assertEquals("endpoint with name box already exists in network att", dup.getDescription());
+    }
+
+    @Test
+    void theApiAuthorisesEveryCallerAsTheDispatcherWould() {
+        create("att", true);
+        for (Runnable call : List.<Runnable>of(() -> api.createNetwork(worker, CreateNetworkRequest.newBuilder()
+                .setSpec(CreateNetwork.newBuilder().setName("x")).build()), () -> api.pruneNetworks(worker),
+                () -> api.removeNetwork(worker, RemoveNetworkRequest.newBuilder().setNetwork("att").build()))) {
+            Status s = status(call);
+            assertEquals(Status.Code.PERMISSION_DENIED, s.getCode());
+            assertEquals(Authorizer.NOT_A_MANAGER, s.getDescription());
+        }
+        // A worker's certificate claiming the manager role is no manager: the state says worker.
+        Caller forged = new Caller(WORKER, io.jswarm.encryption.Role.MANAGER, m.clusterId());
+        assertEquals(Status.Code.PERMISSION_DENIED, status(() -> api.pruneNetworks(forged)).getCode());
+        Caller stranger = new Caller("s".repeat(25), io.jswarm.encryption.Role.WORKER, m.clusterId());
+        assertEquals(Status.Code.PERMISSION_DENIED, status(() -> attach(stranger, "att", "x")).getCode());
+        Caller otherSwarm = new Caller(WORKER, io.jswarm.encryption.Role.WORKER, "c".repeat(25));
+        assertEquals(Status.Code.UNAUTHENTICATED, status(() -> api.ownEndpoints(otherSwarm)).getCode());
+        assertEquals(1, networkCount(), "nothing changed");
+        assertEquals(0, api.ownEndpoints(worker).getEndpointsCount());
+    }
+
+    @Test
+    void aNodeReleasesAllItsOwnEndpointsAndNoOneElses() {
+        create("a", true);
+        create("b", true);
+        Endpoint wa = attach(worker, "a", "wa");
+        Endpoint wb = attach(worker, "b", "wb");
+        Endpoint oa = attach(other, "a", "oa");
+        Endpoint ma = attach(self, "a", "ma");
+        assertEquals(List.of(wa, wb), api.releaseOwnEndpoints(worker).getEndpointsList());
+        assertEquals(0, api.ownEndpoints(worker).getEndpointsCount());
+        assertEquals(List.of(oa), api.ownEndpoints(other).getEndpointsList(), "another worker's stay");
+        assertEquals(List.of(ma), api.ownEndpoints(self).getEndpointsList(), "the manager's stay");
+        // The names are free at once: a node that left and joined again (a new id) reuses them.
+        assertEquals("wa", attach(other, "a", "wa").getName());
+        assertEquals("wb", attach(other, "b", "wb").getName());
+        long index = m.view().getStateIndex();
+        assertEquals(0, api.releaseOwnEndpoints(worker).getEndpointsCount());
+        assertEquals(index, m.view().getStateIndex(), "nothing to release writes nothing");
+        Caller stranger = new Caller("s".repeat(25), io.jswarm.encryption.Role.WORKER, m.clusterId());
+        assertEquals(Status.Code.PERMISSION_DENIED, status(() -> api.releaseOwnEndpoints(stranger)).getCode());
+        assertEquals(List.of(ma), api.releaseOwnEndpoints(self).getEndpointsList());
+        assertEquals(List.of(List.of(OTHER), List.of(OTHER)), m.view().getNetworksList().stream()
+                .map(NetworkView::getNodeIdsList).toList());
+    }
+
+    @Test
+    void aViewIsBuiltFromOneStateAndCarriesItsIndex() {
+        create("early", true);
+        long before = m.view().getStateIndex();
+        // A health source that writes while the view is being built: the worst moment a concurrent
+        // writer can pick (between reading the nodes and reading the networks).
+        java.util.concurrent.atomic.AtomicBoolean wrote = new java.util.concurrent.atomic.AtomicBoolean();
+        m.addHealthSource(nodeId -> {
+            if (wrote.compareAndSet(false, true)) {
+                create("late", true);
+                attach(worker, "early", "box");
+            }
+            return NodeHealth.Liveness.UNKNOWN;
+        });
+        var torn = m.view();
+        assertTrue(wrote.get());
+        assertEquals(before, torn.getStateIndex());
+        assertEquals(List.of("early"), torn.getNetworksList().stream().map(v -> v.getNetwork().getName()).toList(),
+                "no network from a later state");
+        assertEquals(List.of(), torn.getNetworks(0).getNodeIdsList(), "no endpoint from a later state");
+        var next = m.view();
+        assertEquals(before + 2, next.getStateIndex());
+        assertEquals(List.of("early", "late"), next.getNetworksList().stream().map(v -> v.getNetwork().getName()).toList());
+        assertEquals(List.of(WORKER), next.getNetworks(0).getNodeIdsList());
     }
 
     @Test
     void aWorkerDetachesOnlyItsOwnEndpoints() {
         create("att", true);
-        Endpoint mine = attach(WORKER, false, "att", "a");
-        Endpoint theirs = attach(OTHER, false, "att", "b");
-        Status s = status(() -> m.detachEndpoint(WORKER, false, DetachEndpointRequest.newBuilder().setNetwork("att")
+        Endpoint mine = attach(worker, "att", "a");
+        Endpoint theirs = attach(other, "att", "b");
+        Status s = status(() -> api.detach(worker, DetachEndpointRequest.newBuilder().setNetwork("att")
                 .setEndpointId(theirs.getEndpointId()).build()));
         assertEquals(Status.Code.PERMISSION_DENIED, s.getCode());
-        m.detachEndpoint(WORKER, false, DetachEndpointRequest.newBuilder().setNetwork("att")
+        api.detach(worker, DetachEndpointRequest.newBuilder().setNetwork("att")
                 .setEndpointId(mine.getEndpointId()).build());
-        m.detachEndpoint(m.nodeId(), true, DetachEndpointRequest.newBuilder().setNetwork("att")
+        api.detach(self, DetachEndpointRequest.newBuilder().setNetwork("att")
                 .setEndpointId(theirs.getEndpointId()).build());
-        assertEquals(Status.Code.NOT_FOUND, status(() -> m.detachEndpoint(WORKER, false, DetachEndpointRequest
+        assertEquals(Status.Code.NOT_FOUND, status(() -> api.detach(worker, DetachEndpointRequest
                 .newBuilder().setNetwork("att").setEndpointId(mine.getEndpointId()).build())).getCode());
-        assertEquals(0, m.listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworks(0).getEndpointsCount());
+        assertEquals(0, api.listNetworks(self, ListNetworksRequest.getDefaultInstance()).getNetworks(0).getEndpointsCount());
     }
 
     @Test
@@ -181,21 +263,21 @@ class NetworkApiTest {
         create("a", true);
         Network b = create("b", true);
         create("c", true);
-        Endpoint e = attach(WORKER, false, "b", "x");
-        attach(OTHER, false, "a", "y");
-        var own = m.ownEndpoints(WORKER);
+        Endpoint e = attach(worker, "b", "x");
+        attach(other, "a", "y");
+        var own = api.ownEndpoints(worker);
         assertEquals(List.of(e), own.getEndpointsList());
         assertEquals(List.of(b), own.getNetworksList());
-        assertEquals(0, m.ownEndpoints(m.nodeId()).getEndpointsCount());
+        assertEquals(0, api.ownEndpoints(self).getEndpointsCount());
     }
 
     @Test
     void theViewCarriesEveryNetworkWithItsSortedParticipants() {
         create("a", true);
         create("b", true);
-        attach(WORKER, false, "a", "x");
-        attach(OTHER, false, "a", "y");
-        attach(WORKER, false, "a", "z");
+        attach(worker, "a", "x");
+        attach(other, "a", "y");
+        attach(worker, "a", "z");
         List<NetworkView> views = m.view().getNetworksList();
         assertEquals(List.of("a", "b"), views.stream().map(v -> v.getNetwork().getName()).toList());
         assertEquals(List.of(OTHER, WORKER), views.get(0).getNodeIdsList());

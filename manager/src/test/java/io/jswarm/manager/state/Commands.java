@@ -28,6 +28,14 @@ final class Commands {
         return Command.newBuilder().setRemoveNode(RemoveNode.newBuilder().setNodeId(nodeId)).build();
     }
 
+    /** Asserts the command applied (was not refused) and returns what it did. */
+    static Applied assertApplied(Applied applied) {
+        if (applied instanceof Applied.Refused r) {
+            throw new AssertionError("refused: " + r.reason());
+        }
+        return applied;
+    }
+
     static Command rotate(Role role, String secret) {
         return Command.newBuilder().setRotateJoinToken(RotateJoinToken.newBuilder().setRole(role).setNewSecret(secret)).build();
     }

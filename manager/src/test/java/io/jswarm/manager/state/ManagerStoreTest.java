@@ -5,8 +5,10 @@ import static io.jswarm.manager.state.Commands.init;
 import static io.jswarm.manager.state.Commands.remove;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jswarm.proto.state.Command;
 import io.jswarm.proto.state.Role;
 import io.jswarm.proto.state.Snapshot;
 import java.io.IOException;
@@ -26,14 +28,14 @@ class ManagerStoreTest {
     }
 
     private Snapshot state(ManagerStore s) {
-        return s.read(StateMachine::snapshot);
+        return s.snapshot();
     }
 
     @Test
     void stateSurvivesARestart() throws IOException {
         Snapshot before;
         try (ManagerStore s = open(1000)) {
-            assertEquals(new ManagerStore.Outcome.Committed(1), s.submit(init("c1")));
+            assertEquals(1, ((ManagerStore.Outcome.Committed) s.submit(init("c1"))).index());
             s.submit(add("n1", Role.ROLE_MANAGER));
             s.submit(add("n2", Role.ROLE_WORKER));
             s.submit(remove("n2"));
@@ -41,7 +43,7 @@ class ManagerStoreTest {
         }
         try (ManagerStore s = open(1000)) {
             assertEquals(before, state(s));
-            assertEquals(new ManagerStore.Outcome.Committed(5), s.submit(add("n3", Role.ROLE_WORKER)));
+            assertEquals(5, ((ManagerStore.Outcome.Committed) s.submit(add("n3", Role.ROLE_WORKER))).index());
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("commands.log"))));
     }
@@ -69,7 +71,7 @@ class ManagerStoreTest {
         assertTrue(Files.exists(dir.resolve("snapshot.pb")));
         try (ManagerStore s = open(3)) {
             assertEquals(before, state(s));
-            assertEquals(8, s.read(StateMachine::lastApplied));
+            assertEquals(8, s.view().index());
         }
     }
 
@@ -89,7 +91,7 @@ class ManagerStoreTest {
         Files.write(dir.resolve("commands.log"), logBeforeCompaction); // the truncate "never happened"
         try (ManagerStore s = open(1000)) {
             assertEquals(before, state(s));
-            assertEquals(new ManagerStore.Outcome.Committed(3), s.submit(add("n2", Role.ROLE_WORKER)));
+            assertEquals(3, ((ManagerStore.Outcome.Committed) s.submit(add("n2", Role.ROLE_WORKER))).index());
         }
     }
 
@@ -108,10 +110,10 @@ class ManagerStoreTest {
             f.setLength(full + 10); // the append of n2 was cut short by a crash
         }
         try (ManagerStore s = open(1000)) {
-            assertTrue(s.read(sm -> sm.node("n1")).isPresent());
-            assertTrue(s.read(sm -> sm.node("n2")).isEmpty());
+            assertTrue(s.view().node("n1").isPresent());
+            assertTrue(s.view().node("n2").isEmpty());
             assertEquals(full, Files.size(file));
-            assertEquals(new ManagerStore.Outcome.Committed(3), s.submit(add("n2", Role.ROLE_WORKER)));
+            assertEquals(3, ((ManagerStore.Outcome.Committed) s.submit(add("n2", Role.ROLE_WORKER))).index());
         }
     }
 
@@ -128,5 +130,91 @@ class ManagerStoreTest {
         Files.write(file, bytes);
         IOException e = assertThrows(IOException.class, () -> open(1000));
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+    }
+
+    /** An in-memory log whose appends can be held (a disk stuck in fsync) until the test lets them go. */
+    static final class HeldLog implements CommandLog {
+        final java.util.List<Command> commands = new java.util.ArrayList<>();
+        volatile java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(0);
+        final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+
+        @Override
+        public long append(Command command) throws IOException {
+            entered.release();
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            synchronized (commands) {
+                commands.add(command);
+                return commands.size();
+            }
+        }
+
+        @Override
+        public java.util.Optional<Snapshot> snapshot() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public void replay(Entry consumer) {
+        }
+
+        @Override
+        public void compact(Snapshot snapshot) {
+        }
+
+        @Override
+        public long lastIndex() {
+            synchronized (commands) {
+                return commands.size();
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void readsDoNotWaitForASubmitStuckInFsync() throws Exception {
+        HeldLog log = new HeldLog();
+        ManagerStore s = ManagerStore.open(log, 1000);
+        s.submit(init("c1"));
+        s.submit(add("n1", Role.ROLE_MANAGER));
+        log.entered.drainPermits();
+        log.hold = new java.util.concurrent.CountDownLatch(1);
+        var writer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var pending = writer.submit(() -> s.submit(add("n2", Role.ROLE_WORKER)));
+            log.entered.acquire(); // the writer is inside append, holding the write lock
+            // Would hang (and fail at the deadline) if reads waited for the writer.
+            StateView during = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), s::view);
+            assertEquals(2, during.index());
+            assertTrue(during.node("n1").isPresent());
+            assertTrue(during.node("n2").isEmpty(), "nothing of the command in flight");
+            log.hold.countDown();
+            assertEquals(3, ((ManagerStore.Outcome.Committed) pending.get()).index());
+            assertEquals(3, s.view().index());
+            assertTrue(s.view().node("n2").isPresent());
+            assertTrue(during.node("n2").isEmpty(), "a view never changes");
+        } finally {
+            log.hold.countDown();
+            writer.shutdownNow();
+            s.close();
+        }
+    }
+
+    @Test
+    void submitReturnsWhatTheApplyDecided() throws IOException {
+        try (ManagerStore s = open(1000)) {
+            assertEquals(new ManagerStore.Outcome.Committed(1, new Applied.ClusterInitialized("c1")), s.submit(init("c1")));
+            var added = (ManagerStore.Outcome.Committed) s.submit(add("n1", Role.ROLE_WORKER));
+            assertEquals(new Applied.NodeAdded(s.view().node("n1").orElseThrow()), added.applied());
+            assertEquals(new ManagerStore.Outcome.Committed(3, new Applied.NodeRemoved("n1", java.util.List.of())),
+                    s.submit(remove("n1")));
+        }
     }
 }

@@ -45,12 +45,12 @@ class NetworkDurabilityTest {
     }
 
     private static String ip(ManagerStore s, String net, String endpointId) {
-        return s.read(sm -> sm.endpoints(net)).stream().filter(e -> e.getEndpointId().equals(endpointId))
+        return s.view().endpoints(net).stream().filter(e -> e.getEndpointId().equals(endpointId))
                 .findFirst().orElseThrow().getAddress();
     }
 
     private static int vni(ManagerStore s, String net) {
-        return s.read(sm -> sm.network(net)).orElseThrow().getVni();
+        return s.view().network(net).orElseThrow().getVni();
     }
 
     /** 1000: the log alone; 3: a snapshot plus a short tail; 1: every command compacts, the snapshot alone. */
@@ -76,11 +76,11 @@ class NetworkDurabilityTest {
             // b's VNI 4098 was freed before the restart; the next is 4099.
             ok(s, create("c"));
             assertEquals(4099, vni(s, "c"));
-            assertEquals("10.0.0.0/24", s.read(sm -> sm.network("c")).orElseThrow().getSubnet());
-            before = s.read(StateMachine::snapshot);
+            assertEquals("10.0.0.0/24", s.view().network("c").orElseThrow().getSubnet());
+            before = s.snapshot();
         }
         try (ManagerStore s = open(snapshotEvery)) {
-            assertEquals(before, s.read(StateMachine::snapshot));
+            assertEquals(before, s.snapshot());
             assertEquals(new ManagerStore.Outcome.Refused("address 10.5.0.4 already in use"),
                     s.submit(attach("a", "e4", "n1", "10.5.0.4")));
             ok(s, attach("a", "e4", "n1"));
@@ -127,10 +127,10 @@ class NetworkDurabilityTest {
             }
             for (int op = 0; op < 1000; op++) {
                 if (op % 200 == 199) {
-                    Snapshot before = s.read(StateMachine::snapshot);
+                    Snapshot before = s.snapshot();
                     s.close();
                     s = open(snapshotEvery);
-                    assertEquals(before, s.read(StateMachine::snapshot));
+                    assertEquals(before, s.snapshot());
                 }
                 String n = nets.get(rnd.nextInt(nets.size()));
                 Ipv4Subnet sub = subnets.get(n);
@@ -170,7 +170,7 @@ class NetworkDurabilityTest {
         try (ManagerStore reopened = open(snapshotEvery)) {
             for (String n : nets) {
                 Set<Long> addresses = new HashSet<>();
-                reopened.read(sm -> sm.endpoints(n)).forEach(e -> addresses.add(Ipv4Subnet.parseAddress(e.getAddress())));
+                reopened.view().endpoints(n).forEach(e -> addresses.add(Ipv4Subnet.parseAddress(e.getAddress())));
                 assertEquals(held.get(n), new TreeSet<>(addresses));
             }
         }
@@ -194,7 +194,7 @@ class NetworkDurabilityTest {
 
     private static void assertNoAddressHeldTwice(ManagerStore s, List<String> nets) {
         for (String n : nets) {
-            List<Endpoint> eps = s.read(sm -> sm.endpoints(n));
+            List<Endpoint> eps = s.view().endpoints(n);
             assertEquals(eps.size(), eps.stream().map(Endpoint::getAddress).distinct().count(), "duplicate address on " + n);
         }
     }

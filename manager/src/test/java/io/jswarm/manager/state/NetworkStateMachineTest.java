@@ -40,14 +40,14 @@ class NetworkStateMachineTest {
     }
 
     private void ok(Command c) {
-        assertEquals(Optional.empty(), sm.apply(++index, c), c.toString());
+        Commands.assertApplied(sm.apply(++index, c));
     }
 
     /** Asserts the refusal from validate, and that applying it anyway (a lost race in the log) changes nothing. */
     private void refused(String reason, Command c) {
         assertEquals(Optional.of(reason), sm.validate(c));
         Snapshot before = sm.snapshot().toBuilder().clearLastAppliedIndex().build();
-        assertEquals(Optional.of(reason), sm.apply(++index, c));
+        assertEquals(new Applied.Refused(reason), sm.apply(++index, c));
         assertEquals(before, sm.snapshot().toBuilder().clearLastAppliedIndex().build());
     }
 
@@ -140,14 +140,14 @@ class NetworkStateMachineTest {
         StateMachine small = new StateMachine();
         small.apply(1, Command.newBuilder().setInitCluster(InitCluster.newBuilder().setClusterId("c")
                 .setDefaultAddressPool(AddressPool.newBuilder().addCidrs("10.9.0.0/23").setMaskLength(24))).build());
-        assertEquals(Optional.empty(), small.apply(2, create("a")));
-        assertEquals(Optional.empty(), small.apply(3, create("b")));
+        Commands.assertApplied(small.apply(2, create("a")));
+        Commands.assertApplied(small.apply(3, create("b")));
         assertEquals(Optional.of("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network"),
                 small.validate(create("c")));
         // An explicit subnet outside the pool still works; removing one frees its block.
-        assertEquals(Optional.empty(), small.apply(4, create("d", "192.168.0.0/24")));
-        assertEquals(Optional.empty(), small.apply(5, rmNet("a")));
-        assertEquals(Optional.empty(), small.apply(6, create("c")));
+        Commands.assertApplied(small.apply(4, create("d", "192.168.0.0/24")));
+        Commands.assertApplied(small.apply(5, rmNet("a")));
+        Commands.assertApplied(small.apply(6, create("c")));
         assertEquals("10.9.0.0/24", small.network("c").orElseThrow().getSubnet());
     }
 
@@ -296,15 +296,15 @@ class NetworkStateMachineTest {
                 create("p", "10.6.0.0/24"), create("q", "10.6.0.0/25"), create("r"), create("s"));
         // Managers proposing at once each validated against the state before any of these: all pass.
         log.forEach(c -> assertEquals(Optional.empty(), sm.validate(c), c.toString()));
-        List<Optional<String>> outcomes = new ArrayList<>();
+        List<Applied> outcomes = new ArrayList<>();
         for (Command c : log) {
-            Optional<String> here = sm.apply(++index, c);
+            Applied here = sm.apply(++index, c);
             assertEquals(here, replica.apply(index, c));
             outcomes.add(here);
         }
         // In log order, the unpinned ones get distinct values and the overlapping loser is skipped alike.
-        assertEquals(Optional.of("invalid pool request: subnet 10.6.0.0/25 overlaps with network p (10.6.0.0/24)"), outcomes.get(3));
-        assertEquals(5, outcomes.stream().filter(Optional::isEmpty).count());
+        assertEquals(new Applied.Refused("invalid pool request: subnet 10.6.0.0/25 overlaps with network p (10.6.0.0/24)"), outcomes.get(3));
+        assertEquals(5, outcomes.stream().filter(a -> !(a instanceof Applied.Refused)).count());
         assertTrue(sm.network("q").isEmpty());
         assertEquals(List.of("10.5.0.2", "10.5.0.3"), sm.endpoints("net").stream().map(Endpoint::getAddress).toList());
         assertEquals(List.of("10.0.0.0/24", "10.0.1.0/24"),

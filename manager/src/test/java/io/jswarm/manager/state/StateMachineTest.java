@@ -19,16 +19,16 @@ class StateMachineTest {
     @Test
     void nothingButInitBeforeTheClusterExists() {
         assertEquals(Optional.of("this node is not part of a swarm"), sm.validate(add("n1", Role.ROLE_WORKER)));
-        assertEquals(Optional.empty(), sm.apply(1, init("c1")));
+        Commands.assertApplied(sm.apply(1, init("c1")));
         assertEquals(Optional.of("this node is already part of a swarm"), sm.validate(init("c2")));
     }
 
     @Test
     void nodesComeAndGoAndRemovedIdsNeverReturn() {
         sm.apply(1, init("c1"));
-        assertEquals(Optional.empty(), sm.apply(2, add("n1", Role.ROLE_MANAGER)));
+        Commands.assertApplied(sm.apply(2, add("n1", Role.ROLE_MANAGER)));
         assertEquals(Optional.of("node n1 already exists"), sm.validate(add("n1", Role.ROLE_WORKER)));
-        assertEquals(Optional.empty(), sm.apply(3, remove("n1")));
+        Commands.assertApplied(sm.apply(3, remove("n1")));
         assertTrue(sm.node("n1").isEmpty());
         assertTrue(sm.isRemoved("n1"));
         assertTrue(sm.validate(add("n1", Role.ROLE_WORKER)).orElseThrow().contains("was removed"));
@@ -66,10 +66,10 @@ class StateMachineTest {
     @Test
     void aRejectedCommandInTheLogIsSkippedByEveryReplica() {
         sm.apply(1, init("c1"));
-        assertEquals(Optional.of("this node is already part of a swarm"), sm.apply(2, init("c2")));
+        assertEquals(new Applied.Refused("this node is already part of a swarm"), sm.apply(2, init("c2")));
         assertEquals("c1", sm.cluster().orElseThrow().getClusterId());
         assertEquals(2, sm.lastApplied());
-        assertEquals(Optional.of("empty command"), sm.apply(3, Command.getDefaultInstance()));
+        assertEquals(new Applied.Refused("empty command"), sm.apply(3, Command.getDefaultInstance()));
     }
 
     @Test

@@ -1,0 +1,121 @@
+package io.jswarm.manager.api;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.jswarm.encryption.CertificateRequest;
+import io.jswarm.encryption.Identifiers;
+import io.jswarm.encryption.JoinToken;
+import io.jswarm.manager.state.Applied;
+import io.jswarm.proto.cluster.JoinRequest;
+import io.jswarm.proto.cluster.JoinResponse;
+import io.jswarm.proto.state.AddNode;
+import io.jswarm.proto.state.Command;
+import io.jswarm.proto.state.InitCluster;
+import io.jswarm.proto.state.Role;
+import io.jswarm.proto.state.RotateJoinToken;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How nodes get in and stay in: join tokens (current, rotated), {@code Join} (token + CSR in, signed
+ * certificate and {@code AddNode} out) and certificate renewal for members. Kept out of
+ * {@link ManagerNode}, as {@link Networks} is, so each stays readable.
+ */
+final class Joins {
+    private static final Logger LOG = LoggerFactory.getLogger(Joins.class);
+    /** Docker's wording for a bad token; deliberately the same whatever was wrong with it. */
+    static final String INVALID_TOKEN = "A valid join token is necessary to join this cluster";
+
+    private final ManagerNode manager;
+
+    Joins(ManagerNode manager) {
+        this.manager = manager;
+    }
+
+    /** The current join token for {@code role}. */
+    JoinToken token(io.jswarm.encryption.Role role) {
+        InitCluster c = manager.table().cluster();
+        return new JoinToken(manager.ca().digest(), role == io.jswarm.encryption.Role.MANAGER
+                ? c.getManagerTokenSecret() : c.getWorkerTokenSecret());
+    }
+
+    /** Replaces the token for {@code role}; the old one stops working at once. */
+    JoinToken rotate(io.jswarm.encryption.Role role) {
+        JoinToken fresh = JoinToken.generate(manager.ca().certificate());
+        manager.submit(Command.newBuilder().setRotateJoinToken(RotateJoinToken.newBuilder()
+                .setRole(NodeTable.toProto(role)).setNewSecret(fresh.secret())).build(), Applied.JoinTokenRotated.class);
+        LOG.info("join token rotated role={}", role.label());
+        return fresh;
+    }
+
+    /** {@code Join}: {@code remote} is where the request came from (the address of a node that gives none). */
+    JoinResponse join(JoinRequest req, SocketAddress remote) {
+        InitCluster cluster = manager.table().cluster();
+        JoinToken token;
+        try {
+            token = JoinToken.parse(req.getToken());
+        } catch (IllegalArgumentException e) {
+            throw invalidToken("malformed", remote);
+        }
+        if (!token.pins(manager.ca().certificate())) {
+            throw invalidToken("other cluster", remote); // a token of another swarm
+        }
+        Role role;
+        if (token.sameSecret(new JoinToken(token.caDigest(), cluster.getWorkerTokenSecret()))) {
+            role = Role.ROLE_WORKER;
+        } else if (token.sameSecret(new JoinToken(token.caDigest(), cluster.getManagerTokenSecret()))) {
+            role = Role.ROLE_MANAGER;
+        } else {
+            throw invalidToken("wrong secret", remote);
+        }
+        if (role == Role.ROLE_MANAGER) {
+            throw Status.FAILED_PRECONDITION.withDescription("joining as an additional manager is not supported yet: "
+                    + "this swarm has a single manager (no replicated log). Join as a worker.").asRuntimeException();
+        }
+        CertificateRequest csr = new CertificateRequest(req.getCsrDer().toByteArray());
+        try {
+            csr.verifiedPublicKey();
+        } catch (IllegalArgumentException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        String addr = !req.getAdvertiseAddr().isEmpty() ? req.getAdvertiseAddr()
+                : remote instanceof InetSocketAddress isa ? isa.getAddress().getHostAddress() : "";
+        if (addr.isEmpty()) {
+            throw Status.INVALID_ARGUMENT.withDescription("cannot determine the node's address; pass --advertise-addr")
+                    .asRuntimeException();
+        }
+        String nodeId = Identifiers.newId();
+        X509Certificate cert = manager.ca().sign(csr, nodeId, NodeTable.fromProto(role), certValidity());
+        manager.submit(Command.newBuilder().setAddNode(AddNode.newBuilder().setNodeId(nodeId)
+                .setHostname(req.getHostname()).setRole(role).setAdvertiseAddr(addr)
+                .setDataPathAddr(req.getDataPathAddr().isEmpty() ? addr : req.getDataPathAddr())
+                .setEngineVersion(req.getEngineVersion()).setJoinedAtMillis(manager.clock().millis())).build(),
+                Applied.NodeAdded.class);
+        LOG.info("node joined node={} role={} addr={} hostname={}", nodeId, role, addr, req.getHostname());
+        manager.viewChangedSoon();
+        return JoinResponse.newBuilder().setNodeId(nodeId).setClusterId(cluster.getClusterId())
+                .setCertificateDer(ManagerNode.der(cert)).setCaCertificateDer(ManagerNode.der(manager.ca().certificate()))
+                .addAllManagerAddrs(manager.view().getManagerAddrsList()).setRole(role).build();
+    }
+
+    /** Signs a certificate for an existing member's own key (renewal). */
+    X509Certificate renew(String nodeId, byte[] csr) {
+        AddNode node = manager.table().node(nodeId).orElseThrow(() -> Status.PERMISSION_DENIED
+                .withDescription("node " + nodeId + " is not a member of this swarm").asRuntimeException());
+        return manager.ca().sign(new CertificateRequest(csr), nodeId, NodeTable.fromProto(node.getRole()), certValidity());
+    }
+
+    Duration certValidity() {
+        return Duration.ofSeconds(manager.table().cluster().getNodeCertValiditySeconds());
+    }
+
+    private static StatusRuntimeException invalidToken(String why, SocketAddress remote) {
+        // The reason is logged for the operator; the caller learns nothing about which part was wrong.
+        LOG.warn("join refused reason=\"{}\" remote={}", why, remote);
+        return Status.INVALID_ARGUMENT.withDescription(INVALID_TOKEN).asRuntimeException();
+    }
+}
