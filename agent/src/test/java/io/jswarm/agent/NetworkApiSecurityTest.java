@@ -87,13 +87,44 @@ class NetworkApiSecurityTest {
         Endpoint mine = remote.attach(AttachEndpointRequest.newBuilder().setNetwork("att").setName("box").build()).getEndpoint();
         assertEquals(worker.nodeId(), mine.getNodeId(), "owned by the certificate's node");
         assertEquals(List.of(mine), remote.ownEndpoints().getEndpointsList());
-        Endpoint managers = local.attach(AttachEndpointRequest.newBuilder().setNetwork("svc").setName("m").build()).getEndpoint();
+        Endpoint managers = local.attach(AttachEndpointRequest.newBuilder().setNetwork("att").setName("m").build()).getEndpoint();
         assertEquals(Status.Code.PERMISSION_DENIED, assertThrows(StatusRuntimeException.class, () -> remote.detach(
-                DetachEndpointRequest.newBuilder().setNetwork("svc").setEndpointId(managers.getEndpointId()).build()))
+                DetachEndpointRequest.newBuilder().setNetwork("att").setEndpointId(managers.getEndpointId()).build()))
                 .getStatus().getCode());
         remote.detach(DetachEndpointRequest.newBuilder().setNetwork("att").setEndpointId(mine.getEndpointId()).build());
         assertEquals(0, remote.ownEndpoints().getEndpointsCount());
-        assertTrue(manager.view().getNetworksList().stream().allMatch(v -> v.getNetwork().getName().equals("svc")
+        assertTrue(manager.view().getNetworksList().stream().allMatch(v -> v.getNetwork().getName().equals("att")
                 ? v.getNodeIdsList().equals(List.of(manager.nodeId())) : v.getNodeIdsList().isEmpty()));
+    }
+
+    @Test
+    void theManagersOwnNodeIsRefusedANetworkThatIsNotAttachableAsEveryNodeIs() {
+        local.createNetwork(create("svc", false));
+        for (var api : List.of(local, remote)) {
+            Status s = assertThrows(StatusRuntimeException.class, () -> api.attach(AttachEndpointRequest.newBuilder()
+                    .setNetwork("svc").setName("box").build())).getStatus();
+            assertEquals(Status.Code.PERMISSION_DENIED, s.getCode());
+            assertEquals("Could not attach to network svc: rpc error: code = PermissionDenied desc = network svc not "
+                    + "manually attachable", s.getDescription());
+        }
+        assertEquals(0, local.listNetworks(ListNetworksRequest.getDefaultInstance()).getNetworks(0).getEndpointsCount());
+    }
+
+    @Test
+    void aNodeReleasesItsOwnEndpointsOnlyLocallyAndRemotely() {
+        local.createNetwork(create("a", true));
+        local.createNetwork(create("b", true));
+        remote.attach(AttachEndpointRequest.newBuilder().setNetwork("a").setName("w-a").build());
+        remote.attach(AttachEndpointRequest.newBuilder().setNetwork("b").setName("w-b").build());
+        Endpoint managers = local.attach(AttachEndpointRequest.newBuilder().setNetwork("a").setName("m-a").build()).getEndpoint();
+        remote.releaseOwnEndpoints();
+        assertEquals(0, remote.ownEndpoints().getEndpointsCount());
+        assertEquals(List.of(managers), local.ownEndpoints().getEndpointsList(), "the manager's are not the caller's");
+        remote.releaseOwnEndpoints(); // nothing left: still fine
+        // The names are free again, for whoever comes next (here the manager's own node).
+        local.attach(AttachEndpointRequest.newBuilder().setNetwork("a").setName("w-a").build());
+        local.releaseOwnEndpoints();
+        assertEquals(0, local.ownEndpoints().getEndpointsCount());
+        assertTrue(manager.view().getNetworksList().stream().allMatch(v -> v.getNodeIdsList().isEmpty()));
     }
 }

@@ -258,6 +258,11 @@ class NetworkAgentTest {
         public OwnEndpointsResponse ownEndpoints() {
             return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).build();
         }
+
+        @Override
+        public void releaseOwnEndpoints() {
+            throw new UnsupportedOperationException();
+        }
     }
 
     static final class FakeResolver implements SandboxResolver {

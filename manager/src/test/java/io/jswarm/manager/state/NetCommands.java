@@ -5,6 +5,7 @@ import io.jswarm.proto.state.Command;
 import io.jswarm.proto.state.CreateNetwork;
 import io.jswarm.proto.state.DetachEndpoint;
 import io.jswarm.proto.state.PruneNetworks;
+import io.jswarm.proto.state.ReleaseNodeEndpoints;
 import io.jswarm.proto.state.RemoveNetwork;
 
 /** Test builders for the network commands. */
@@ -43,6 +44,10 @@ final class NetCommands {
     static Command attach(String net, String endpointId, String node, String ip) {
         return Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder().setNetworkId(net)
                 .setEndpointId(endpointId).setNodeId(node).setName("name-" + endpointId).setRequestedIp(ip)).build();
+    }
+
+    static Command release(String node) {
+        return Command.newBuilder().setReleaseNodeEndpoints(ReleaseNodeEndpoints.newBuilder().setNodeId(node)).build();
     }
 
     static Command detach(String net, String endpointId) {

@@ -8,6 +8,7 @@ import static io.jswarm.manager.state.NetCommands.create;
 import static io.jswarm.manager.state.NetCommands.detach;
 import static io.jswarm.manager.state.NetCommands.network;
 import static io.jswarm.manager.state.NetCommands.prune;
+import static io.jswarm.manager.state.NetCommands.release;
 import static io.jswarm.manager.state.NetCommands.rmNet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -254,6 +255,49 @@ class NetworkStateMachineTest {
         // And the name of a released endpoint is free again.
         ok(Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder().setNetworkId("net")
                 .setEndpointId("e5").setNodeId("n3").setName("name-e1")).build());
+    }
+
+    @Test
+    void aNodeReleasingItsEndpointsFreesThemOnEveryNetworkAndKeepsTheNode() {
+        ok(create(network("a").setSubnet("10.5.0.0/24")));
+        ok(create(network("b").setSubnet("10.6.0.0/24")));
+        ok(attach("a", "e1", "n2"));
+        ok(attach("a", "e2", "n1"));
+        ok(attach("b", "e3", "n2"));
+        Endpoint e1 = sm.endpoints("a").getFirst();
+        Endpoint e3 = sm.endpoints("b").getFirst();
+        assertEquals(new Applied.NodeEndpointsReleased("n2", List.of(e1, e3)), sm.apply(++index, release("n2")));
+        assertEquals(List.of("e2"), sm.endpoints("a").stream().map(Endpoint::getEndpointId).toList(), "n1's stays");
+        assertEquals(List.of(), sm.endpoints("b"));
+        assertTrue(sm.node("n2").isPresent(), "releasing is not removing: the node may still run");
+        // The names are free at once; the addresses are not reused at once (serial order goes on).
+        ok(Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder().setNetworkId("a")
+                .setEndpointId("e4").setNodeId("n1").setName("name-e1")).build());
+        assertEquals("10.5.0.4", ip("a", "e4"));
+        assertEquals(new Applied.NodeEndpointsReleased("n2", List.of()), sm.apply(++index, release("n2")));
+        refused("node nX not found", release("nX"));
+        StateMachine copy = new StateMachine();
+        copy.restore(sm.snapshot());
+        assertEquals(sm.snapshot(), copy.snapshot());
+    }
+
+    @Test
+    void everyApplyReturnsWhatItDecided() {
+        Applied.NetworkCreated created = (Applied.NetworkCreated) sm.apply(++index, create("a"));
+        assertEquals(sm.network("a").orElseThrow(), created.network());
+        assertEquals(4097, created.network().getVni());
+        Applied.EndpointAttached attached = (Applied.EndpointAttached) sm.apply(++index, attach("a", "e1", "n2"));
+        assertEquals(created.network(), attached.network());
+        assertEquals(sm.endpoints("a"), List.of(attached.endpoint()));
+        assertEquals("10.0.0.2", attached.endpoint().getAddress());
+        assertEquals(new Applied.EndpointDetached(attached.endpoint()), sm.apply(++index, detach("a", "e1")));
+        ok(create("b"));
+        ok(attach("b", "e2", "n2"));
+        assertEquals(new Applied.NetworksPruned(List.of(created.network())), sm.apply(++index, prune()));
+        Endpoint e2 = sm.endpoints("b").getFirst();
+        assertEquals(new Applied.NodeRemoved("n2", List.of(e2)), sm.apply(++index, remove("n2")));
+        Network b = sm.network("b").orElseThrow();
+        assertEquals(new Applied.NetworkRemoved(b), sm.apply(++index, rmNet("b")));
     }
 
     @Test
