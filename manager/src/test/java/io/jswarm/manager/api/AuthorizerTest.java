@@ -99,4 +99,15 @@ class AuthorizerTest {
             assertEquals(Status.Code.UNAUTHENTICATED, deny(method.getFullMethodName(), null).getCode());
         }
     }
+
+    @Test
+    void everyMemberMayReleaseItsOwnEndpointsOnlyAManagerInStateAndCertificateActsAsOne() {
+        String release = DispatcherGrpc.getReleaseNodeEndpointsMethod().getFullMethodName();
+        allow(release, new Caller("worker", Role.WORKER, CLUSTER));
+        assertEquals(Status.Code.PERMISSION_DENIED, deny(release, new Caller("gone", Role.WORKER, CLUSTER)).getCode());
+        assertEquals(true, Authorizer.actsAsManager(new Caller("manager", Role.MANAGER, CLUSTER), members));
+        assertEquals(false, Authorizer.actsAsManager(new Caller("worker", Role.MANAGER, CLUSTER), members), "state says worker");
+        assertEquals(false, Authorizer.actsAsManager(new Caller("manager", Role.WORKER, CLUSTER), members), "certificate says worker");
+        assertEquals(false, Authorizer.actsAsManager(new Caller("gone", Role.MANAGER, CLUSTER), members));
+    }
 }
