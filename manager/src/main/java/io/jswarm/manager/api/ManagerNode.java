@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * The manager role of a node: the cluster CA, the durable {@link ManagerStore}, the mutual-TLS Dispatcher
  * API and the agents' sessions. Created by {@link #bootstrap} ({@code jswarm init}) or reopened from its
  * directory after a restart by {@link #open}; {@link #start} binds the port. One manager per cluster for now
- * (the command log is local; a replicated log slots in behind {@code CommandLog}).
+ * (the command log is local; a replicated log slots in behind {@code CommandLog}). Joins live in
+ * {@link Joins}, the network API in {@link Networks} behind the authorised {@link ManagerApi}.
  *
  * <p>Directory layout ({@code swarmDir}): {@code ca/} (root key, 0600), {@code certificates/} (this node's
  * identity), {@code raft/} (command log and snapshots).
