@@ -16,7 +16,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +36,7 @@ class ManagerUnreachableTest {
     private String managerAddr;
     private String workerSock;
     private ServerSocket silent;
-    private final List<Socket> accepted = new ArrayList<>();
+    private final List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>(); // accept thread adds
 
     @CommandLine.Command(name = "jswarm")
     static final class Top implements Runnable {
