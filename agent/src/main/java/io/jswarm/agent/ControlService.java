@@ -62,14 +62,14 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         try {
             value = call.get();
         } catch (StatusRuntimeException e) {
-            out.onError(e);
+            out.onError(DaemonAnswered.mark(e)); // trailers kept (e.g. ManagerUnreachable's)
             return;
         } catch (IllegalArgumentException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            out.onError(DaemonAnswered.mark(Status.INVALID_ARGUMENT.withDescription(e.getMessage())));
             return;
         } catch (Exception e) {
             LOG.error("control call failed call={} error={}", what, e.toString(), e);
-            out.onError(Status.INTERNAL.withDescription(what + " failed: " + e.getMessage()).asRuntimeException());
+            out.onError(DaemonAnswered.mark(Status.INTERNAL.withDescription(what + " failed: " + e.getMessage())));
             return;
         }
         out.onNext(value);

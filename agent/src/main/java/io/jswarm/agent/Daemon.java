@@ -44,6 +44,12 @@ public final class Daemon implements AutoCloseable {
     static final String NOT_IN_SWARM = "This node is not a swarm manager. Use \"jswarm init\" or \"jswarm join\" "
             + "to connect this node to swarm and try again.";
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * How long a worker waits for a manager its session has lost (no heartbeat for the heartbeat timeout): long
+     * enough for a manager that just came back (TCP + TLS on a LAN take milliseconds), short enough that the
+     * operator hears "unreachable" at once instead of after {@link RemoteClusterApi#DEFAULT_DEADLINE}.
+     */
+    static final Duration LOST_MANAGER_DEADLINE = Duration.ofSeconds(2);
 
     /** What this node currently is. */
     sealed interface Mode {
@@ -140,7 +146,8 @@ public final class Daemon implements AutoCloseable {
         IdentityKeyManager keys = new IdentityKeyManager(identity);
         AgentSession s = new AgentSession(st.getManagerAddrsList(), keys, swarm.certificates(), config, Version.VALUE);
         RemoteClusterApi api = new RemoteClusterApi(() -> s.view().map(v -> v.getManagerAddrsList())
-                .filter(a -> !a.isEmpty()).orElse(st.getManagerAddrsList()), keys, RemoteClusterApi.DEFAULT_DEADLINE);
+                .filter(a -> !a.isEmpty()).orElse(st.getManagerAddrsList()), keys,
+                () -> s.connected() ? RemoteClusterApi.DEFAULT_DEADLINE : LOST_MANAGER_DEADLINE);
         GossipNode g = null;
         if (config.gossipPort() != 0) {
             // Started by the first view: it carries the address the manager knows this node by.

@@ -42,7 +42,8 @@ public interface Dataplane {
     /**
      * Ensures the endpoint: sandbox namespace (created if {@link EndpointSpec#createSandbox()}), a veth
      * whose sandbox end is {@code ifName} with the address, MAC and MTU of the network, up, with a default
-     * route via the gateway (first network of a sandbox only), and whose other end is a port of {@code br0}.
+     * route via the gateway (if the sandbox has none of that family yet: its first network), and whose other
+     * end is a port of {@code br0}.
      *
      * @throws IllegalArgumentException if the network is unknown or the address is outside its subnet
      */
@@ -54,7 +55,11 @@ public interface Dataplane {
      */
     java.util.Set<String> interfaceNames(Netns sandbox) throws IOException;
 
-    /** Removes exactly what {@link #ensureEndpoint} made (and the sandbox if it created it). Absent: no-op. */
+    /**
+     * Removes exactly what {@link #ensureEndpoint} made (and the sandbox if it created it). Absent: no-op. If the
+     * endpoint carried the sandbox's default route, the sandbox's remaining endpoint of that address family
+     * ensured earliest takes it over ({@code default via} its gateway {@code dev} its interface), as in Docker.
+     */
     void removeEndpoint(String networkId, String endpointId) throws IOException;
 
     /** Adds or updates remote peers (replacing an entry that points elsewhere), in one batch. */

@@ -152,7 +152,7 @@ final class EndpointConverger {
         }
     }
 
-    boolean hasDefaultRoute(Netns sb, IpPrefix sameFamilyAs) throws IOException {
+    private boolean hasDefaultRoute(Netns sb, IpPrefix sameFamilyAs) throws IOException {
         return kernel.routes(sb).stream()
                 .anyMatch(r -> r.dst().length() == 0 && r.dst().isIpv4() == sameFamilyAs.isIpv4());
     }

@@ -39,8 +39,11 @@ public final class KernelDataplane implements Dataplane {
     private final NetworkConverger networks;
     private final EndpointConverger endpoints;
     private final PeerProgrammer peers;
+    private final DefaultRoutes defaultRoutes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, NetworkState> state = new LinkedHashMap<>();
+    /** Sequence of first ensures ({@link EndpointState#ensured()}); guarded by {@link #lock}. */
+    private long ensureCount;
 
     public KernelDataplane(Kernel kernel, DataplaneConfig config) {
         if (kernel == null || config == null) {
@@ -51,6 +54,7 @@ public final class KernelDataplane implements Dataplane {
         this.networks = new NetworkConverger(kernel, config);
         this.endpoints = new EndpointConverger(kernel);
         this.peers = new PeerProgrammer(kernel);
+        this.defaultRoutes = new DefaultRoutes(kernel, endpoints);
     }
 
     @Override
@@ -173,9 +177,7 @@ public final class KernelDataplane implements Dataplane {
                 endpoints.converge(net, existing, Repairs.reporting(), null);
                 return;
             }
-            boolean ownsRoute = !endpoints.sandboxExists(spec.sandbox())
-                    || !endpoints.hasDefaultRoute(spec.sandbox(), spec.address());
-            EndpointState ep = new EndpointState(spec, hostIf, ownsRoute);
+            EndpointState ep = new EndpointState(spec, hostIf, defaultRoutes.claims(spec, net.spec), ++ensureCount);
             Rollback rollback = new Rollback();
             try {
                 endpoints.converge(net, ep, Repairs.creating(), rollback);
@@ -342,6 +344,9 @@ public final class KernelDataplane implements Dataplane {
         endpoints.remove(net, ep);
         net.endpoints.remove(ep.spec().id());
         EndpointSpec spec = ep.spec();
+        if (ep.ownsDefaultRoute()) {
+            defaultRoutes.handOver(spec, state.values()); // Docker parity: another network of the sandbox takes it
+        }
         if (spec.createSandbox() && spec.sandbox() instanceof Netns.AtPath(var path)
                 && state.values().stream().flatMap(n -> n.endpoints.values().stream())
                         .noneMatch(other -> other.spec().sandbox().equals(spec.sandbox()))

@@ -39,16 +39,24 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
 
     private final Supplier<List<String>> managers;
     private final IdentityKeyManager keys;
-    private final Duration deadline;
+    private final Supplier<Duration> deadline;
     private ManagedChannel channel;
     private int next;
     private boolean closed;
 
     /** {@code managers} is read at each (re)connect: the latest view's manager addresses. */
     public RemoteClusterApi(Supplier<List<String>> managers, IdentityKeyManager keys, Duration deadline) {
+        this(managers, keys, () -> deadline);
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("deadline must be positive");
         }
+    }
+
+    /**
+     * {@code deadline} is read at each call: the daemon gives a manager its session has lost only a short one,
+     * so an operator learns at once that the manager is unreachable ({@link ManagerUnreachable}).
+     */
+    public RemoteClusterApi(Supplier<List<String>> managers, IdentityKeyManager keys, Supplier<Duration> deadline) {
         this.managers = managers;
         this.keys = keys;
         this.deadline = deadline;
@@ -103,9 +111,13 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
         StatusRuntimeException last = null;
         for (int i = 0; i < attempts; i++) {
             ManagedChannel ch = channel();
+            Duration limit = deadline.get();
             try {
-                return rpc.apply(DispatcherGrpc.newBlockingStub(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+                return rpc.apply(DispatcherGrpc.newBlockingStub(ch).withDeadlineAfter(limit.toMillis(), TimeUnit.MILLISECONDS));
             } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                    throw ManagerUnreachable.silent(managers.get(), limit); // maybe processed: no retry elsewhere
+                }
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                     throw e;
                 }
@@ -113,8 +125,7 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
                 drop(ch);
             }
         }
-        throw Status.UNAVAILABLE.withDescription("no manager reachable: " + last.getStatus().getDescription())
-                .asRuntimeException();
+        throw ManagerUnreachable.refused(managers.get(), last.getStatus());
     }
 
     private synchronized ManagedChannel channel() {

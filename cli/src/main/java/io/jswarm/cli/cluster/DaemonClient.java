@@ -1,6 +1,7 @@
 package io.jswarm.cli.cluster;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -10,6 +11,8 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.jswarm.agent.DaemonAnswered;
+import io.jswarm.agent.net.ManagerUnreachable;
 import io.jswarm.proto.cluster.ControlGrpc;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +45,7 @@ public final class DaemonClient implements AutoCloseable {
         try {
             return rpc.apply(ControlGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (StatusRuntimeException e) {
-            throw new Failure(message(e.getStatus(), host, java.nio.file.Files.exists(host.socket())));
+            throw new Failure(message(e.getStatus(), e.getTrailers(), host, java.nio.file.Files.exists(host.socket())));
         }
     }
 
@@ -50,13 +53,26 @@ public final class DaemonClient implements AutoCloseable {
         return call(Duration.ofSeconds(15), rpc);
     }
 
-    /** The line to print for a failed call. */
+    /** The line to print for a failed call without trailers (a status this CLI made up, or an older daemon's). */
     static String message(Status status, DaemonHost host, boolean socketExists) {
-        if (status.getCode() == Status.Code.UNAVAILABLE && (!socketExists || status.getDescription() == null
+        return message(status, null, host, socketExists);
+    }
+
+    /**
+     * The line to print for a failed call. "Cannot connect" only when the daemon did not answer: an error the
+     * daemon sent carries {@link DaemonAnswered#KEY} (older daemons: judged by the text, as before), and one
+     * saying that a worker's manager is unreachable carries {@link ManagerUnreachable#MANAGERS}.
+     */
+    static String message(Status status, Metadata trailers, DaemonHost host, boolean socketExists) {
+        String desc = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
+        if (trailers != null && trailers.containsKey(ManagerUnreachable.MANAGERS)) {
+            return "Error: " + desc;
+        }
+        boolean answered = trailers != null && trailers.containsKey(DaemonAnswered.KEY);
+        if (!answered && status.getCode() == Status.Code.UNAVAILABLE && (!socketExists || status.getDescription() == null
                 || status.getDescription().contains("connect") || status.getDescription().contains("io exception"))) {
             return "Cannot connect to the jswarm daemon at " + host + ". Is the jswarm daemon running?";
         }
-        String desc = status.getDescription() == null ? status.getCode().toString() : status.getDescription();
         return "Error response from daemon: " + desc;
     }
 

@@ -85,4 +85,19 @@ class FormattingTest {
         assertEquals("Error response from daemon: node x not found",
                 DaemonClient.message(Status.NOT_FOUND.withDescription("node x not found"), h, true));
     }
+
+    @Test
+    void anUnavailableTheDaemonAnsweredWithIsNotACannotConnect() {
+        DaemonHost h = DaemonHost.parse("unix:///tmp/x.sock");
+        io.grpc.Metadata answered = new io.grpc.Metadata();
+        answered.put(io.jswarm.agent.DaemonAnswered.KEY, "1");
+        assertEquals("Error response from daemon: io exception",
+                DaemonClient.message(Status.UNAVAILABLE.withDescription("io exception"), answered, h, true));
+        io.grpc.Metadata manager = new io.grpc.Metadata();
+        manager.merge(answered);
+        manager.put(io.jswarm.agent.net.ManagerUnreachable.MANAGERS, "192.0.2.11:2377");
+        assertEquals("Error: the swarm manager at 192.0.2.11:2377 is unreachable (Connection refused)",
+                DaemonClient.message(Status.UNAVAILABLE.withDescription(
+                        "the swarm manager at 192.0.2.11:2377 is unreachable (Connection refused)"), manager, h, true));
+    }
 }
