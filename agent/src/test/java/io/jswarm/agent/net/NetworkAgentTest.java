@@ -45,6 +45,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,8 +75,16 @@ class NetworkAgentTest {
         dataplane = new KernelDataplane(kernel, new DataplaneConfig(host, Path.of("/run/jsagt-test")));
     }
 
+    final List<NetworkAgent> agents = new ArrayList<>();
+
+    @AfterEach
+    void closeAgents() {
+        agents.forEach(NetworkAgent::close);
+    }
+
     NetworkAgent agent() throws IOException {
         NetworkAgent a = new NetworkAgent(SELF, () -> api, dataplane, dns, NetworkAgent.Settings.defaults(dir));
+        agents.add(a);
         a.start();
         a.onView(ClusterView.newBuilder().setDataPathPort(4789)
                 .addNodes(NodeInfo.newBuilder().setId(SELF).setHostname("h1").setAddr("192.0.2.1").setDataPathAddr("192.0.2.1"))
@@ -172,6 +181,7 @@ class NetworkAgentTest {
         dataplane = new KernelDataplane(kernel, new DataplaneConfig(host, Path.of("/run/jsagt-test")));
         api.refuse = true;
         NetworkAgent b = new NetworkAgent(SELF, () -> api, dataplane, dns, NetworkAgent.Settings.defaults(dir));
+        agents.add(b);
         b.start();
         assertEquals(1, b.inspect(NetworkInspectRequest.newBuilder().setNetwork("ov").build()).getContainersCount());
         assertTrue(dataplane.reconcile().clean(), "the restored state is exactly what the kernel has");
@@ -192,16 +202,17 @@ class NetworkAgentTest {
     void tableChangesBecomeKernelPeersButOwnEntriesDoNot() throws Exception {
         NetworkAgent a = agent();
         a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
-        TableBridge bridge = new TableBridge(SELF, dataplane, NetworkAgent::specId);
-        bridge.programmed.add(NET.getNetworkId());
+        PeerWriter peers = new PeerWriter(SELF, dataplane, NetworkAgent::specId);
+        peers.table(NET.getNetworkId(), java.util.Map.of());
+        peers.programmed(NET.getNetworkId(), false);
         var remote = new EndpointRecord("web", List.of(), InetAddress.getByName("10.0.1.9"), "02:42:0a:00:01:09",
                 InetAddress.getByName("192.0.2.2"), "node000000000000000000002");
         var own = new EndpointRecord("me", List.of(), InetAddress.getByName("10.0.1.2"), "02:42:0a:00:01:02",
                 InetAddress.getByName("192.0.2.1"), SELF);
-        bridge.onChanges(NET.getNetworkId(), List.of(new ViewChange.Added("e9", remote), new ViewChange.Added("e2", own)));
+        peers.onChanges(NET.getNetworkId(), List.of(new ViewChange.Added("e9", remote), new ViewChange.Added("e2", own)));
         Netns ns = Netns.at(networkNs());
         assertEquals(1, kernel.fdb(ns).stream().filter(f -> f.dst() != null).count());
-        bridge.onChanges(NET.getNetworkId(), List.of(new ViewChange.Removed("e9", remote)));
+        peers.onChanges(NET.getNetworkId(), List.of(new ViewChange.Removed("e9", remote)));
         assertEquals(0, kernel.fdb(ns).stream().filter(f -> f.dst() != null).count());
     }
 
@@ -209,8 +220,12 @@ class NetworkAgentTest {
     static final class FakeApi implements ClusterApi {
         final List<Network> networks = new ArrayList<>(List.of(NET));
         final AtomicInteger attached = new AtomicInteger();
-        final List<String> detached = new ArrayList<>();
-        boolean refuse;
+        final List<String> detached = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean refuse;
+        /** The manager cannot be reached for releases. */
+        volatile boolean unreachable;
+        /** Record allocations as the manager's state would (for the orphan check). */
+        volatile boolean record;
 
         @Override
         public AttachEndpointResponse attach(AttachEndpointRequest r) {
@@ -221,13 +236,21 @@ class NetworkAgentTest {
                     .equals(r.getNetwork())).findFirst().orElseThrow(() -> Status.NOT_FOUND.asRuntimeException());
             int i = attached.incrementAndGet();
             String prefix = n.getSubnet().substring(0, n.getSubnet().lastIndexOf('.'));
-            return AttachEndpointResponse.newBuilder().setNetwork(n).setEndpoint(Endpoint.newBuilder()
-                    .setNetworkId(n.getNetworkId()).setEndpointId("ep" + i).setNodeId(SELF).setName(r.getName())
-                    .setAddress(prefix + "." + (1 + i))).build();
+            Endpoint e = Endpoint.newBuilder().setNetworkId(n.getNetworkId()).setEndpointId("ep" + i).setNodeId(SELF)
+                    .setName(r.getName()).setAddress(prefix + "." + (1 + i)).build();
+            if (record) {
+                synchronized (this) {
+                    recorded.add(e);
+                }
+            }
+            return AttachEndpointResponse.newBuilder().setNetwork(n).setEndpoint(e).build();
         }
 
         @Override
         public synchronized void detach(DetachEndpointRequest r) {
+            if (unreachable) {
+                throw Status.UNAVAILABLE.withDescription("manager unreachable").asRuntimeException();
+            }
             detached.add(r.getEndpointId());
             recorded.removeIf(e -> e.getEndpointId().equals(r.getEndpointId()));
         }
@@ -255,7 +278,7 @@ class NetworkAgentTest {
         final List<Endpoint> recorded = new ArrayList<>();
 
         @Override
-        public OwnEndpointsResponse ownEndpoints() {
+        public synchronized OwnEndpointsResponse ownEndpoints() {
             return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).build();
         }
     }
