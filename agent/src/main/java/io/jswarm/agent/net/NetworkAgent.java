@@ -95,6 +95,20 @@ public final class NetworkAgent implements AutoCloseable {
         return loop.call(task);
     }
 
+    /** Releases the manager has not confirmed yet (tests). */
+    int pendingReleases() {
+        try {
+            return loop.call(() -> core.local.releases().size());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A reconcile now, on the loop (tests). */
+    ReconcileReport reconcileNow() throws IOException {
+        return loop.call(core.kernel::reconcile);
+    }
+
     /** The data plane's name for a network: the first 12 characters of its id (its namespace and devices). */
     static String specId(String networkId) {
         return networkId.length() <= 12 ? networkId : networkId.substring(0, 12);

@@ -53,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The agent's sandbox/endpoint logic over the in-memory kernel and a fake manager: no root, no sockets. */
 class NetworkAgentTest {
     private static final String SELF = "node000000000000000000001";
-    private static final Network NET = Network.newBuilder().setNetworkId("net0000000000000000000001").setName("ov")
+    static final Network NET = Network.newBuilder().setNetworkId("net0000000000000000000001").setName("ov")
             .setSubnet("10.0.1.0/24").setGateway("10.0.1.1").setIpRange("10.0.1.0/24").setAttachable(true).setVni(4097)
             .build();
 
