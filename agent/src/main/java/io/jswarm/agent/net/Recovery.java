@@ -136,8 +136,14 @@ final class Recovery {
         Set<String> mine = new HashSet<>();
         core.local.sandboxes().forEach(sb -> sb.getEndpointsList().forEach(e -> mine.add(e.getEndpointId())));
         core.local.releases().forEach(p -> mine.add(p.getEndpointId())); // already on their way
-        return recorded.stream().filter(e -> !mine.contains(e.getEndpointId()))
+        List<PendingRelease> orphans = recorded.stream().filter(e -> !mine.contains(e.getEndpointId()))
                 .map(e -> PendingRelease.newBuilder().setNetworkId(e.getNetworkId()).setEndpointId(e.getEndpointId())
                         .build()).toList();
+        // Pending from now on: a concurrent check skips them, and a kill before the release keeps them.
+        orphans.forEach(p -> core.local.addRelease(p.getNetworkId(), p.getEndpointId()));
+        if (!orphans.isEmpty()) {
+            core.saveQuietly("orphan releases");
+        }
+        return orphans;
     }
 }

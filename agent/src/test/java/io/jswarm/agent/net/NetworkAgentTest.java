@@ -216,6 +216,66 @@ class NetworkAgentTest {
         assertEquals(0, kernel.fdb(ns).stream().filter(f -> f.dst() != null).count());
     }
 
+    @Test
+    void aSlowManagerHoldsNeitherTheLoopNorTheCallbacks() throws Exception {
+        NetworkAgent a = agent();
+        api.hold = new java.util.concurrent.CountDownLatch(1);
+        var attaching = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        api.inAttach.await();
+        // While the manager sits on the attach: views are taken, other commands and table changes run.
+        a.onView(ClusterView.newBuilder().setDataPathPort(4789)
+                .addNodes(NodeInfo.newBuilder().setId(SELF).setHostname("h1").setAddr("192.0.2.1"))
+                .addNetworks(NetworkView.newBuilder().setNetwork(NET)).build());
+        assertEquals(0, a.inspect(NetworkInspectRequest.newBuilder().setNetwork("ov").build()).getContainersCount());
+        var other = assertThrows(StatusRuntimeException.class,
+                () -> a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build()));
+        assertEquals(Status.Code.ALREADY_EXISTS, other.getStatus().getCode(), "the name is reserved meanwhile");
+        assertFalse(attaching.isDone());
+        api.hold.countDown();
+        assertEquals("10.0.1.2/24", attaching.get().getIpv4());
+    }
+
+    @Test
+    void viewsNeverWaitForTheKernel() throws Exception {
+        NetworkAgent a = agent();
+        var inKernel = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        // A kernel call that hangs (a wedged netlink socket) holds the loop, and only the loop.
+        a.steps(step -> {
+            if (step.equals("attach:journaled")) {
+                inKernel.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        var attaching = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        inKernel.await();
+        var caller = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 100; i++) {
+                a.onView(ClusterView.getDefaultInstance()); // the manager's timer / a session thread
+            }
+        });
+        caller.get(30, java.util.concurrent.TimeUnit.SECONDS); // returns although the loop is stuck
+        assertFalse(attaching.isDone());
+        release.countDown();
+        attaching.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     /** The manager as far as the agent sees it: serial addresses, detach recorded, refusals on demand. */
     static final class FakeApi implements ClusterApi {
         final List<Network> networks = new ArrayList<>(List.of(NET));
@@ -227,8 +287,21 @@ class NetworkAgentTest {
         /** Record allocations as the manager's state would (for the orphan check). */
         volatile boolean record;
 
+        /** When set, attach waits for it (a slow manager); {@link #inAttach} opens once one is waiting. */
+        volatile java.util.concurrent.CountDownLatch hold;
+        final java.util.concurrent.CountDownLatch inAttach = new java.util.concurrent.CountDownLatch(1);
+
         @Override
         public AttachEndpointResponse attach(AttachEndpointRequest r) {
+            var h = hold;
+            if (h != null) {
+                inAttach.countDown();
+                try {
+                    h.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (refuse) {
                 throw Status.FAILED_PRECONDITION.withDescription("refused").asRuntimeException();
             }
