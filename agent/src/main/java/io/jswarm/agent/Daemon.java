@@ -251,6 +251,11 @@ public final class Daemon implements AutoCloseable {
         if (mode instanceof Mode.Worker || force) {
             stopGossip(); // first, while peers are reachable: they see a graceful leave, not a death
         }
+        var n = networks;
+        if (n != null && mode instanceof Mode.Worker) {
+            // Before the session closes: the manager frees this node's addresses, so its names are free again.
+            n.teardown(true); // leave withdraws: this node's sandboxes go, peers tombstone its entries
+        }
         switch (mode) {
             case Mode.Inactive i -> throw Status.FAILED_PRECONDITION.withDescription("This node is not part of a swarm")
                     .asRuntimeException();
@@ -267,9 +272,8 @@ public final class Daemon implements AutoCloseable {
                 w.session().close();
             }
         }
-        var n = networks;
-        if (n != null) {
-            n.teardown(); // leave withdraws: this node's sandboxes go, peers tombstone its entries
+        if (n != null && !(mode instanceof Mode.Worker)) {
+            n.teardown(false); // a manager's leave erases the swarm's state: nothing to release
         }
         stopNetworks();
         mode = new Mode.Inactive();
@@ -310,7 +314,7 @@ public final class Daemon implements AutoCloseable {
         }
         if (g != null) {
             g.forward(m -> agent.startReplication(Replication.messenger(m), Replication.config()),
-                    e -> Replication.route(e, agent));
+                    agent::onMembership);
         }
         networks = agent;
         return agent;

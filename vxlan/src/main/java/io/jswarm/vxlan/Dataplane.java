@@ -55,6 +55,15 @@ public interface Dataplane {
      */
     java.util.Set<String> interfaceNames(Netns sandbox) throws IOException;
 
+    /** Whether a namespace file exists (a sandbox the caller was handed, or a name about to be taken). */
+    boolean namespaceExists(Netns.AtPath namespace);
+
+    /**
+     * The remote peers this data plane currently programs on the network, by IP (after {@link #adoptNetwork},
+     * those found in the kernel); empty for an unknown network.
+     */
+    java.util.Map<InetAddress, Peer> peers(String networkId);
+
     /**
      * Removes exactly what {@link #ensureEndpoint} made (and the sandbox if it created it). Absent: no-op. If the
      * endpoint carried the sandbox's default route, the sandbox's remaining endpoint of that address family

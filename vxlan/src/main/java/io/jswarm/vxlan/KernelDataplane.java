@@ -105,6 +105,22 @@ public final class KernelDataplane implements Dataplane {
     }
 
     @Override
+    public boolean namespaceExists(Netns.AtPath namespace) {
+        return kernel.namespaceExists(namespace.path());
+    }
+
+    @Override
+    public Map<InetAddress, Peer> peers(String networkId) {
+        lock.lock();
+        try {
+            NetworkState net = state.get(networkId);
+            return net == null ? Map.of() : Map.copyOf(net.peers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void retainPeers(String networkId, Collection<InetAddress> keep) throws IOException {
         lock.lock();
         try {

@@ -2,7 +2,6 @@ package io.jswarm.agent.net;
 
 import static io.jswarm.agent.net.NetworkAgent.specId;
 
-import io.jswarm.gossip.replication.TableReplicator;
 import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.proto.cluster.LocalEndpoint;
 import io.jswarm.proto.cluster.LocalSandbox;
@@ -15,47 +14,43 @@ import io.jswarm.vxlan.NetworkSpec;
 import io.jswarm.vxlan.ReconcileReport;
 import io.jswarm.vxlan.Vni;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The kernel and DNS side of the {@link NetworkAgent}: turns the agent's records (networks, sandboxes,
- * endpoints) into {@link Dataplane} calls and sandbox resolvers. Not thread-safe on its own: the agent calls
- * it under its lock.
+ * endpoints) into {@link Dataplane} calls and sandbox resolvers. Runs on the {@link AgentLoop} only.
  */
 final class HostKernel {
     private static final Logger LOG = LoggerFactory.getLogger(HostKernel.class);
 
     private final String nodeId;
     private final Dataplane dataplane;
-    private final TableBridge bridge;
+    private final PeerWriter peers;
     private final SandboxResolver dns;
     private final LocalState local;
 
-    HostKernel(String nodeId, Dataplane dataplane, TableBridge bridge, SandboxResolver dns, LocalState local) {
+    HostKernel(String nodeId, Dataplane dataplane, PeerWriter peers, SandboxResolver dns, LocalState local) {
         this.nodeId = nodeId;
         this.dataplane = dataplane;
-        this.bridge = bridge;
+        this.peers = peers;
         this.dns = dns;
         this.local = local;
     }
 
     /**
      * Makes the network (once) and the endpoint. {@code adopt}: at start-up, a network already in the kernel
-     * keeps the peers it has until the refilled table says which to keep ({@link #retainListed}), so a restart
-     * never interrupts forwarding.
+     * keeps the peers it has until they are known to be gone ({@link PeerWriter}), so a restart never
+     * interrupts forwarding.
      */
     void ensure(Network n, LocalSandbox sb, LocalEndpoint le, boolean adopt) throws IOException {
-        if (!bridge.programmed.contains(n.getNetworkId())) {
+        if (!peers.isProgrammed(n.getNetworkId())) {
             if (adopt) {
                 dataplane.adoptNetwork(networkSpec(n));
             } else {
                 dataplane.ensureNetwork(networkSpec(n));
             }
-            bridge.programmed.add(n.getNetworkId());
-            bridge.reprogram(n.getNetworkId());
+            peers.programmed(n.getNetworkId(), adopt);
         }
         dataplane.ensureEndpoint(new EndpointSpec(le.getEndpointId(), specId(n.getNetworkId()), LocalState.netns(sb),
                 sb.getCreated(), le.getIfName(), IpPrefix.parse(le.getIpv4()), MacAddress.parse(le.getMac())));
@@ -68,9 +63,9 @@ final class HostKernel {
     }
 
     void serveDns(LocalSandbox sb) {
-        bridge.sandboxNetworks(sb.getKey(), LocalState.networkIds(sb));
+        peers.sandboxNetworks(sb.getKey(), LocalState.networkIds(sb));
         try {
-            dns.serve(sb.getKey(), LocalState.netns(sb), bridge.names(sb.getKey()));
+            dns.serve(sb.getKey(), LocalState.netns(sb), peers.names(sb.getKey()));
             if (sb.getCreated()) {
                 dns.writeResolvConf(sb.getKey());
             }
@@ -84,24 +79,11 @@ final class HostKernel {
         try {
             dataplane.removeEndpoint(specId(n.getNetworkId()), le.getEndpointId());
             if (networkToo) {
-                bridge.programmed.remove(n.getNetworkId());
+                peers.unprogrammed(n.getNetworkId());
                 dataplane.removeNetwork(specId(n.getNetworkId()));
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("kernel cleanup incomplete network={} sandbox={} error={}", n.getName(), sb.getKey(), e.toString());
-        }
-    }
-
-    /** Drops adopted peers that no table lists (they went while the agent was away); ends the adoption. */
-    void retainListed(TableReplicator r) {
-        for (String net : bridge.programmed) {
-            List<InetAddress> keep = r.visible(net).values().stream()
-                    .filter(rec -> !rec.ownerNode().equals(nodeId)).map(EndpointRecord::ip).toList();
-            try {
-                dataplane.retainPeers(specId(net), keep);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("stale peers not removed network={} error={}", net, e.toString());
-            }
         }
     }
 

@@ -2,7 +2,6 @@ package io.jswarm.agent.net;
 
 import io.grpc.Status;
 import io.jswarm.gossip.table.EndpointRecord;
-import io.jswarm.gossip.replication.TableReplicator;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.NetworkInspectResponse;
 import io.jswarm.proto.cluster.NetworkPeer;
@@ -22,7 +21,7 @@ final class Inspector {
     private Inspector() {
     }
 
-    static NetworkInspectResponse inspect(String ref, ClusterView view, LocalState local, TableReplicator replicator) {
+    static NetworkInspectResponse inspect(String ref, ClusterView view, LocalState local, PeerWriter peers) {
         Network n = local.resolve(ref, view).orElseThrow(() -> Status.NOT_FOUND
                 .withDescription("network " + ref + " not found").asRuntimeException());
         // The view's copy is the current one; the local copy serves when the view is not here yet.
@@ -30,7 +29,7 @@ final class Inspector {
                 .filter(v -> v.getNetwork().getNetworkId().equals(n.getNetworkId())).findFirst();
         var b = NetworkInspectResponse.newBuilder().setNetwork(nv.map(NetworkView::getNetwork).orElse(n));
         local.endpointsOn(n.getNetworkId()).forEach(l -> b.addContainers(l.endpoint()));
-        Map<String, EndpointRecord> visible = replicator == null ? Map.of() : replicator.visible(n.getNetworkId());
+        Map<String, EndpointRecord> visible = peers.visible(n.getNetworkId());
         TreeSet<String> peerNodes = new TreeSet<>();
         nv.ifPresent(v -> peerNodes.addAll(v.getNodeIdsList()));
         visible.forEach((id, r) -> {

@@ -2,9 +2,11 @@ package io.jswarm.agent.net;
 
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.LocalEndpoint;
+import io.jswarm.proto.cluster.LocalEndpointState;
 import io.jswarm.proto.cluster.LocalSandbox;
 import io.jswarm.proto.cluster.LocalSandboxes;
 import io.jswarm.proto.cluster.NetworkView;
+import io.jswarm.proto.cluster.PendingRelease;
 import io.jswarm.proto.state.Network;
 import io.jswarm.vxlan.Netns;
 import java.io.IOException;
@@ -18,8 +20,8 @@ import java.util.stream.Stream;
 
 /**
  * The agent's own record of its sandboxes, their endpoints and the networks they are on: the desired local
- * state. Not thread-safe: {@link NetworkAgent} holds its lock around every use except reads of immutable
- * snapshots ({@link #sandboxes()}).
+ * state, with the intent of a change under way ({@link LocalEndpointState}) and the releases the manager has
+ * not confirmed. Owned by the agent's loop thread ({@link AgentLoop}): only that thread reads or writes it.
  */
 final class LocalState {
     /** An endpoint with the sandbox holding it. */
@@ -31,6 +33,7 @@ final class LocalState {
     private volatile String vtep = "";
     private volatile List<NetworkView> views = List.of();
     private volatile int dataPathPort;
+    private volatile List<PendingRelease> releases = List.of();
 
     void load(SandboxStore store) throws IOException {
         restore(store.load());
@@ -59,7 +62,7 @@ final class LocalState {
     /** An immutable copy, for undoing a failed change. */
     LocalSandboxes copy() {
         return LocalSandboxes.newBuilder().addAllSandboxes(sandboxes.values()).addAllNetworks(networks.values())
-                .setVtep(vtep).setDataPathPort(dataPathPort).addAllNetworkViews(views).build();
+                .setVtep(vtep).setDataPathPort(dataPathPort).addAllNetworkViews(views).addAllReleases(releases).build();
     }
 
     void restore(LocalSandboxes s) {
@@ -72,11 +75,46 @@ final class LocalState {
         vtep = s.getVtep();
         dataPathPort = s.getDataPathPort();
         views = List.copyOf(s.getNetworkViewsList());
+        releases = List.copyOf(s.getReleasesList());
+    }
+
+    /** Endpoints gone here whose release the manager has not confirmed. */
+    List<PendingRelease> releases() {
+        return releases;
+    }
+
+    void addRelease(String networkId, String endpointId) {
+        List<PendingRelease> next = new ArrayList<>(releases);
+        next.add(PendingRelease.newBuilder().setNetworkId(networkId).setEndpointId(endpointId).build());
+        releases = List.copyOf(next);
+    }
+
+    /** True if it was pending. */
+    boolean released(String endpointId) {
+        List<PendingRelease> next = releases.stream().filter(r -> !r.getEndpointId().equals(endpointId)).toList();
+        boolean changed = next.size() != releases.size();
+        releases = next;
+        return changed;
+    }
+
+    /** Sets the state of one endpoint (the rest of it unchanged). */
+    void state(String key, String endpointId, LocalEndpointState st) {
+        LocalSandbox sb = sandboxes.get(key);
+        if (sb == null) {
+            return;
+        }
+        var b = sb.toBuilder().clearEndpoints();
+        sb.getEndpointsList().forEach(e -> b.addEndpoints(e.getEndpointId().equals(endpointId)
+                ? e.toBuilder().setState(st).build() : e));
+        Map<String, LocalSandbox> sbs = new LinkedHashMap<>(sandboxes);
+        sbs.put(key, b.build());
+        sandboxes = sbs;
     }
 
     void clear() {
         sandboxes = new LinkedHashMap<>();
         networks = new LinkedHashMap<>();
+        releases = List.of();
     }
 
     void vtep(String address, int port) {

@@ -45,6 +45,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The agent's sandbox/endpoint logic over the in-memory kernel and a fake manager: no root, no sockets. */
 class NetworkAgentTest {
     private static final String SELF = "node000000000000000000001";
-    private static final Network NET = Network.newBuilder().setNetworkId("net0000000000000000000001").setName("ov")
+    static final Network NET = Network.newBuilder().setNetworkId("net0000000000000000000001").setName("ov")
             .setSubnet("10.0.1.0/24").setGateway("10.0.1.1").setIpRange("10.0.1.0/24").setAttachable(true).setVni(4097)
             .build();
 
@@ -74,8 +75,16 @@ class NetworkAgentTest {
         dataplane = new KernelDataplane(kernel, new DataplaneConfig(host, Path.of("/run/jsagt-test")));
     }
 
+    final List<NetworkAgent> agents = new ArrayList<>();
+
+    @AfterEach
+    void closeAgents() {
+        agents.forEach(NetworkAgent::close);
+    }
+
     NetworkAgent agent() throws IOException {
         NetworkAgent a = new NetworkAgent(SELF, () -> api, dataplane, dns, NetworkAgent.Settings.defaults(dir));
+        agents.add(a);
         a.start();
         a.onView(ClusterView.newBuilder().setDataPathPort(4789)
                 .addNodes(NodeInfo.newBuilder().setId(SELF).setHostname("h1").setAddr("192.0.2.1").setDataPathAddr("192.0.2.1"))
@@ -172,6 +181,7 @@ class NetworkAgentTest {
         dataplane = new KernelDataplane(kernel, new DataplaneConfig(host, Path.of("/run/jsagt-test")));
         api.refuse = true;
         NetworkAgent b = new NetworkAgent(SELF, () -> api, dataplane, dns, NetworkAgent.Settings.defaults(dir));
+        agents.add(b);
         b.start();
         assertEquals(1, b.inspect(NetworkInspectRequest.newBuilder().setNetwork("ov").build()).getContainersCount());
         assertTrue(dataplane.reconcile().clean(), "the restored state is exactly what the kernel has");
@@ -192,28 +202,106 @@ class NetworkAgentTest {
     void tableChangesBecomeKernelPeersButOwnEntriesDoNot() throws Exception {
         NetworkAgent a = agent();
         a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
-        TableBridge bridge = new TableBridge(SELF, dataplane, NetworkAgent::specId);
-        bridge.programmed.add(NET.getNetworkId());
+        PeerWriter peers = new PeerWriter(SELF, dataplane, NetworkAgent::specId);
+        peers.table(NET.getNetworkId(), java.util.Map.of());
+        peers.programmed(NET.getNetworkId(), false);
         var remote = new EndpointRecord("web", List.of(), InetAddress.getByName("10.0.1.9"), "02:42:0a:00:01:09",
                 InetAddress.getByName("192.0.2.2"), "node000000000000000000002");
         var own = new EndpointRecord("me", List.of(), InetAddress.getByName("10.0.1.2"), "02:42:0a:00:01:02",
                 InetAddress.getByName("192.0.2.1"), SELF);
-        bridge.onChanges(NET.getNetworkId(), List.of(new ViewChange.Added("e9", remote), new ViewChange.Added("e2", own)));
+        peers.onChanges(NET.getNetworkId(), List.of(new ViewChange.Added("e9", remote), new ViewChange.Added("e2", own)));
         Netns ns = Netns.at(networkNs());
         assertEquals(1, kernel.fdb(ns).stream().filter(f -> f.dst() != null).count());
-        bridge.onChanges(NET.getNetworkId(), List.of(new ViewChange.Removed("e9", remote)));
+        peers.onChanges(NET.getNetworkId(), List.of(new ViewChange.Removed("e9", remote)));
         assertEquals(0, kernel.fdb(ns).stream().filter(f -> f.dst() != null).count());
+    }
+
+    @Test
+    void aSlowManagerHoldsNeitherTheLoopNorTheCallbacks() throws Exception {
+        NetworkAgent a = agent();
+        api.hold = new java.util.concurrent.CountDownLatch(1);
+        var attaching = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        api.inAttach.await();
+        // While the manager sits on the attach: views are taken, other commands and table changes run.
+        a.onView(ClusterView.newBuilder().setDataPathPort(4789)
+                .addNodes(NodeInfo.newBuilder().setId(SELF).setHostname("h1").setAddr("192.0.2.1"))
+                .addNetworks(NetworkView.newBuilder().setNetwork(NET)).build());
+        assertEquals(0, a.inspect(NetworkInspectRequest.newBuilder().setNetwork("ov").build()).getContainersCount());
+        var other = assertThrows(StatusRuntimeException.class,
+                () -> a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build()));
+        assertEquals(Status.Code.ALREADY_EXISTS, other.getStatus().getCode(), "the name is reserved meanwhile");
+        assertFalse(attaching.isDone());
+        api.hold.countDown();
+        assertEquals("10.0.1.2/24", attaching.get().getIpv4());
+    }
+
+    @Test
+    void viewsNeverWaitForTheKernel() throws Exception {
+        NetworkAgent a = agent();
+        var inKernel = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        // A kernel call that hangs (a wedged netlink socket) holds the loop, and only the loop.
+        a.steps(step -> {
+            if (step.equals("attach:journaled")) {
+                inKernel.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        var attaching = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        inKernel.await();
+        var caller = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 100; i++) {
+                a.onView(ClusterView.getDefaultInstance()); // the manager's timer / a session thread
+            }
+        });
+        caller.get(30, java.util.concurrent.TimeUnit.SECONDS); // returns although the loop is stuck
+        assertFalse(attaching.isDone());
+        release.countDown();
+        attaching.get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The manager as far as the agent sees it: serial addresses, detach recorded, refusals on demand. */
     static final class FakeApi implements ClusterApi {
         final List<Network> networks = new ArrayList<>(List.of(NET));
         final AtomicInteger attached = new AtomicInteger();
-        final List<String> detached = new ArrayList<>();
-        boolean refuse;
+        final List<String> detached = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean refuse;
+        /** The manager cannot be reached for releases. */
+        volatile boolean unreachable;
+        /** Record allocations as the manager's state would (for the orphan check). */
+        volatile boolean record;
+
+        /** When set, attach waits for it (a slow manager); {@link #inAttach} opens once one is waiting. */
+        volatile java.util.concurrent.CountDownLatch hold;
+        final java.util.concurrent.CountDownLatch inAttach = new java.util.concurrent.CountDownLatch(1);
 
         @Override
         public AttachEndpointResponse attach(AttachEndpointRequest r) {
+            var h = hold;
+            if (h != null) {
+                inAttach.countDown();
+                try {
+                    h.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (refuse) {
                 throw Status.FAILED_PRECONDITION.withDescription("refused").asRuntimeException();
             }
@@ -221,13 +309,21 @@ class NetworkAgentTest {
                     .equals(r.getNetwork())).findFirst().orElseThrow(() -> Status.NOT_FOUND.asRuntimeException());
             int i = attached.incrementAndGet();
             String prefix = n.getSubnet().substring(0, n.getSubnet().lastIndexOf('.'));
-            return AttachEndpointResponse.newBuilder().setNetwork(n).setEndpoint(Endpoint.newBuilder()
-                    .setNetworkId(n.getNetworkId()).setEndpointId("ep" + i).setNodeId(SELF).setName(r.getName())
-                    .setAddress(prefix + "." + (1 + i))).build();
+            Endpoint e = Endpoint.newBuilder().setNetworkId(n.getNetworkId()).setEndpointId("ep" + i).setNodeId(SELF)
+                    .setName(r.getName()).setAddress(prefix + "." + (1 + i)).build();
+            if (record) {
+                synchronized (this) {
+                    recorded.add(e);
+                }
+            }
+            return AttachEndpointResponse.newBuilder().setNetwork(n).setEndpoint(e).build();
         }
 
         @Override
         public synchronized void detach(DetachEndpointRequest r) {
+            if (unreachable) {
+                throw Status.UNAVAILABLE.withDescription("manager unreachable").asRuntimeException();
+            }
             detached.add(r.getEndpointId());
             recorded.removeIf(e -> e.getEndpointId().equals(r.getEndpointId()));
         }
@@ -255,7 +351,7 @@ class NetworkAgentTest {
         final List<Endpoint> recorded = new ArrayList<>();
 
         @Override
-        public OwnEndpointsResponse ownEndpoints() {
+        public synchronized OwnEndpointsResponse ownEndpoints() {
             return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).build();
         }
 

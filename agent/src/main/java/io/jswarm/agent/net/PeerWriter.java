@@ -1,0 +1,297 @@
+package io.jswarm.agent.net;
+
+import io.jswarm.gossip.table.EndpointRecord;
+import io.jswarm.gossip.table.ViewChange;
+import io.jswarm.vxlan.Dataplane;
+import io.jswarm.vxlan.MacAddress;
+import io.jswarm.vxlan.Peer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of every network's kernel peers (static ARP + FDB through the {@link Dataplane}) and of the
+ * sandboxes' names. Runs on the {@link AgentLoop} only. It keeps a mirror of each joined network's table,
+ * fed in order by the replicator's view changes (the replicator's thread only enqueues them), so programming
+ * a network never races with a change: a snapshot taken on the loop plus every later change is the table.
+ *
+ * <p>The kernel's peers of a network are the desired state computed per IP: a remote table entry with that
+ * IP if there is one, else a peer adopted from the kernel at start that is not known to be gone, else
+ * nothing. <b>Adopted peers</b> keep forwarding after this daemon restarts while their owners' daemons are
+ * not back yet: the data plane never depends on the control plane. One goes only when it is known to be gone:
+ * its owner is back (gossip alive, tables settled) and does not list it, or the manager's view no longer has
+ * its owner on the network (the node left, was removed, or has no endpoint there any more).
+ */
+final class PeerWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerWriter.class);
+
+    private final String localNode;
+    private final Dataplane dataplane;
+    private final Function<String, String> specId;
+    /** Visible entries of each joined network's table, by network id then endpoint id. */
+    private final Map<String, Map<String, EndpointRecord>> tables = new HashMap<>();
+    /** Networks present in the kernel (by full network id). */
+    private final Set<String> programmed = new HashSet<>();
+    /** Peers found in the kernel at start that no table has confirmed or superseded yet, per network. */
+    private final Map<String, Map<InetAddress, Peer>> adopted = new HashMap<>();
+    /** The names of each sandbox, by sandbox key, and which networks feed them. */
+    private final Map<String, SandboxNames> names = new HashMap<>();
+    private final Map<String, Set<String>> sandboxNetworks = new HashMap<>();
+
+    PeerWriter(String localNode, Dataplane dataplane, Function<String, String> specId) {
+        this.localNode = localNode;
+        this.dataplane = dataplane;
+        this.specId = specId;
+    }
+
+    // ---- tables ----
+
+    /** The network's table joined (or re-read): {@code snapshot} is its visible entries now. */
+    void table(String networkId, Map<String, EndpointRecord> snapshot) {
+        Map<String, EndpointRecord> before = tables.put(networkId, new LinkedHashMap<>(snapshot));
+        Set<InetAddress> affected = ips(snapshot.values());
+        if (before != null) {
+            affected.addAll(ips(before.values()));
+        }
+        program(networkId, affected);
+        refreshNames(networkId);
+    }
+
+    /** The table is left (no local endpoint any more): its entries no longer feed anything. */
+    void leftTable(String networkId) {
+        tables.remove(networkId);
+        refreshNames(networkId);
+    }
+
+    boolean hasTable(String networkId) {
+        return tables.containsKey(networkId);
+    }
+
+    Map<String, EndpointRecord> visible(String networkId) {
+        return Map.copyOf(tables.getOrDefault(networkId, Map.of()));
+    }
+
+    /** Changes from the replicator, in its order. Networks whose table is not joined here are ignored. */
+    void onChanges(String networkId, List<ViewChange> changes) {
+        Map<String, EndpointRecord> table = tables.get(networkId);
+        if (table == null) {
+            return;
+        }
+        Set<InetAddress> affected = new HashSet<>();
+        for (ViewChange c : changes) {
+            switch (c) {
+                case ViewChange.Added a -> {
+                    table.put(a.endpointId(), a.record());
+                    affected.add(a.record().ip());
+                }
+                case ViewChange.Updated u -> {
+                    table.put(u.endpointId(), u.record());
+                    affected.add(u.previous().ip());
+                    affected.add(u.record().ip());
+                }
+                case ViewChange.Removed r -> {
+                    table.remove(r.endpointId());
+                    affected.add(r.previous().ip());
+                }
+            }
+        }
+        program(networkId, affected);
+        refreshNames(networkId);
+    }
+
+    // ---- kernel ----
+
+    /**
+     * The network is now in the kernel. {@code adoptedFromKernel}: a restart found it there; the peers the
+     * data plane found are kept until known gone.
+     */
+    void programmed(String networkId, boolean adoptedFromKernel) {
+        programmed.add(networkId);
+        Set<InetAddress> all = ips(tables.getOrDefault(networkId, Map.of()).values());
+        if (adoptedFromKernel) {
+            Map<InetAddress, Peer> found = new LinkedHashMap<>(dataplane.peers(specId.apply(networkId)));
+            if (!found.isEmpty()) {
+                adopted.put(networkId, found);
+                all.addAll(found.keySet());
+            }
+        }
+        program(networkId, all);
+    }
+
+    /** The network left the kernel (its last local endpoint went). */
+    void unprogrammed(String networkId) {
+        programmed.remove(networkId);
+        adopted.remove(networkId);
+    }
+
+    boolean isProgrammed(String networkId) {
+        return programmed.contains(networkId);
+    }
+
+    /** Adopted peers not yet known to be gone (for tests and inspect). */
+    Map<InetAddress, Peer> adopted(String networkId) {
+        return Map.copyOf(adopted.getOrDefault(networkId, Map.of()));
+    }
+
+    /**
+     * The node whose VTEP is {@code vtep} is back and its tables had time to refill: adopted peers behind that
+     * VTEP that no table lists went while this daemon was away.
+     */
+    void ownerSettled(InetAddress vtep) {
+        forgetAdopted(p -> p.vtep().equals(vtep), "owner back without them");
+    }
+
+    /**
+     * The manager's current view: an adopted peer whose VTEP belongs to no node that still has endpoints on
+     * the network (per {@code participantVteps}) is gone.
+     */
+    void participants(String networkId, Set<InetAddress> participantVteps) {
+        Map<InetAddress, Peer> mine = adopted.get(networkId);
+        if (mine == null) {
+            return;
+        }
+        List<InetAddress> gone = mine.values().stream().filter(p -> !participantVteps.contains(p.vtep()))
+                .map(Peer::ip).toList();
+        if (!gone.isEmpty()) {
+            gone.forEach(mine::remove);
+            LOG.info("adopted peers dropped network={} peers={} reason=\"owner not on the network\"", networkId,
+                    gone.size());
+            program(networkId, new HashSet<>(gone));
+        }
+    }
+
+    /** Ends the data plane's adoption of every programmed network, keeping exactly the desired peers. */
+    void endAdoption() {
+        for (String net : List.copyOf(programmed)) {
+            Set<InetAddress> keep = new HashSet<>(adopted.getOrDefault(net, Map.of()).keySet());
+            tables.getOrDefault(net, Map.of()).values().stream().filter(this::remote).map(EndpointRecord::ip)
+                    .forEach(keep::add);
+            try {
+                dataplane.retainPeers(specId.apply(net), keep);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("stale peers not removed network={} error={}", net, e.toString());
+            }
+        }
+    }
+
+    /** Re-derives every programmed network's peers from the mirror (after a reconcile, or to heal). */
+    void reprogramAll() {
+        for (String net : List.copyOf(programmed)) {
+            Set<InetAddress> all = ips(tables.getOrDefault(net, Map.of()).values());
+            all.addAll(adopted.getOrDefault(net, Map.of()).keySet());
+            all.addAll(dataplane.peers(specId.apply(net)).keySet());
+            program(net, all);
+        }
+    }
+
+    private void forgetAdopted(java.util.function.Predicate<Peer> which, String reason) {
+        for (var e : adopted.entrySet()) {
+            List<InetAddress> gone = e.getValue().values().stream().filter(which).map(Peer::ip).toList();
+            if (!gone.isEmpty()) {
+                gone.forEach(e.getValue()::remove);
+                LOG.info("adopted peers dropped network={} peers={} reason=\"{}\"", e.getKey(), gone.size(), reason);
+                program(e.getKey(), new HashSet<>(gone));
+            }
+        }
+    }
+
+    /** Brings the kernel's peers for {@code ips} to the desired state, in one batch of each kind. */
+    private void program(String networkId, Set<InetAddress> ips) {
+        if (!programmed.contains(networkId) || ips.isEmpty()) {
+            return;
+        }
+        String spec = specId.apply(networkId);
+        Map<InetAddress, Peer> current = dataplane.peers(spec);
+        Map<InetAddress, Peer> adoptedHere = adopted.getOrDefault(networkId, new HashMap<>());
+        List<Peer> upserts = new ArrayList<>();
+        List<InetAddress> removals = new ArrayList<>();
+        for (InetAddress ip : ips) {
+            Optional<Peer> want = fromTable(networkId, ip);
+            if (want.isPresent()) {
+                adoptedHere.remove(ip); // the table governs this IP from now on
+            } else {
+                want = Optional.ofNullable(adoptedHere.get(ip));
+            }
+            Peer have = current.get(ip);
+            if (want.isPresent() && !want.get().equals(have)) {
+                upserts.add(want.get());
+            } else if (want.isEmpty() && have != null) {
+                removals.add(ip);
+            }
+        }
+        try {
+            if (!removals.isEmpty()) {
+                dataplane.removePeers(spec, removals);
+            }
+            if (!upserts.isEmpty()) {
+                dataplane.upsertPeers(spec, upserts);
+            }
+            LOG.debug("peers applied network={} added={} removed={}", networkId, upserts.size(), removals.size());
+        } catch (IOException | RuntimeException e) {
+            // The periodic reconcile and reprogramAll repair whatever did not go in.
+            LOG.warn("peers not applied network={} error={}", networkId, e.toString());
+        }
+    }
+
+    /** The remote entry for {@code ip}; if several claim it, the lowest endpoint id (the same on every node). */
+    private Optional<Peer> fromTable(String networkId, InetAddress ip) {
+        return tables.getOrDefault(networkId, Map.of()).entrySet().stream()
+                .filter(e -> remote(e.getValue()) && e.getValue().ip().equals(ip))
+                .min(Map.Entry.comparingByKey(Comparator.naturalOrder()))
+                .map(e -> new Peer(ip, MacAddress.parse(e.getValue().mac()), e.getValue().vtep()));
+    }
+
+    private boolean remote(EndpointRecord rec) {
+        return !rec.ownerNode().equals(localNode);
+    }
+
+    private static Set<InetAddress> ips(Collection<EndpointRecord> records) {
+        Set<InetAddress> out = new HashSet<>();
+        records.forEach(r -> out.add(r.ip()));
+        return out;
+    }
+
+    // ---- names ----
+
+    /** The live lookup of a sandbox (made on first use). */
+    SandboxNames names(String sandboxKey) {
+        return names.computeIfAbsent(sandboxKey, k -> new SandboxNames());
+    }
+
+    /** Which networks a sandbox is on, then rebuilds its names. */
+    void sandboxNetworks(String sandboxKey, Collection<String> networkIds) {
+        if (networkIds.isEmpty()) {
+            sandboxNetworks.remove(sandboxKey);
+            names.remove(sandboxKey);
+            return;
+        }
+        sandboxNetworks.put(sandboxKey, Set.copyOf(networkIds));
+        rebuild(sandboxKey);
+    }
+
+    private void refreshNames(String networkId) {
+        sandboxNetworks.forEach((key, nets) -> {
+            if (nets.contains(networkId)) {
+                rebuild(key);
+            }
+        });
+    }
+
+    private void rebuild(String sandboxKey) {
+        List<Map<String, EndpointRecord>> views = new ArrayList<>();
+        sandboxNetworks.getOrDefault(sandboxKey, Set.of()).forEach(n -> views.add(tables.getOrDefault(n, Map.of())));
+        names(sandboxKey).update(views);
+    }
+}
