@@ -315,8 +315,13 @@ public final class NetworkAgent implements AutoCloseable {
      */
     public void teardown(boolean release) throws IOException {
         List<PendingRelease> done = loop.call(() -> Sandboxes.teardown(core));
-        if (release) {
-            done.forEach(releases::releaseNow);
+        if (release && !done.isEmpty()) {
+            try {
+                core.api.get().releaseOwnEndpoints(); // one call for all, also orphans this node never saved
+            } catch (RuntimeException e) {
+                LOG.warn("manager did not release this node's endpoints; one by one error={}", e.toString());
+                done.forEach(releases::releaseNow);
+            }
         }
     }
 }
