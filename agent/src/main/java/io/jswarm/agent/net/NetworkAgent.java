@@ -92,7 +92,8 @@ public final class NetworkAgent implements AutoCloseable {
         this.dns = dns;
         this.settings = settings;
         this.store = new SandboxStore(settings.stateDir());
-        this.bridge = new TableBridge(nodeId, dataplane, NetworkAgent::specId);
+        this.bridge = new TableBridge(nodeId, dataplane, NetworkAgent::specId,
+                id -> local.network(id).map(io.jswarm.proto.state.Network::getName).orElse(""));
         this.kernel = new HostKernel(nodeId, dataplane, bridge, dns, local);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jswarm-network-agent");

@@ -29,6 +29,8 @@ final class TableBridge implements TableReplicator.Listener {
     private final String localNode;
     private final Dataplane dataplane;
     private final Function<String, String> specId;
+    /** A network's name by id ({@code NAME.NETWORK} lookups); empty if unknown. */
+    private final Function<String, String> networkName;
     /** Networks present in the kernel (by full network id). */
     final Set<String> programmed = ConcurrentHashMap.newKeySet();
     /** The names of each sandbox, by sandbox key, and which networks feed them. */
@@ -36,10 +38,12 @@ final class TableBridge implements TableReplicator.Listener {
     private final Map<String, Set<String>> sandboxNetworks = new ConcurrentHashMap<>();
     private volatile TableReplicator replicator;
 
-    TableBridge(String localNode, Dataplane dataplane, Function<String, String> specId) {
+    TableBridge(String localNode, Dataplane dataplane, Function<String, String> specId,
+                Function<String, String> networkName) {
         this.localNode = localNode;
         this.dataplane = dataplane;
         this.specId = specId;
+        this.networkName = networkName;
     }
 
     void replicator(TableReplicator r) {
@@ -134,9 +138,13 @@ final class TableBridge implements TableReplicator.Listener {
     private void rebuild(String sandboxKey) {
         TableReplicator r = replicator;
         Set<String> nets = sandboxNetworks.getOrDefault(sandboxKey, Set.of());
-        List<Map<String, EndpointRecord>> views = new ArrayList<>();
+        Map<String, Map<String, EndpointRecord>> views = new java.util.LinkedHashMap<>();
         if (r != null) {
-            nets.forEach(n -> views.add(r.visible(n)));
+            // Keyed by name (unique in a cluster); by id while the name is unknown, so no view is lost.
+            for (String n : nets) {
+                String name = networkName.apply(n);
+                views.put(name == null || name.isEmpty() ? n : name, r.visible(n));
+            }
         }
         names(sandboxKey).update(views);
     }
