@@ -99,6 +99,28 @@ class EmbeddedDnsServerTest {
     }
 
     @Test
+    void aPtrWhoseNameIsNoHostNameIsAnsweredNxdomainNotSilence() throws Exception {
+        // A lookup that hands out names no DNS answer can carry (a 64-character label, a space).
+        var bad = new NameLookup() {
+            @Override
+            public List<Inet4Address> addresses(String name) {
+                return List.of();
+            }
+
+            @Override
+            public Optional<String> name(InetAddress address) {
+                return Optional.of(address.getAddress()[3] == 5 ? "x".repeat(64) : "my app");
+            }
+        };
+        var c = client(server(bad, DnsConfig.withUpstreams(List.of())));
+        for (String q : List.of("5.1.0.10.in-addr.arpa", "6.1.0.10.in-addr.arpa")) {
+            var a = c.query(q, DnsRecordType.PTR);
+            assertEquals(DnsResponseCode.NXDOMAIN, a.code(), q);
+            assertEquals(List.of(), a.values(), q);
+        }
+    }
+
+    @Test
     void unknownNamesWithoutUpstreamAreNxdomainAndOtherTypesOfLocalNamesAreEmpty() throws Exception {
         var c = client(server(sandbox(NET), DnsConfig.withUpstreams(List.of())));
         var a = c.query("other-network-service", DnsRecordType.A);

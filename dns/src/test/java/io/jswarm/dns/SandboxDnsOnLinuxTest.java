@@ -131,8 +131,10 @@ class SandboxDnsOnLinuxTest {
         assertEquals(List.of(), dns.keys());
         assertEquals(2, getent(ns, "web").exit(), "nobody answers after stop");
         NetnsCalls.inside(sandbox, () -> {
-            try (var ch = DatagramChannel.open(StandardProtocolFamily.INET)) {
-                ch.bind(SandboxDns.LISTEN); // the port is free again
+            try (var ch = DatagramChannel.open(StandardProtocolFamily.INET);
+                 var tcp = java.nio.channels.ServerSocketChannel.open(StandardProtocolFamily.INET)) {
+                ch.bind(SandboxDns.LISTEN); // the ports are free again, UDP and TCP
+                tcp.bind(SandboxDns.LISTEN);
             }
             return null;
         });
