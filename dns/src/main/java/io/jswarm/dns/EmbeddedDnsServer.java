@@ -170,11 +170,6 @@ public final class EmbeddedDnsServer implements AutoCloseable {
         return (InetSocketAddress) tcp.localAddress();
     }
 
-    /** Open TCP connections (for tests and metrics). */
-    public int tcpConnections() {
-        return connections.size();
-    }
-
     @Override
     public synchronized void close() {
         if (closed) {
