@@ -190,5 +190,12 @@ public final class EmbeddedDnsServer implements AutoCloseable {
             }
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // A JDK channel registered with a selector keeps its socket until the selector drops the cancelled key,
+        // which happens at the loop's next select, not at close. The loop is shared and keeps running, so wait
+        // for that select: a task scheduled now runs only after the loop has selected again. Then the port is
+        // really free (stop, then serve again in the same sandbox, binds 127.0.0.11:53 at once).
+        if (!loop.isShuttingDown()) {
+            loop.schedule(() -> { }, 1, TimeUnit.MILLISECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 }

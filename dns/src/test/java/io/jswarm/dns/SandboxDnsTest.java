@@ -123,6 +123,21 @@ class SandboxDnsTest {
     }
 
     @Test
+    void theSharedLoopReallyReleasesAStoppedServersPortsAtOnce() throws Exception {
+        // With one loop for all servers, a closed socket lingers until that loop selects again; stop waits for it.
+        var d = dns();
+        for (int i = 0; i < 30; i++) {
+            d.serve("c1", Netns.named("sb"), new FixedLookup(Map.of()));
+            InetSocketAddress at = d.address("c1");
+            d.stop("c1");
+            try (var udp = java.nio.channels.DatagramChannel.open(); var tcp = java.nio.channels.ServerSocketChannel.open()) {
+                udp.bind(at);
+                tcp.bind(at);
+            }
+        }
+    }
+
+    @Test
     void resolvConfGoesWhereTheFilesSay() throws Exception {
         var d = dns();
         d.writeResolvConf("sb");
