@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * or dead upstream only delays that one query, never the sandbox's other lookups. Each query gets a fresh
  * random id; upstreams are tried in order, each for its share of the total timeout, then SERVFAIL. The
  * upstream's answer is relayed as raw bytes with the client's id restored, so every record type and flag
- * survives untouched (cut to the client's limit with TC set if it is longer). Upstreams are asked over UDP
- * also for TCP clients. All state is confined to the one event loop of the server's channels.
+ * survives untouched (cut to the client's limit with TC set if it is longer). Upstreams are asked over UDP;
+ * a truncated answer to a TCP client is asked for again over TCP ({@link TcpRetry}), as Docker does. All
+ * state is confined to the one event loop of the server's channels.
  */
 final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
 
@@ -31,6 +32,8 @@ final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
 
     private final DnsConfig config;
     private final Map<Integer, Pending> pending = new HashMap<>();
+    /** Upstream TCP retries in flight (bounded like {@code pending}). */
+    private int tcpRetries;
     private Channel client;
 
     Forwarder(DnsConfig config) {
@@ -48,7 +51,7 @@ final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
 
     /** Called on the event loop; the question is copied (the query it came from is released after). */
     void forward(int clientId, boolean rd, DnsQuestion question, Reply reply) {
-        if (client == null || pending.size() >= config.maxPending()) {
+        if (client == null || pending.size() + tcpRetries >= config.maxPending()) {
             QueryHandler.send(reply, clientId, rd, question, DnsResponseCode.SERVFAIL, List.of());
             return;
         }
@@ -100,6 +103,13 @@ final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
         pending.remove(id);
         p.timer().cancel(false);
         content.setShort(content.readerIndex(), p.clientId());
+        boolean truncated = (content.getUnsignedByte(content.readerIndex() + 2) & 0x02) != 0;
+        if (truncated && p.reply() instanceof Reply.Tcp && tcpRetries < config.maxPending()) {
+            tcpRetries++;
+            TcpRetry.start(client.eventLoop(), packet.sender(), p.question(), p.clientId(), p.reply(), content.retain(),
+                    p.deadlineNanos(), () -> tcpRetries--);
+            return;
+        }
         p.reply().send(content.retain());
     }
 

@@ -202,6 +202,46 @@ class TruncationAndTcpTest {
     }
 
     @Test
+    void aForwardedAnswerTruncatedOverUdpIsFetchedAgainOverTcpForATcpClient() throws Exception {
+        var upstream = new EmbeddedDnsServer(EmbeddedDnsServerTest.sandbox(Map.of("big.example", MANY)),
+                DnsConfig.withUpstreams(List.of()), loop.loop());
+        closeables.add(upstream);
+        upstream.start(LOOPBACK_ANY);
+        var s = server(DnsConfig.withUpstreams(List.of(upstream.localAddress())));
+
+        var udp = client(s).query("big.example", DnsRecordType.A);
+        assertTrue(udp.truncated(), "the upstream's 512-byte answer is relayed as it is, TC and all");
+        var tcp = DnsTestClient.queryTcp(s.tcpAddress(), "big.example", DnsRecordType.A);
+        assertFalse(tcp.truncated());
+        assertEquals(MANY, tcp.values(), "asked again over TCP upstream");
+    }
+
+    @Test
+    void anUpstreamWithoutTcpLeavesTheTcpClientTheTruncatedAnswer() throws Exception {
+        // A UDP-only upstream: every answer has TC set, and its TCP port refuses connections.
+        var udpOnly = new java.net.DatagramSocket(LOOPBACK_ANY);
+        closeables.add(udpOnly);
+        Thread responder = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                var p = new java.net.DatagramPacket(new byte[512], 512);
+                udpOnly.receive(p);
+                byte[] answer = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                answer[2] |= (byte) 0x82; // QR and TC
+                answer[3] = (byte) 0x80;  // RA, NOERROR
+                udpOnly.send(new java.net.DatagramPacket(answer, answer.length, p.getSocketAddress()));
+            } catch (java.io.IOException closed) {
+                // the test is over
+            }
+        });
+        closeables.add(responder::interrupt);
+        var s = server(DnsConfig.withUpstreams(List.of((InetSocketAddress) udpOnly.getLocalSocketAddress())));
+        var a = DnsTestClient.queryTcp(s.tcpAddress(), "big.example", DnsRecordType.A);
+        assertTrue(a.truncated(), "the truncated answer, not silence");
+        assertEquals(DnsResponseCode.NOERROR, a.code());
+        assertEquals("big.example.", a.questionName());
+    }
+
+    @Test
     void everyServerOfADaemonSharesOneThread() throws Exception {
         var before = dnsThreads();
         for (int i = 0; i < 20; i++) {
