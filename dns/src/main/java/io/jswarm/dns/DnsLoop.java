@@ -9,6 +9,10 @@ import java.util.concurrent.TimeUnit;
  * work per query is a map lookup and a few hundred bytes, so one thread carries hundreds of sandboxes, and
  * every server's state stays confined to it without locks. Made on first use (the constructor starts
  * nothing); {@link #close} stops it after the servers are closed.
+ *
+ * <p>Netty starts the thread with the first task, which {@link SandboxDns#serve} submits from an ordinary
+ * daemon thread, so the loop runs in the daemon's namespace; sockets it opens itself ({@link TcpRetry}) are
+ * the daemon's too.
  */
 public final class DnsLoop implements AutoCloseable {
     private NioEventLoopGroup group;
