@@ -10,7 +10,7 @@ import io.jswarm.vxlan.netlink.NetlinkKernel;
 import io.jswarm.vxlan.KernelDataplane;
 import io.jswarm.vxlan.DataplaneConfig;
 import io.jswarm.agent.net.SandboxResolver;
-import io.jswarm.agent.net.SandboxDns;
+import io.jswarm.dns.SandboxDns;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
@@ -305,7 +305,7 @@ public final class Daemon implements AutoCloseable {
         var dataplane = new KernelDataplane(new NetlinkKernel(),
                 DataplaneConfig.defaults().withRunDir(config.execRoot()));
         var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
-                SandboxResolver.of(new SandboxDns(SandboxDns.hostDefaults())),
+                SandboxResolver.of(SandboxDns.onHost()),
                 NetworkAgent.Settings.defaults(swarm.path().resolve("networks")));
         try {
             agent.start();

@@ -52,7 +52,8 @@ final class AgentCore {
         this.store = store;
         this.loop = loop;
         this.local = new LocalState();
-        this.peers = new PeerWriter(nodeId, dataplane, NetworkAgent::specId);
+        this.peers = new PeerWriter(nodeId, dataplane, NetworkAgent::specId,
+                id -> local.network(id).map(io.jswarm.proto.state.Network::getName).orElse(""));
         this.kernel = new HostKernel(nodeId, dataplane, peers, dns, local);
     }
 

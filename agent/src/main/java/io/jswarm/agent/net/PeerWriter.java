@@ -40,6 +40,8 @@ final class PeerWriter {
     private final String localNode;
     private final Dataplane dataplane;
     private final Function<String, String> specId;
+    /** A network's name by id ("" while unknown): sandboxes resolve {@code NAME.NETWORK}. */
+    private final Function<String, String> networkName;
     /** Visible entries of each joined network's table, by network id then endpoint id. */
     private final Map<String, Map<String, EndpointRecord>> tables = new HashMap<>();
     /** Networks present in the kernel (by full network id). */
@@ -50,10 +52,12 @@ final class PeerWriter {
     private final Map<String, SandboxNames> names = new HashMap<>();
     private final Map<String, Set<String>> sandboxNetworks = new HashMap<>();
 
-    PeerWriter(String localNode, Dataplane dataplane, Function<String, String> specId) {
+    PeerWriter(String localNode, Dataplane dataplane, Function<String, String> specId,
+               Function<String, String> networkName) {
         this.localNode = localNode;
         this.dataplane = dataplane;
         this.specId = specId;
+        this.networkName = networkName;
     }
 
     // ---- tables ----
@@ -290,8 +294,12 @@ final class PeerWriter {
     }
 
     private void rebuild(String sandboxKey) {
-        List<Map<String, EndpointRecord>> views = new ArrayList<>();
-        sandboxNetworks.getOrDefault(sandboxKey, Set.of()).forEach(n -> views.add(tables.getOrDefault(n, Map.of())));
+        // Keyed by name (unique in a cluster); by id while the name is unknown, so no table is lost.
+        Map<String, Map<String, EndpointRecord>> views = new LinkedHashMap<>();
+        for (String n : sandboxNetworks.getOrDefault(sandboxKey, Set.of())) {
+            String name = networkName.apply(n);
+            views.put(name == null || name.isEmpty() ? n : name, tables.getOrDefault(n, Map.of()));
+        }
         names(sandboxKey).update(views);
     }
 }

@@ -1,25 +1,30 @@
 package io.jswarm.agent.net;
 
-import io.jswarm.gossip.dns.EndpointNames;
-import io.jswarm.gossip.dns.NameLookup;
+import io.jswarm.dns.DnsEndpoint;
+import io.jswarm.dns.EndpointNames;
+import io.jswarm.dns.NameLookup;
 import io.jswarm.gossip.table.EndpointRecord;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The names one sandbox resolves: those of every endpoint on the sandbox's networks. The DNS server reads
- * it on its event loop; the agent swaps in a rebuilt immutable {@link EndpointNames} on every table change,
- * so a lookup never blocks or sees a half-made map.
+ * The names one sandbox resolves: those of every endpoint on the sandbox's networks, bare and qualified by
+ * the network's name ({@code web.frontend}). The DNS server reads it on its event loop; the agent swaps in a
+ * rebuilt immutable {@link EndpointNames} on every table change, so a lookup never blocks or sees a half-made map.
  */
 final class SandboxNames implements NameLookup {
-    private volatile EndpointNames names = EndpointNames.of(List.of());
+    private volatile EndpointNames names = EndpointNames.empty();
 
-    void update(Collection<Map<String, EndpointRecord>> views) {
-        names = EndpointNames.of(views);
+    /** @param views the visible view of each of the sandbox's networks, by network name */
+    void update(Map<String, Map<String, EndpointRecord>> views) {
+        Map<String, List<DnsEndpoint>> byNetwork = new LinkedHashMap<>();
+        views.forEach((network, view) -> byNetwork.put(network, view.values().stream()
+                .map(r -> new DnsEndpoint(r.name(), r.aliases(), r.ip())).toList()));
+        names = EndpointNames.of(byNetwork);
     }
 
     @Override
@@ -30,5 +35,10 @@ final class SandboxNames implements NameLookup {
     @Override
     public Optional<String> name(InetAddress address) {
         return names.name(address);
+    }
+
+    @Override
+    public boolean isLocal(InetAddress address) {
+        return names.isLocal(address);
     }
 }

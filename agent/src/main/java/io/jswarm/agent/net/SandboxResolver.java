@@ -1,6 +1,7 @@
 package io.jswarm.agent.net;
 
-import io.jswarm.gossip.dns.NameLookup;
+import io.jswarm.dns.NameLookup;
+import io.jswarm.dns.SandboxDns;
 import io.jswarm.vxlan.Netns;
 import java.io.IOException;
 
@@ -37,12 +38,12 @@ public interface SandboxResolver extends AutoCloseable {
 
             @Override
             public void writeResolvConf(String namespaceName) throws IOException {
-                SandboxDns.writeResolvConf(namespaceName);
+                dns.writeResolvConf(namespaceName);
             }
 
             @Override
             public void removeResolvConf(String namespaceName) {
-                SandboxDns.removeResolvConf(namespaceName);
+                dns.removeResolvConf(namespaceName);
             }
 
             @Override

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.jswarm.gossip.dns.NameLookup;
+import io.jswarm.dns.NameLookup;
 import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.gossip.table.ViewChange;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
@@ -202,7 +202,7 @@ class NetworkAgentTest {
     void tableChangesBecomeKernelPeersButOwnEntriesDoNot() throws Exception {
         NetworkAgent a = agent();
         a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
-        PeerWriter peers = new PeerWriter(SELF, dataplane, NetworkAgent::specId);
+        PeerWriter peers = new PeerWriter(SELF, dataplane, NetworkAgent::specId, id -> "");
         peers.table(NET.getNetworkId(), java.util.Map.of());
         peers.programmed(NET.getNetworkId(), false);
         var remote = new EndpointRecord("web", List.of(), InetAddress.getByName("10.0.1.9"), "02:42:0a:00:01:09",

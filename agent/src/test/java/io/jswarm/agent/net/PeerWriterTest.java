@@ -68,7 +68,7 @@ class PeerWriterTest {
             // This daemon restarts while every other daemon is down: its tables are empty.
             var dataplane = new KernelDataplane(kernel, config);
             dataplane.adoptNetwork(SPEC);
-            PeerWriter w = new PeerWriter(SELF, dataplane, NetworkAgent::specId);
+            PeerWriter w = new PeerWriter(SELF, dataplane, NetworkAgent::specId, id -> "");
             w.table(NET, Map.of());
             w.programmed(NET, true);
             w.endAdoption(); // the settle after the restart: the owners are silent, not gone
@@ -91,7 +91,7 @@ class PeerWriterTest {
         var config = new DataplaneConfig(host(kernel), Path.of("/run/jspw-test"));
         var dataplane = new KernelDataplane(kernel, config);
         dataplane.ensureNetwork(SPEC);
-        PeerWriter w = new PeerWriter(SELF, dataplane, NetworkAgent::specId);
+        PeerWriter w = new PeerWriter(SELF, dataplane, NetworkAgent::specId, id -> "");
         w.table(NET, Map.of());
         w.programmed(NET, false);
         // A stale copy and the real endpoint with the same IP (an address handed out again after a detach).

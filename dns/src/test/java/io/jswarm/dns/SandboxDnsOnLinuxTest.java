@@ -1,12 +1,10 @@
-package io.jswarm.agent.net;
+package io.jswarm.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jswarm.gossip.dns.DnsConfig;
-import io.jswarm.gossip.dns.EmbeddedDnsServer;
 import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.netlink.NetnsCalls;
 import io.jswarm.vxlan.testing.RequiresRoot;
@@ -72,7 +70,7 @@ class SandboxDnsOnLinuxTest {
     @Test
     void answersNamesAddressesAndUnknownNamesInsideTheSandbox() throws Exception {
         String ns = sandbox("sb");
-        dns = new SandboxDns(DnsConfig.withUpstreams(List.of()));
+        dns = onHost(DnsConfig.withUpstreams(List.of()));
         dns.serve("c1", Netns.named(ns), new FixedLookup(Map.of("web", "198.51.100.7")));
 
         assertEquals("198.51.100.7 web", getent(ns, "web").out());
@@ -89,7 +87,7 @@ class SandboxDnsOnLinuxTest {
     void twoSandboxesResolveOnlyTheirOwnNames() throws Exception {
         String a = sandbox("a");
         String b = sandbox("b");
-        dns = new SandboxDns(DnsConfig.withUpstreams(List.of()));
+        dns = onHost(DnsConfig.withUpstreams(List.of()));
         dns.serve("ca", Netns.named(a), new FixedLookup(Map.of("web", "198.51.100.7")));
         dns.serve("cb", Netns.named(b), new FixedLookup(Map.of("db", "198.51.100.8")));
 
@@ -104,12 +102,14 @@ class SandboxDnsOnLinuxTest {
     void forwardsOtherNamesFromTheDaemonsNamespace() throws Exception {
         // The upstream listens on the host's loopback, which the sandbox cannot reach: an answer proves the
         // forwarding socket lives in the daemon's namespace, not the sandbox's.
+        var upstreamLoop = new DnsLoop();
+        closeLast.add(upstreamLoop);
         var upstream = new EmbeddedDnsServer(new FixedLookup(Map.of("outside", "203.0.113.9")),
-                DnsConfig.withUpstreams(List.of()));
+                DnsConfig.withUpstreams(List.of()), upstreamLoop.loop());
         closeLast.add(upstream);
         upstream.start(new InetSocketAddress("127.0.0.1", 0));
         String ns = sandbox("sb");
-        dns = new SandboxDns(DnsConfig.withUpstreams(List.of(upstream.localAddress())));
+        dns = onHost(DnsConfig.withUpstreams(List.of(upstream.localAddress())));
         dns.serve("c1", Netns.named(ns), new FixedLookup(Map.of("web", "198.51.100.7")));
 
         assertEquals("203.0.113.9 outside", getent(ns, "outside").out());
@@ -122,7 +122,7 @@ class SandboxDnsOnLinuxTest {
         String ns = sandbox("sb");
         Netns sandbox = Netns.named(ns);
         var lookup = new FixedLookup(Map.of("web", "198.51.100.7"));
-        dns = new SandboxDns(DnsConfig.withUpstreams(List.of()));
+        dns = onHost(DnsConfig.withUpstreams(List.of()));
         dns.serve("c1", sandbox, lookup);
         dns.serve("c1", sandbox, lookup); // same again: no second bind, no "address in use"
         assertEquals(List.of("c1"), dns.keys());
@@ -131,8 +131,10 @@ class SandboxDnsOnLinuxTest {
         assertEquals(List.of(), dns.keys());
         assertEquals(2, getent(ns, "web").exit(), "nobody answers after stop");
         NetnsCalls.inside(sandbox, () -> {
-            try (var ch = DatagramChannel.open(StandardProtocolFamily.INET)) {
-                ch.bind(SandboxDns.LISTEN); // the port is free again
+            try (var ch = DatagramChannel.open(StandardProtocolFamily.INET);
+                 var tcp = java.nio.channels.ServerSocketChannel.open(StandardProtocolFamily.INET)) {
+                ch.bind(SandboxDns.LISTEN); // the ports are free again, UDP and TCP
+                tcp.bind(SandboxDns.LISTEN);
             }
             return null;
         });
@@ -140,7 +142,7 @@ class SandboxDnsOnLinuxTest {
         dns.serve("c1", sandbox, lookup);
         assertEquals("198.51.100.7 web", getent(ns, "web").out());
 
-        SandboxDns.removeResolvConf(ns);
+        dns.removeResolvConf(ns);
         assertFalse(Files.exists(Path.of("/etc/netns", ns)));
         assertNotEquals("198.51.100.7 web", getent(ns, "web").out(), "without the file the host's resolver is asked");
     }
@@ -149,7 +151,7 @@ class SandboxDnsOnLinuxTest {
     void aNamespaceRecreatedUnderTheSameNameIsServedAfresh() throws Exception {
         String ns = sandbox("sb");
         var lookup = new FixedLookup(Map.of("web", "198.51.100.7"));
-        dns = new SandboxDns(DnsConfig.withUpstreams(List.of()));
+        dns = onHost(DnsConfig.withUpstreams(List.of()));
         dns.serve("c1", Netns.named(ns), lookup);
         TestNamespaces.run("ip", "netns", "del", ns);
         TestNamespaces.run("ip", "netns", "add", ns);
@@ -158,10 +160,15 @@ class SandboxDnsOnLinuxTest {
         assertEquals("198.51.100.7 web", getent(ns, "web").out());
     }
 
+    /** The production wiring: the real kernel and /etc. */
+    static SandboxDns onHost(DnsConfig config) {
+        return new SandboxDns(config, SandboxHost.linux(), ResolvConf.system());
+    }
+
     /** A named namespace with the resolver's resolv.conf written for it. */
     private String sandbox(String suffix) throws IOException {
         String ns = namespaces.create(suffix);
-        SandboxDns.writeResolvConf(ns);
+        ResolvConf.system().write(ns);
         return ns;
     }
 

@@ -1,18 +1,16 @@
-package io.jswarm.gossip.dns;
+package io.jswarm.dns;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.handler.codec.dns.DatagramDnsQuery;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsResponseCode;
-import io.netty.handler.codec.dns.DnsSection;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -22,16 +20,20 @@ import java.util.concurrent.TimeUnit;
  * or dead upstream only delays that one query, never the sandbox's other lookups. Each query gets a fresh
  * random id; upstreams are tried in order, each for its share of the total timeout, then SERVFAIL. The
  * upstream's answer is relayed as raw bytes with the client's id restored, so every record type and flag
- * survives untouched. All state is confined to the single event loop shared by both channels.
+ * survives untouched (cut to the client's limit with TC set if it is longer). Upstreams are asked over UDP;
+ * a truncated answer to a TCP client is asked for again over TCP ({@link TcpRetry}), as Docker does. All
+ * state is confined to the one event loop of the server's channels.
  */
 final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
 
-    private record Pending(DatagramDnsQuery original, DnsQuestion question, Channel server, int upstream,
+    private record Pending(int clientId, boolean rd, DnsQuestion question, Reply reply, int upstream,
                            long deadlineNanos, ScheduledFuture<?> timer) {
     }
 
     private final DnsConfig config;
     private final Map<Integer, Pending> pending = new HashMap<>();
+    /** Upstream TCP retries in flight (bounded like {@code pending}). */
+    private int tcpRetries;
     private Channel client;
 
     Forwarder(DnsConfig config) {
@@ -47,30 +49,31 @@ final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
         return pending.size();
     }
 
-    /** Called on the event loop with the query still owned by the caller (its fields are copied here). */
-    void forward(DatagramDnsQuery query, DnsQuestion question, Channel server) {
-        if (client == null || pending.size() >= config.maxPending()) {
-            server.writeAndFlush(QueryHandler.response(query, question, DnsResponseCode.SERVFAIL));
+    /** Called on the event loop; the question is copied (the query it came from is released after). */
+    void forward(int clientId, boolean rd, DnsQuestion question, Reply reply) {
+        if (client == null || pending.size() + tcpRetries >= config.maxPending()) {
+            QueryHandler.send(reply, clientId, rd, question, DnsResponseCode.SERVFAIL, List.of());
             return;
         }
-        // Keep only what the answer needs: the client's address and id and the question.
-        var original = new DatagramDnsQuery(query.sender(), query.recipient(), query.id());
-        original.setRecursionDesired(query.isRecursionDesired());
         var q = new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass());
-        send(original, q, server, 0, System.nanoTime() + config.forwardTimeout().toNanos());
+        send(new Pending(clientId, rd, q, reply, 0, System.nanoTime() + config.forwardTimeout().toNanos(), null));
     }
 
-    private void send(DatagramDnsQuery original, DnsQuestion question, Channel server, int upstream, long deadline) {
+    private void send(Pending p) {
         int id = freeId();
         long now = System.nanoTime();
-        int left = config.upstreams().size() - upstream;
-        long slice = Math.max(0, (deadline - now) / left);
+        int left = config.upstreams().size() - p.upstream();
+        long slice = Math.max(0, (p.deadlineNanos() - now) / left);
+        ByteBuf out;
+        try {
+            out = Wire.query(client.alloc(), id, p.question());
+        } catch (IllegalArgumentException e) {
+            QueryHandler.send(p.reply(), p.clientId(), p.rd(), p.question(), DnsResponseCode.SERVFAIL, List.of());
+            return;
+        }
         ScheduledFuture<?> timer = client.eventLoop().schedule(() -> expire(id), slice, TimeUnit.NANOSECONDS);
-        pending.put(id, new Pending(original, question, server, upstream, deadline, timer));
-        var out = new DatagramDnsQuery(null, config.upstreams().get(upstream), id);
-        out.setRecursionDesired(true);
-        out.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(question.name(), question.type(), question.dnsClass()));
-        client.writeAndFlush(out);
+        pending.put(id, new Pending(p.clientId(), p.rd(), p.question(), p.reply(), p.upstream(), p.deadlineNanos(), timer));
+        client.writeAndFlush(new DatagramPacket(out, config.upstreams().get(p.upstream())));
     }
 
     private void expire(int id) {
@@ -79,16 +82,16 @@ final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
             return;
         }
         if (p.upstream() + 1 < config.upstreams().size() && System.nanoTime() < p.deadlineNanos()) {
-            send(p.original(), p.question(), p.server(), p.upstream() + 1, p.deadlineNanos());
+            send(new Pending(p.clientId(), p.rd(), p.question(), p.reply(), p.upstream() + 1, p.deadlineNanos(), null));
         } else {
-            p.server().writeAndFlush(QueryHandler.response(p.original(), p.question(), DnsResponseCode.SERVFAIL));
+            QueryHandler.send(p.reply(), p.clientId(), p.rd(), p.question(), DnsResponseCode.SERVFAIL, List.of());
         }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
         ByteBuf content = packet.content();
-        if (content.readableBytes() < 12) {
+        if (content.readableBytes() < Wire.HEADER) {
             return; // shorter than a DNS header
         }
         int id = content.getUnsignedShort(content.readerIndex());
@@ -99,10 +102,15 @@ final class Forwarder extends SimpleChannelInboundHandler<DatagramPacket> {
         }
         pending.remove(id);
         p.timer().cancel(false);
-        content.setShort(content.readerIndex(), p.original().id());
-        // Written from the first handler's context, i.e. past the response encoder: a DatagramPacket is an
-        // AddressedEnvelope too, and DatagramDnsResponseEncoder would otherwise try (and fail) to encode it.
-        p.server().pipeline().firstContext().writeAndFlush(new DatagramPacket(content.retain(), p.original().sender()));
+        content.setShort(content.readerIndex(), p.clientId());
+        boolean truncated = (content.getUnsignedByte(content.readerIndex() + 2) & 0x02) != 0;
+        if (truncated && p.reply() instanceof Reply.Tcp && tcpRetries < config.maxPending()) {
+            tcpRetries++;
+            TcpRetry.start(client.eventLoop(), packet.sender(), p.question(), p.clientId(), p.reply(), content.retain(),
+                    p.deadlineNanos(), () -> tcpRetries--);
+            return;
+        }
+        p.reply().send(content.retain());
     }
 
     @Override

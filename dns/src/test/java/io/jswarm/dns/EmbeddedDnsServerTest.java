@@ -1,4 +1,4 @@
-package io.jswarm.gossip.dns;
+package io.jswarm.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,11 +24,16 @@ class EmbeddedDnsServerTest {
     private static final InetSocketAddress LOOPBACK_ANY = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     private final java.util.ArrayList<AutoCloseable> closeables = new java.util.ArrayList<>();
+    private final DnsLoop loop = new DnsLoop();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (AutoCloseable c : closeables.reversed()) {
-            c.close();
+        try {
+            for (AutoCloseable c : closeables.reversed()) {
+                c.close();
+            }
+        } finally {
+            loop.close();
         }
     }
 
@@ -59,8 +64,8 @@ class EmbeddedDnsServerTest {
     private static final Map<String, List<String>> NET = Map.of(
             "web", List.of("10.0.1.5", "10.0.1.6"), "db", List.of("10.0.1.9"), "database", List.of("10.0.1.9"));
 
-    private EmbeddedDnsServer server(NameLookup lookup, DnsConfig config) throws InterruptedException {
-        var s = new EmbeddedDnsServer(lookup, config);
+    private EmbeddedDnsServer server(NameLookup lookup, DnsConfig config) throws Exception {
+        var s = new EmbeddedDnsServer(lookup, config, loop.loop());
         closeables.add(s);
         s.start(LOOPBACK_ANY);
         return s;
@@ -91,6 +96,28 @@ class EmbeddedDnsServerTest {
         assertEquals(DnsResponseCode.NOERROR, a.code());
         assertEquals(List.of("database."), a.values());
         assertEquals(DnsResponseCode.NXDOMAIN, c.query("9.9.0.10.in-addr.arpa.", DnsRecordType.PTR).code());
+    }
+
+    @Test
+    void aPtrWhoseNameIsNoHostNameIsAnsweredNxdomainNotSilence() throws Exception {
+        // A lookup that hands out names no DNS answer can carry (a 64-character label, a space).
+        var bad = new NameLookup() {
+            @Override
+            public List<Inet4Address> addresses(String name) {
+                return List.of();
+            }
+
+            @Override
+            public Optional<String> name(InetAddress address) {
+                return Optional.of(address.getAddress()[3] == 5 ? "x".repeat(64) : "my app");
+            }
+        };
+        var c = client(server(bad, DnsConfig.withUpstreams(List.of())));
+        for (String q : List.of("5.1.0.10.in-addr.arpa", "6.1.0.10.in-addr.arpa")) {
+            var a = c.query(q, DnsRecordType.PTR);
+            assertEquals(DnsResponseCode.NXDOMAIN, a.code(), q);
+            assertEquals(List.of(), a.values(), q);
+        }
     }
 
     @Test
@@ -186,12 +213,14 @@ class EmbeddedDnsServerTest {
     }
 
     @Test
-    void servesOnAnAlreadyBoundChannelAndClosesIdempotently() throws Exception {
-        var jdk = java.nio.channels.DatagramChannel.open().bind(LOOPBACK_ANY);
-        var s = new EmbeddedDnsServer(sandbox(NET), DnsConfig.withUpstreams(List.of()));
+    void servesOnAlreadyBoundChannelsAndClosesIdempotently() throws Exception {
+        var listeners = SandboxHost.bind(LOOPBACK_ANY);
+        var jdk = listeners.udp();
+        var s = new EmbeddedDnsServer(sandbox(NET), DnsConfig.withUpstreams(List.of()), loop.loop());
         closeables.add(s);
-        s.start(jdk);
+        s.start(jdk, listeners.tcp());
         assertEquals(jdk.getLocalAddress(), s.localAddress());
+        assertEquals(listeners.tcp().getLocalAddress(), s.tcpAddress());
         try (var c = new DnsTestClient(s.localAddress())) {
             assertEquals(List.of("10.0.1.9"), c.query("db", DnsRecordType.A).values());
         }
@@ -199,12 +228,13 @@ class EmbeddedDnsServerTest {
         s.close();
         s.close();
         assertTrue(!jdk.isOpen(), "the handed-over socket is closed with the server");
+        assertTrue(!listeners.tcp().isOpen(), "and so is the TCP one");
         assertThrows(IllegalStateException.class, () -> s.start(LOOPBACK_ANY));
     }
 
     @Test
     void constructorStartsNothingAndConfigValidates() {
-        var s = new EmbeddedDnsServer(sandbox(NET), DnsConfig.withUpstreams(List.of()));
+        var s = new EmbeddedDnsServer(sandbox(NET), DnsConfig.withUpstreams(List.of()), loop.loop());
         assertThrows(IllegalStateException.class, s::localAddress);
         s.close();
         assertThrows(IllegalArgumentException.class, () -> new DnsConfig(List.of(), Duration.ZERO, 600, 1));

@@ -1,4 +1,4 @@
-package io.jswarm.agent.net;
+package io.jswarm.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,6 +39,18 @@ class ResolvConfTest {
         assertEquals(List.of(at("192.0.2.53"), at("198.51.100.53"), at("2001:db8::53")), ResolvConf.upstreams(text));
     }
 
+    private static ResolvConf files(Path etc) {
+        return new ResolvConf(etc, etc.resolve("host-resolv.conf"));
+    }
+
+    @Test
+    void readsTheHostFileItIsGiven(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("host-resolv.conf"), "nameserver 192.0.2.53\n");
+        assertEquals(List.of(at("192.0.2.53")), files(dir).hostUpstreams());
+        assertEquals(Path.of("/etc/netns"), ResolvConf.system().etcNetns());
+        assertEquals(Path.of("/etc/resolv.conf"), ResolvConf.system().hostFile());
+    }
+
     @Test
     void onlyALoopbackResolverMeansNoUpstreams() {
         assertEquals(List.of(), ResolvConf.upstreams("nameserver 127.0.0.53\noptions edns0 trust-ad\n"));
@@ -46,36 +58,36 @@ class ResolvConfTest {
 
     @Test
     void aMissingHostFileMeansNoUpstreams(@TempDir Path dir) {
-        assertEquals(List.of(), ResolvConf.hostUpstreams(dir.resolve("absent")));
+        assertEquals(List.of(), new ResolvConf(dir, dir.resolve("absent")).hostUpstreams());
     }
 
     @Test
     void writesTheSandboxFileWorldReadableAndRemovesItWithItsDirectory(@TempDir Path etc) throws Exception {
-        ResolvConf.write(etc, "jsdns-unit-sb");
-        ResolvConf.write(etc, "jsdns-unit-sb"); // again: replaced, not failed
+        files(etc).write("jsdns-unit-sb");
+        files(etc).write("jsdns-unit-sb"); // again: replaced, not failed
         Path file = etc.resolve("jsdns-unit-sb").resolve("resolv.conf");
         assertEquals("nameserver 127.0.0.11\noptions ndots:0\n", Files.readString(file));
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         try (var files = Files.list(file.getParent())) {
             assertEquals(1, files.count(), "no temporary file is left behind");
         }
-        ResolvConf.remove(etc, "jsdns-unit-sb");
+        files(etc).remove("jsdns-unit-sb");
         assertFalse(Files.exists(file.getParent()));
-        ResolvConf.remove(etc, "jsdns-unit-sb"); // absent: fine
+        files(etc).remove("jsdns-unit-sb"); // absent: fine
     }
 
     @Test
     void removeKeepsADirectoryThatHoldsOtherFiles(@TempDir Path etc) throws Exception {
-        ResolvConf.write(etc, "jsdns-unit-sb");
+        files(etc).write("jsdns-unit-sb");
         Path hosts = Files.writeString(etc.resolve("jsdns-unit-sb").resolve("hosts"), "");
-        ResolvConf.remove(etc, "jsdns-unit-sb");
+        files(etc).remove("jsdns-unit-sb");
         assertTrue(Files.exists(hosts));
         assertFalse(Files.exists(hosts.resolveSibling("resolv.conf")));
     }
 
     @Test
     void refusesNamesThatWouldLeaveTheDirectory(@TempDir Path etc) {
-        assertThrows(IllegalArgumentException.class, () -> ResolvConf.write(etc, ".."));
-        assertThrows(IllegalArgumentException.class, () -> ResolvConf.write(etc, "a/b"));
+        assertThrows(IllegalArgumentException.class, () -> files(etc).write(".."));
+        assertThrows(IllegalArgumentException.class, () -> files(etc).write("a/b"));
     }
 }

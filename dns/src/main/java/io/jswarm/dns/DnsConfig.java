@@ -1,4 +1,4 @@
-package io.jswarm.gossip.dns;
+package io.jswarm.dns;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -14,8 +14,33 @@ import java.util.Objects;
  *                       dead upstream never stalls the sandbox for long (glibc's default is 5 s per try)
  * @param ttlSeconds     TTL of local answers (Docker: 600)
  * @param maxPending     forwarded queries in flight; beyond it new ones get SERVFAIL at once (bounded memory)
+ * @param tcp            limits of the TCP side, so no client holds it forever
  */
-public record DnsConfig(List<InetSocketAddress> upstreams, Duration forwardTimeout, int ttlSeconds, int maxPending) {
+public record DnsConfig(List<InetSocketAddress> upstreams, Duration forwardTimeout, int ttlSeconds, int maxPending,
+                        TcpLimits tcp) {
+
+    /**
+     * @param idle           a connection that sends nothing for this long is closed
+     * @param maxConnections open connections per sandbox; one more is closed at once
+     */
+    public record TcpLimits(Duration idle, int maxConnections) {
+        /** Docker's resolver allows a few seconds per TCP read; 10 s covers a 2 s forward with room to spare. */
+        public static final TcpLimits DEFAULT = new TcpLimits(Duration.ofSeconds(10), 64);
+
+        public TcpLimits {
+            Objects.requireNonNull(idle, "idle");
+            if (idle.isNegative() || idle.isZero() || idle.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new IllegalArgumentException("idle must be in (0, 5 min]: " + idle);
+            }
+            if (maxConnections < 1 || maxConnections > 1024) {
+                throw new IllegalArgumentException("maxConnections must be in 1..1024: " + maxConnections);
+            }
+        }
+    }
+
+    public DnsConfig(List<InetSocketAddress> upstreams, Duration forwardTimeout, int ttlSeconds, int maxPending) {
+        this(upstreams, forwardTimeout, ttlSeconds, maxPending, TcpLimits.DEFAULT);
+    }
 
     public static final int MAX_UPSTREAMS = 3;
 
@@ -40,6 +65,7 @@ public record DnsConfig(List<InetSocketAddress> upstreams, Duration forwardTimeo
             // Ids are 16 bits; staying well below 65536 keeps finding a free random id cheap.
             throw new IllegalArgumentException("maxPending must be in 1..30000: " + maxPending);
         }
+        Objects.requireNonNull(tcp, "tcp");
     }
 
     public static DnsConfig withUpstreams(List<InetSocketAddress> upstreams) {

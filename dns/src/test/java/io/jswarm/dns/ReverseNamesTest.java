@@ -1,4 +1,4 @@
-package io.jswarm.gossip.dns;
+package io.jswarm.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,6 +1,5 @@
-package io.jswarm.agent.net;
+package io.jswarm.dns;
 
-import io.jswarm.gossip.dns.NameLookup;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.List;

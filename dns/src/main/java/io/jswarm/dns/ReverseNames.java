@@ -1,4 +1,4 @@
-package io.jswarm.gossip.dns;
+package io.jswarm.dns;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,4 +1,4 @@
-package io.jswarm.gossip.dns;
+package io.jswarm.dns;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -22,4 +22,12 @@ public interface NameLookup {
 
     /** The endpoint name of an address on the sandbox's networks (for PTR), without trailing dot. */
     Optional<String> name(InetAddress address);
+
+    /**
+     * Whether the address belongs to an endpoint of the sandbox's networks, even one whose name cannot be
+     * answered: such a reverse lookup gets NXDOMAIN here rather than going to the host's resolvers.
+     */
+    default boolean isLocal(InetAddress address) {
+        return name(address).isPresent();
+    }
 }

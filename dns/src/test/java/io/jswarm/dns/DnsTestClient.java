@@ -1,4 +1,4 @@
-package io.jswarm.gossip.dns;
+package io.jswarm.dns;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -28,8 +28,12 @@ import java.util.List;
  */
 final class DnsTestClient implements AutoCloseable {
 
-    /** A parsed answer: rcode, id, the answer section's values (IPs or PTR names) and TTLs. */
-    record Answer(int id, DnsResponseCode code, List<String> values, List<Long> ttls, String questionName) {
+    /**
+     * A parsed answer: rcode, id, the answer section's values (IPs or PTR names), TTLs, the TC flag, the
+     * message's size and the OPT record's payload size (0: none).
+     */
+    record Answer(int id, DnsResponseCode code, List<String> values, List<Long> ttls, String questionName,
+                  boolean truncated, int size, int ednsSize) {
     }
 
     private final java.net.DatagramSocket socket;
@@ -41,15 +45,30 @@ final class DnsTestClient implements AutoCloseable {
         this.socket.setSoTimeout(15_000); // generous: a lost answer fails the test, it does not hang it
     }
 
-    void send(int id, String name, DnsRecordType type) throws IOException {
-        var query = new DatagramDnsQuery(null, server, id).setRecursionDesired(true);
+    /** The bytes of a recursive query; {@code ednsSize} > 0 adds an OPT record announcing it. */
+    static byte[] encode(int id, String name, DnsRecordType type, int ednsSize) {
+        var query = new DatagramDnsQuery(null, new InetSocketAddress(InetAddress.getLoopbackAddress(), 53), id)
+                .setRecursionDesired(true);
         query.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(name, type));
+        if (ednsSize > 0) {
+            query.addRecord(DnsSection.ADDITIONAL, new io.netty.handler.codec.dns.DefaultDnsRawRecord("",
+                    DnsRecordType.OPT, ednsSize, 0, Unpooled.EMPTY_BUFFER));
+        }
         var ch = new EmbeddedChannel(new DatagramDnsQueryEncoder());
         ch.writeOutbound(query);
         DatagramPacket packet = ch.readOutbound();
         byte[] bytes = ByteBufUtil.getBytes(packet.content());
         packet.release();
         ch.finishAndReleaseAll();
+        return bytes;
+    }
+
+    void send(int id, String name, DnsRecordType type) throws IOException {
+        send(id, name, type, 0);
+    }
+
+    void send(int id, String name, DnsRecordType type, int ednsSize) throws IOException {
+        byte[] bytes = encode(id, name, type, ednsSize);
         socket.send(new java.net.DatagramPacket(bytes, bytes.length, server));
     }
 
@@ -57,10 +76,15 @@ final class DnsTestClient implements AutoCloseable {
         var buf = new byte[4096];
         var p = new java.net.DatagramPacket(buf, buf.length);
         socket.receive(p);
-        ByteBuf content = Unpooled.copiedBuffer(buf, 0, p.getLength());
+        return parse(java.util.Arrays.copyOf(buf, p.getLength()));
+    }
+
+    /** Decodes one DNS response message. */
+    static Answer parse(byte[] message) throws IOException {
+        ByteBuf content = Unpooled.copiedBuffer(message);
         var ch = new EmbeddedChannel(new DatagramDnsResponseDecoder());
-        ch.writeInbound(new DatagramPacket(content, (InetSocketAddress) socket.getLocalSocketAddress(),
-                (InetSocketAddress) p.getSocketAddress()));
+        var here = new InetSocketAddress(InetAddress.getLoopbackAddress(), 1);
+        ch.writeInbound(new DatagramPacket(content, here, here));
         DnsResponse r = ch.readInbound();
         try {
             var values = new ArrayList<String>();
@@ -79,12 +103,42 @@ final class DnsTestClient implements AutoCloseable {
                     values.add(rec.type().name());
                 }
             }
+            int edns = 0;
+            for (int i = 0; i < r.count(DnsSection.ADDITIONAL); i++) {
+                DnsRecord rec = r.recordAt(DnsSection.ADDITIONAL, i);
+                if (rec.type() == DnsRecordType.OPT) {
+                    edns = rec.dnsClass();
+                }
+            }
             DnsRecord q = r.recordAt(DnsSection.QUESTION);
-            return new Answer(r.id(), r.code(), values, ttls, q == null ? null : q.name());
+            return new Answer(r.id(), r.code(), values, ttls, q == null ? null : q.name(), r.isTruncated(),
+                    message.length, edns);
         } finally {
             r.release();
             ch.finishAndReleaseAll();
         }
+    }
+
+    /** One query over a new TCP connection to {@code tcp}: 2-byte length, message; the answer likewise. */
+    static Answer queryTcp(InetSocketAddress tcp, String name, DnsRecordType type) throws IOException {
+        try (var s = new java.net.Socket()) {
+            s.connect(tcp, 15_000);
+            s.setSoTimeout(15_000);
+            var out = new java.io.DataOutputStream(s.getOutputStream());
+            byte[] q = encode(42, name, type, 0);
+            out.writeShort(q.length);
+            out.write(q);
+            out.flush();
+            return readTcp(new java.io.DataInputStream(s.getInputStream()));
+        }
+    }
+
+    /** One length-prefixed answer from a TCP stream. */
+    static Answer readTcp(java.io.DataInputStream in) throws IOException {
+        int len = in.readUnsignedShort();
+        byte[] m = new byte[len];
+        in.readFully(m);
+        return parse(m);
     }
 
     Answer query(String name, DnsRecordType type) throws IOException {

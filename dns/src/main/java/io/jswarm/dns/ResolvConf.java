@@ -1,6 +1,5 @@
-package io.jswarm.agent.net;
+package io.jswarm.dns;
 
-import io.jswarm.gossip.dns.DnsConfig;
 import io.jswarm.vxlan.Netns;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,12 +17,14 @@ import java.util.List;
 /**
  * The two resolv.conf files of the sandbox resolver: the host's, read for upstreams, and the one per named
  * namespace under {@code /etc/netns/NAME/}, which {@code ip netns exec NAME} bind-mounts over
- * {@code /etc/resolv.conf} so processes in the sandbox ask the embedded server.
+ * {@code /etc/resolv.conf} so processes in the sandbox ask the embedded server. Where they are comes in
+ * through the constructor ({@link #system()} on a host), so tests use a temporary directory.
+ *
+ * @param etcNetns the directory of per-namespace files ({@code /etc/netns})
+ * @param hostFile the host's resolver configuration ({@code /etc/resolv.conf})
  */
-final class ResolvConf {
+public record ResolvConf(Path etcNetns, Path hostFile) {
 
-    static final Path HOST = Path.of("/etc/resolv.conf");
-    static final Path ETC_NETNS = Path.of("/etc/netns");
     static final String FILE = "resolv.conf";
     /**
      * ndots:0 so a bare service name is tried as is first (Docker writes ndots:0 too); no search list, so an
@@ -31,7 +32,14 @@ final class ResolvConf {
      */
     static final String SANDBOX_CONTENT = "nameserver 127.0.0.11\noptions ndots:0\n";
 
-    private ResolvConf() {
+    public ResolvConf {
+        java.util.Objects.requireNonNull(etcNetns, "etcNetns");
+        java.util.Objects.requireNonNull(hostFile, "hostFile");
+    }
+
+    /** The host's files: {@code /etc/netns} and {@code /etc/resolv.conf}. */
+    public static ResolvConf system() {
+        return new ResolvConf(Path.of("/etc/netns"), Path.of("/etc/resolv.conf"));
     }
 
     /**
@@ -68,7 +76,7 @@ final class ResolvConf {
     }
 
     /** The host's upstreams; none if the file is missing or unreadable (unknown names then fail at once). */
-    static List<InetSocketAddress> hostUpstreams(Path hostFile) {
+    public List<InetSocketAddress> hostUpstreams() {
         try {
             return upstreams(Files.readString(hostFile, StandardCharsets.UTF_8));
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -77,8 +85,8 @@ final class ResolvConf {
     }
 
     /** Writes {@code etcNetns/NAME/resolv.conf} (0644) atomically, creating the directory (0755). */
-    static void write(Path etcNetns, String namespaceName) throws IOException {
-        Path dir = dirOf(etcNetns, namespaceName);
+    public void write(String namespaceName) throws IOException {
+        Path dir = dirOf(namespaceName);
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path tmp = Files.createTempFile(dir, ".resolv", ".tmp");
@@ -93,8 +101,8 @@ final class ResolvConf {
     }
 
     /** Removes the file and then the directory if nothing else (e.g. a hosts file of someone else) is left. */
-    static void remove(Path etcNetns, String namespaceName) throws IOException {
-        Path dir = dirOf(etcNetns, namespaceName);
+    public void remove(String namespaceName) throws IOException {
+        Path dir = dirOf(namespaceName);
         Files.deleteIfExists(dir.resolve(FILE));
         try {
             Files.deleteIfExists(dir);
@@ -103,7 +111,7 @@ final class ResolvConf {
         }
     }
 
-    private static Path dirOf(Path etcNetns, String namespaceName) {
+    private Path dirOf(String namespaceName) {
         Netns.named(namespaceName); // validates: no "/", no leading ".", so the path stays under etcNetns
         return etcNetns.resolve(namespaceName);
     }
