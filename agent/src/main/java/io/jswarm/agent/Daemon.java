@@ -306,7 +306,7 @@ public final class Daemon implements AutoCloseable {
                 DataplaneConfig.defaults().withRunDir(config.execRoot()));
         var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
                 SandboxResolver.of(SandboxDns.onHost()),
-                NetworkAgent.Settings.defaults(swarm.path().resolve("networks")));
+                NetworkAgent.Settings.defaults(swarm.path().resolve("networks")), registry);
         try {
             agent.start();
         } catch (IOException | RuntimeException e) {
@@ -370,10 +370,6 @@ public final class Daemon implements AutoCloseable {
             throw Status.FAILED_PRECONDITION.withDescription("This node is already part of a swarm. Use \"jswarm leave\" "
                     + "to leave this swarm and join another one.").asRuntimeException();
         }
-    }
-
-    static StatusRuntimeException invalid(String message) {
-        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
     @Override

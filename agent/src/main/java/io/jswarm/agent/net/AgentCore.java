@@ -43,9 +43,12 @@ final class AgentCore {
     volatile ClusterView view = ClusterView.getDefaultInstance();
     volatile TableReplicator replicator;
 
+    final AgentMetrics metrics;
+
     AgentCore(String nodeId, Supplier<ClusterApi> api, io.jswarm.vxlan.Dataplane dataplane, SandboxResolver dns,
-              SandboxStore store, AgentLoop loop) {
+              SandboxStore store, AgentLoop loop, AgentMetrics metrics) {
         this.nodeId = nodeId;
+        this.metrics = metrics;
         this.api = api;
         this.dataplane = dataplane;
         this.dns = dns;
@@ -54,6 +57,7 @@ final class AgentCore {
         this.local = new LocalState();
         this.peers = new PeerWriter(nodeId, dataplane, NetworkAgent::specId,
                 id -> local.network(id).map(io.jswarm.proto.state.Network::getName).orElse(""));
+        peers.onTableSize(metrics::tableSize);
         this.kernel = new HostKernel(nodeId, dataplane, peers, dns, local);
     }
 
@@ -64,6 +68,7 @@ final class AgentCore {
     /** Saves the local state; the caller decides whether a failure aborts its change. */
     void save() throws IOException {
         local.save(store);
+        metrics.pendingReleases(local.releases().size());
     }
 
     /** Saves, logging instead of throwing (state that the next change or start writes again). */

@@ -71,10 +71,17 @@ public final class NetworkAgent implements AutoCloseable {
     private final Releases releases;
     private final AtomicBoolean orphansChecked = new AtomicBoolean();
 
-    /** Starts nothing: {@link #start()} does. */
+    /** Starts nothing: {@link #start()} does. Metrics go nowhere. */
     public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxResolver dns, Settings settings) {
+        this(nodeId, api, dataplane, dns, settings, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** Starts nothing: {@link #start()} does. Metrics are registered in {@code registry}. */
+    public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxResolver dns, Settings settings,
+                        io.micrometer.core.instrument.MeterRegistry registry) {
         this.settings = settings;
-        this.core = new AgentCore(nodeId, api, dataplane, dns, new SandboxStore(settings.stateDir()), loop);
+        this.core = new AgentCore(nodeId, api, dataplane, dns, new SandboxStore(settings.stateDir()), loop,
+                new AgentMetrics(registry));
         this.changes = new EndpointChanges(core);
         this.recovery = new Recovery(core, changes);
         this.releases = new Releases(core);
@@ -221,6 +228,19 @@ public final class NetworkAgent implements AutoCloseable {
 
     private NetworkAttachResponse attach(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
                                          List<String> aliases) throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            NetworkAttachResponse r = attachSteps(target, ip, aliases);
+            core.metrics.attached(Duration.ofNanos(System.nanoTime() - t0));
+            return r;
+        } catch (IOException | RuntimeException e) {
+            core.metrics.attachFailed();
+            throw e;
+        }
+    }
+
+    private NetworkAttachResponse attachSteps(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
+                                              List<String> aliases) throws IOException {
         EndpointChanges.Plan plan = loop.call(() -> {
             Sandboxes.Target t = target.call();
             return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName());
@@ -286,11 +306,6 @@ public final class NetworkAgent implements AutoCloseable {
         return loop.call(() -> Inspector.inspect(req.getNetwork(), core.view, core.local, core.peers));
     }
 
-    /** The last periodic reconcile's report (empty before the first). */
-    public Optional<ReconcileReport> lastReconcile() {
-        return Optional.ofNullable(recovery.lastReconcile());
-    }
-
     /** SIGTERM (an upgrade or restart, not a leave): peers keep this node's entries for the grace period. */
     public void announceRestart() {
         core.replicator().ifPresent(r -> {
@@ -307,6 +322,7 @@ public final class NetworkAgent implements AutoCloseable {
         loop.close();
         core.replicator().ifPresent(TableReplicator::close);
         core.dns.close();
+        core.metrics.close();
     }
 
     /**

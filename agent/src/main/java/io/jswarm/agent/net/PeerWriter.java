@@ -52,6 +52,13 @@ final class PeerWriter {
     private final Map<String, SandboxNames> names = new HashMap<>();
     private final Map<String, Set<String>> sandboxNetworks = new HashMap<>();
 
+    private java.util.function.ObjIntConsumer<String> tableSize = (n, size) -> { };
+
+    /** Told each joined table's size after every change ({@code -1} once left), for metrics. */
+    void onTableSize(java.util.function.ObjIntConsumer<String> listener) {
+        this.tableSize = listener;
+    }
+
     PeerWriter(String localNode, Dataplane dataplane, Function<String, String> specId,
                Function<String, String> networkName) {
         this.localNode = localNode;
@@ -71,12 +78,14 @@ final class PeerWriter {
         }
         program(networkId, affected);
         refreshNames(networkId);
+        tableSize.accept(networkId, snapshot.size());
     }
 
     /** The table is left (no local endpoint any more): its entries no longer feed anything. */
     void leftTable(String networkId) {
         tables.remove(networkId);
         refreshNames(networkId);
+        tableSize.accept(networkId, -1);
     }
 
     boolean hasTable(String networkId) {
@@ -113,6 +122,7 @@ final class PeerWriter {
         }
         program(networkId, affected);
         refreshNames(networkId);
+        tableSize.accept(networkId, table.size());
     }
 
     // ---- kernel ----

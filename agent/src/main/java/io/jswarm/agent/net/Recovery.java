@@ -27,7 +27,6 @@ final class Recovery {
 
     private final AgentCore core;
     private final EndpointChanges changes;
-    private volatile ReconcileReport lastReconcile;
 
     Recovery(AgentCore core, EndpointChanges changes) {
         this.core = core;
@@ -105,7 +104,7 @@ final class Recovery {
     void reconcile() {
         try {
             ReconcileReport report = core.kernel.reconcile();
-            lastReconcile = report;
+            core.metrics.reconciled(report.repairs().size());
             LOG.info("reconcile done repairs={}{}", report.repairs().size(), report.clean() ? "" : " " + report.repairs());
         } catch (IOException | RuntimeException e) {
             LOG.warn("reconcile failed error={}", e.toString());
@@ -118,10 +117,6 @@ final class Recovery {
                 }
             }
         }
-    }
-
-    ReconcileReport lastReconcile() {
-        return lastReconcile;
     }
 
     /**

@@ -276,6 +276,33 @@ class NetworkAgentTest {
         attaching.get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    @Test
+    void attachesReconcilesAndTablesAreMetered() throws Exception {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        NetworkAgent a = new NetworkAgent(SELF, () -> api, dataplane, dns, NetworkAgent.Settings.defaults(dir), registry);
+        agents.add(a);
+        a.start();
+        a.onView(ClusterView.newBuilder().setDataPathPort(4789)
+                .addNodes(NodeInfo.newBuilder().setId(SELF).setHostname("h1").setAddr("192.0.2.1"))
+                .addNetworks(NetworkView.newBuilder().setNetwork(NET)).build());
+        a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+        assertEquals(1, registry.get("jswarm.network.attach").timer().count());
+        api.refuse = true;
+        assertThrows(StatusRuntimeException.class,
+                () -> a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox + "x").build()));
+        assertEquals(1.0, registry.get("jswarm.network.attach.failures").counter().count());
+        a.onLoop(() -> {
+            a.peers().table(NET.getNetworkId(), java.util.Map.of("e9", new EndpointRecord("web", List.of(),
+                    InetAddress.getByName("10.0.1.9"), "02:42:0a:00:01:09", InetAddress.getByName("192.0.2.2"),
+                    "node000000000000000000002")));
+            return null;
+        });
+        assertEquals(1.0, registry.get("jswarm.endpoint.table.entries").tag("network", NET.getNetworkId()).gauge().value());
+        a.reconcileNow();
+        a.close();
+        assertTrue(registry.find("jswarm.network.attach").meters().isEmpty(), "a closed agent's meters go");
+    }
+
     /** The manager as far as the agent sees it: serial addresses, detach recorded, refusals on demand. */
     static final class FakeApi implements ClusterApi {
         final List<Network> networks = new ArrayList<>(List.of(NET));

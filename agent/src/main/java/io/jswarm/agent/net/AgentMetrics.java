@@ -1,0 +1,81 @@
+package io.jswarm.agent.net;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What operators watch of the agent, on the daemon's {@code /metrics}: attach latency (histogram) and
+ * failures, reconcile runs and repairs, endpoint-table sizes per network, releases the manager has not
+ * confirmed. Written on the {@link AgentLoop} or the attaching thread; read by the metrics thread through
+ * atomics only.
+ */
+final class AgentMetrics {
+    private final MeterRegistry registry;
+    private final Timer attach;
+    private final Counter attachFailures;
+    private final Counter reconciles;
+    private final Counter repairs;
+    private final AtomicInteger pendingReleases = new AtomicInteger();
+    private final Gauge releases;
+    private final Map<String, AtomicInteger> tableSizes = new ConcurrentHashMap<>();
+
+    AgentMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.attach = Timer.builder("jswarm.network.attach").description("attach/connect until the endpoint is "
+                + "in the kernel, the DNS and the table").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        this.attachFailures = Counter.builder("jswarm.network.attach.failures").register(registry);
+        this.reconciles = Counter.builder("jswarm.reconcile.runs").register(registry);
+        this.repairs = Counter.builder("jswarm.reconcile.repairs").description("kernel differences repaired")
+                .register(registry);
+        this.releases = Gauge.builder("jswarm.network.releases.pending", pendingReleases, AtomicInteger::get)
+                .description("addresses gone here that the manager has not confirmed released").register(registry);
+    }
+
+    /** Removes this agent's meters (a later agent of the same daemon, after leave and join, registers anew). */
+    void close() {
+        java.util.List.of(attach, attachFailures, reconciles, repairs, releases).forEach(registry::remove);
+        java.util.List.copyOf(tableSizes.keySet()).forEach(n -> tableSize(n, -1));
+    }
+
+    void attached(Duration took) {
+        attach.record(took);
+    }
+
+    void attachFailed() {
+        attachFailures.increment();
+    }
+
+    void reconciled(int repaired) {
+        reconciles.increment();
+        repairs.increment(repaired);
+    }
+
+    void pendingReleases(int n) {
+        pendingReleases.set(n);
+    }
+
+    /** The visible entries of a network's table ({@code -1}: left, the gauge goes). */
+    void tableSize(String network, int entries) {
+        if (entries < 0) {
+            AtomicInteger gone = tableSizes.remove(network);
+            if (gone != null) {
+                registry.find("jswarm.endpoint.table.entries").tag("network", network).meters()
+                        .forEach(registry::remove);
+            }
+            return;
+        }
+        tableSizes.computeIfAbsent(network, n -> {
+            AtomicInteger a = new AtomicInteger();
+            Gauge.builder("jswarm.endpoint.table.entries", a, AtomicInteger::get).tag("network", n)
+                    .description("visible entries of the network's endpoint table on this node").register(registry);
+            return a;
+        }).set(entries);
+    }
+}
