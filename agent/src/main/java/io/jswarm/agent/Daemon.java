@@ -19,7 +19,7 @@ import io.jswarm.manager.api.InitParams;
 import io.jswarm.manager.api.ManagerConfig;
 import io.jswarm.manager.api.ManagerNode;
 import io.jswarm.manager.net.HostPort;
-import io.jswarm.manager.tls.IdentityKeyManager;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.proto.cluster.InitRequest;
 import io.jswarm.proto.cluster.InitResponse;
 import io.jswarm.proto.cluster.JoinRequest;
@@ -53,7 +53,8 @@ public final class Daemon implements AutoCloseable {
         record Manager(ManagerNode manager, LocalNodeState state) implements Mode {
         }
 
-        record Worker(AgentSession session, LocalNodeState state, NodeIdentity identity, RemoteClusterApi api)
+        /** {@code keys}: the node's one renewable credential (session, manager API calls, gossip). */
+        record Worker(AgentSession session, LocalNodeState state, IdentityKeyManager keys, RemoteClusterApi api)
                 implements Mode {
         }
     }
@@ -109,7 +110,7 @@ public final class Daemon implements AutoCloseable {
         ManagerConfig mc = new ManagerConfig(listen.socketAddress(), st.getManagerAddrs(0), config.heartbeatPeriod(),
                 config.heartbeatTimeout(), Version.VALUE);
         ManagerNode m = ManagerNode.open(swarm.path(), mc, clock);
-        GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.identity(), config.gossipPort(), registry, m::healthChanged);
+        GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.keys(), config.gossipPort(), registry, m::healthChanged);
         if (g != null) {
             m.addHealthSource(g); // before start: node ls combines sessions and membership from the first call
         }
@@ -136,7 +137,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
-        // One key manager for the session and the network calls: a renewal reaches both.
+        // One key manager for the session, the network calls and gossip: a renewal reaches all three.
         IdentityKeyManager keys = new IdentityKeyManager(identity);
         AgentSession s = new AgentSession(st.getManagerAddrsList(), keys, swarm.certificates(), config, Version.VALUE);
         RemoteClusterApi api = new RemoteClusterApi(() -> s.view().map(v -> v.getManagerAddrsList())
@@ -144,7 +145,7 @@ public final class Daemon implements AutoCloseable {
         GossipNode g = null;
         if (config.gossipPort() != 0) {
             // Started by the first view: it carries the address the manager knows this node by.
-            g = new GossipNode(identity, config.gossipPort(), registry, () -> { });
+            g = new GossipNode(keys, config.gossipPort(), registry, () -> { });
             gossip = g;
         }
         var net = startNetworks(st.getNodeId(), g);
@@ -160,7 +161,7 @@ public final class Daemon implements AutoCloseable {
             }
         }
         s.start();
-        return new Mode.Worker(s, st, identity, api);
+        return new Mode.Worker(s, st, keys, api);
     }
 
     /** {@code jswarm init}. */

@@ -12,7 +12,7 @@ import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
 import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerStore;
-import io.jswarm.manager.tls.IdentityKeyManager;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.AttachEndpointResponse;
@@ -184,6 +184,14 @@ public final class ManagerNode implements AutoCloseable {
 
     public NodeIdentity identity() {
         return keys.identity();
+    }
+
+    /**
+     * This node's one renewable TLS credential: the API server presents it, and the daemon builds its
+     * gossip transport on it too, so the manager's own renewals reach every endpoint.
+     */
+    public IdentityKeyManager keys() {
+        return keys;
     }
 
     public String managerAddr() {
