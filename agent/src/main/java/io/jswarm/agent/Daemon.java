@@ -179,7 +179,7 @@ public final class Daemon implements AutoCloseable {
                 req.getDefaultAddrPoolList(), req.getDefaultAddrPoolMaskLength() == 0 ? InitParams.DEFAULT_MASK_LENGTH
                 : req.getDefaultAddrPoolMaskLength(),
                 req.getCertExpirySeconds() == 0 ? io.jswarm.encryption.CertificateAuthority.DEFAULT_NODE_VALIDITY
-                        : Duration.ofSeconds(req.getCertExpirySeconds()), Version.VALUE);
+                        : Duration.ofSeconds(req.getCertExpirySeconds()), Version.VALUE, config.minCertExpiry());
         swarm.createOwnerOnly();
         try {
             NodeIdentity id = ManagerNode.bootstrap(swarm.path(), params, clock);

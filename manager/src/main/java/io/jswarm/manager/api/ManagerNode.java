@@ -57,8 +57,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManagerNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerNode.class);
-    /** How often the manager checks whether its own certificate needs renewing. */
-    private static final Duration RENEW_CHECK = Duration.ofMinutes(1);
 
     private final Path swarmDir;
     private final ManagerConfig config;
@@ -145,7 +143,10 @@ public final class ManagerNode implements AutoCloseable {
         long period = config.heartbeatPeriod().toMillis();
         timer.scheduleAtFixedRate(() -> guard("heartbeat", () -> sessions.tick(config.heartbeatPeriod())),
                 period, period, TimeUnit.MILLISECONDS);
-        timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, RENEW_CHECK.toSeconds(), TimeUnit.SECONDS);
+        // Checked every renewalRetry (a tenth of the lifetime, 1 s..1 min): a short --cert-expiry is renewed in
+        // time too, and a failed renewal is tried again before the certificate runs out.
+        long every = keys.identity().renewalRetry().toMillis();
+        timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, every, TimeUnit.MILLISECONDS);
         LOG.info("manager API listening addr={} node={} cluster={}", config.listen(), nodeId(), ca.clusterId());
     }
 
