@@ -49,12 +49,20 @@ public record InitParams(String hostname, String advertiseAddr, String managerAd
             throw new IllegalArgumentException("minimum certificate expiry " + minCertExpiry + " must be within (0, 1h]");
         }
         if (certExpiry.compareTo(minCertExpiry) < 0) {
-            throw new IllegalArgumentException("certificate expiry must be at least "
-                    + (minCertExpiry.equals(MIN_CERT_EXPIRY) ? "1h" : minCertExpiry.toMillis() + "ms"));
+            throw new IllegalArgumentException("certificate expiry must be at least " + shortForm(minCertExpiry));
         }
         if (dataPathAddr == null || dataPathAddr.isEmpty()) {
             dataPathAddr = advertiseAddr;
         }
+    }
+
+    /** {@code 1h}, {@code 20s}: how the flag is written. */
+    private static String shortForm(Duration d) {
+        long s = d.toSeconds();
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        return s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 
     /** With Docker's 1 h floor for {@code certExpiry}. */

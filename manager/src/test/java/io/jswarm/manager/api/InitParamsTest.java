@@ -24,7 +24,8 @@ class InitParamsTest {
     @Test
     void aLoweredFloorAcceptsShortLivedCertificatesAndNothingBelowIt() {
         assertEquals(Duration.ofSeconds(30), params(Duration.ofSeconds(30), Duration.ofSeconds(20)).certExpiry());
-        assertThrows(IllegalArgumentException.class, () -> params(Duration.ofSeconds(19), Duration.ofSeconds(20)));
+        assertEquals("certificate expiry must be at least 20s", assertThrows(IllegalArgumentException.class,
+                () -> params(Duration.ofSeconds(19), Duration.ofSeconds(20))).getMessage());
         assertThrows(IllegalArgumentException.class, () -> params(Duration.ofHours(3), Duration.ofHours(2)),
                 "the setting may only lower the floor");
         assertThrows(IllegalArgumentException.class, () -> params(Duration.ofHours(3), Duration.ZERO));
