@@ -14,8 +14,9 @@ import picocli.CommandLine.Spec;
         description = "Run the jswarm daemon (one per host): the local API on a Unix socket (-H), state in --data-root.",
         footerHeading = "%nEnvironment:%n",
         footer = {"  " + DaemonCommand.UNSAFE_MIN_CERT_EXPIRY + "=DURATION",
-                "      Testing only, never for a real swarm: lets `init --cert-expiry` go below Docker's 1h minimum,",
-                "      down to DURATION (e.g. 20s; at most 1h). Certificates renew at two thirds of their lifetime."})
+                "      Testing only, never on a real swarm: lets `init --cert-expiry` go",
+                "      below Docker's 1h minimum, down to DURATION (e.g. 20s; at most 1h).",
+                "      Certificates renew at two thirds of their lifetime."})
 final class DaemonCommand implements Callable<Integer> {
     /** Lowers the {@code --cert-expiry} floor for tests with short-lived certificates; unset in production. */
     static final String UNSAFE_MIN_CERT_EXPIRY = "JSWARM_UNSAFE_MIN_CERT_EXPIRY";
