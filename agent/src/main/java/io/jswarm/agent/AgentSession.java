@@ -10,8 +10,8 @@ import io.grpc.stub.StreamObserver;
 import io.jswarm.encryption.CertificateAuthority;
 import io.jswarm.encryption.CertificateRequest;
 import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.net.HostPort;
-import io.jswarm.manager.tls.IdentityKeyManager;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.DispatcherGrpc;
@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class AgentSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSession.class);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
-    private static final Duration RENEW_CHECK = Duration.ofMinutes(1);
 
     private final List<String> managers;
     private final IdentityKeyManager keys;
@@ -57,7 +56,7 @@ public final class AgentSession implements AutoCloseable {
     private volatile boolean running;
     private volatile ClientCallStreamObserver<SessionUpstream> current;
     private Thread thread;
-    private Instant lastRenewCheck = Instant.EPOCH;
+    private Instant lastRenewAttempt = Instant.EPOCH;
 
     public AgentSession(List<String> managers, IdentityKeyManager keys, Path certificates, DaemonConfig config,
                         String engineVersion) {
@@ -209,15 +208,14 @@ public final class AgentSession implements AutoCloseable {
     }
 
     private void renewIfDue(ManagedChannel channel) {
+        // Checked on every heartbeat (cheap); attempts are spaced by renewalRetry, a tenth of the lifetime
+        // (1 s..1 min), so even a short --cert-expiry gets several tries before the certificate runs out.
         Instant now = renewalClock.instant();
-        if (Duration.between(lastRenewCheck, now).compareTo(RENEW_CHECK) < 0) {
-            return;
-        }
-        lastRenewCheck = now;
         NodeIdentity id = keys.identity();
-        if (!id.needsRenewal(now)) {
+        if (!id.needsRenewal(now) || Duration.between(lastRenewAttempt, now).compareTo(id.renewalRetry()) < 0) {
             return;
         }
+        lastRenewAttempt = now;
         try {
             var key = CertificateAuthority.newKeyPair();
             var resp = DispatcherGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -208,7 +208,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             case Daemon.Mode.Worker w -> {
                 w.session().view().ifPresent(v -> fill(b, v));
                 b.setNodeId(w.state().getNodeId()).setClusterId(w.state().getClusterId())
-                        .setCertificateExpiryMillis(w.identity().expiresAt().toEpochMilli());
+                        .setCertificateExpiryMillis(w.keys().identity().expiresAt().toEpochMilli());
                 if (b.getManagerAddrsCount() == 0) {
                     b.addAllManagerAddrs(w.state().getManagerAddrsList());
                 }

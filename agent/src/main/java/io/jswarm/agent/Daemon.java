@@ -6,6 +6,7 @@ import io.jswarm.agent.net.ClusterApi;
 import io.jswarm.agent.net.LocalClusterApi;
 import io.jswarm.agent.net.NetworkAgent;
 import io.jswarm.agent.net.RemoteClusterApi;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.vxlan.netlink.NetlinkKernel;
 import io.jswarm.vxlan.KernelDataplane;
 import io.jswarm.vxlan.DataplaneConfig;
@@ -19,7 +20,6 @@ import io.jswarm.manager.api.InitParams;
 import io.jswarm.manager.api.ManagerConfig;
 import io.jswarm.manager.api.ManagerNode;
 import io.jswarm.manager.net.HostPort;
-import io.jswarm.manager.tls.IdentityKeyManager;
 import io.jswarm.proto.cluster.InitRequest;
 import io.jswarm.proto.cluster.InitResponse;
 import io.jswarm.proto.cluster.JoinRequest;
@@ -59,7 +59,8 @@ public final class Daemon implements AutoCloseable {
         record Manager(ManagerNode manager, LocalNodeState state) implements Mode {
         }
 
-        record Worker(AgentSession session, LocalNodeState state, NodeIdentity identity, RemoteClusterApi api)
+        /** {@code keys}: the node's one renewable credential (session, manager API calls, gossip). */
+        record Worker(AgentSession session, LocalNodeState state, IdentityKeyManager keys, RemoteClusterApi api)
                 implements Mode {
         }
     }
@@ -115,7 +116,7 @@ public final class Daemon implements AutoCloseable {
         ManagerConfig mc = new ManagerConfig(listen.socketAddress(), st.getManagerAddrs(0), config.heartbeatPeriod(),
                 config.heartbeatTimeout(), Version.VALUE);
         ManagerNode m = ManagerNode.open(swarm.path(), mc, clock);
-        GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.identity(), config.gossipPort(), registry, m::healthChanged);
+        GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.keys(), config.gossipPort(), registry, m::healthChanged);
         if (g != null) {
             m.addHealthSource(g); // before start: node ls combines sessions and membership from the first call
         }
@@ -142,7 +143,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
-        // One key manager for the session and the network calls: a renewal reaches both.
+        // One key manager for the session, the network calls and gossip: a renewal reaches all three.
         IdentityKeyManager keys = new IdentityKeyManager(identity);
         AgentSession s = new AgentSession(st.getManagerAddrsList(), keys, swarm.certificates(), config, Version.VALUE);
         RemoteClusterApi api = new RemoteClusterApi(() -> s.view().map(v -> v.getManagerAddrsList())
@@ -151,7 +152,7 @@ public final class Daemon implements AutoCloseable {
         GossipNode g = null;
         if (config.gossipPort() != 0) {
             // Started by the first view: it carries the address the manager knows this node by.
-            g = new GossipNode(identity, config.gossipPort(), registry, () -> { });
+            g = new GossipNode(keys, config.gossipPort(), registry, () -> { });
             gossip = g;
         }
         var net = startNetworks(st.getNodeId(), g);
@@ -167,7 +168,7 @@ public final class Daemon implements AutoCloseable {
             }
         }
         s.start();
-        return new Mode.Worker(s, st, identity, api);
+        return new Mode.Worker(s, st, keys, api);
     }
 
     /** {@code jswarm init}. */
@@ -185,7 +186,7 @@ public final class Daemon implements AutoCloseable {
                 req.getDefaultAddrPoolList(), req.getDefaultAddrPoolMaskLength() == 0 ? InitParams.DEFAULT_MASK_LENGTH
                 : req.getDefaultAddrPoolMaskLength(),
                 req.getCertExpirySeconds() == 0 ? io.jswarm.encryption.CertificateAuthority.DEFAULT_NODE_VALIDITY
-                        : Duration.ofSeconds(req.getCertExpirySeconds()), Version.VALUE);
+                        : Duration.ofSeconds(req.getCertExpirySeconds()), Version.VALUE, config.minCertExpiry());
         swarm.createOwnerOnly();
         try {
             NodeIdentity id = ManagerNode.bootstrap(swarm.path(), params, clock);

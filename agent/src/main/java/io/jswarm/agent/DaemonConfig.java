@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param metricsAddr      host:port for Prometheus {@code /metrics}, or null for none
  * @param execRoot         run-time files (default {@value #DEFAULT_EXEC_ROOT}); network namespaces are bound under
  *                         {@code execRoot/netns}, so several daemons on one machine never collide
+ * @param minCertExpiry    the smallest {@code init --cert-expiry} accepted: Docker's 1 h, lowered only by the
+ *                         daemon's {@code JSWARM_UNSAFE_MIN_CERT_EXPIRY} (tests with short-lived certificates)
  */
 public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
                            Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
-                           Path execRoot) {
+                           Path execRoot, Duration minCertExpiry) {
     public static final int DEFAULT_GOSSIP_PORT = 7946;
     public static final String DEFAULT_SOCKET = "/run/jswarm/jswarm.sock";
     public static final String DEFAULT_DATA_ROOT = "/var/lib/jswarm";
@@ -33,6 +35,10 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
         Objects.requireNonNull(socket);
         Objects.requireNonNull(dataRoot);
         Objects.requireNonNull(execRoot);
+        Objects.requireNonNull(minCertExpiry);
+        if (minCertExpiry.isNegative() || minCertExpiry.isZero() || minCertExpiry.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("minimum certificate expiry " + minCertExpiry + " must be within (0, 1h]");
+        }
         if (hostname == null || hostname.isBlank()) {
             throw new IllegalArgumentException("hostname must not be empty");
         }
@@ -42,6 +48,13 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
         if (gossipPort < 0 || gossipPort > 65535) {
             throw new IllegalArgumentException("gossip port out of range: " + gossipPort);
         }
+    }
+
+    public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
+                        Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
+                        Path execRoot) {
+        this(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort, metricsAddr,
+                execRoot, Duration.ofHours(1));
     }
 
     public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
@@ -58,12 +71,18 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
 
     public DaemonConfig withGossip(int port, String metrics) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, port, metrics,
-                execRoot);
+                execRoot, minCertExpiry);
     }
 
     public DaemonConfig withExecRoot(Path dir) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
-                metricsAddr, dir);
+                metricsAddr, dir, minCertExpiry);
+    }
+
+    /** Lowers the {@code --cert-expiry} floor (tests only: {@code JSWARM_UNSAFE_MIN_CERT_EXPIRY}). */
+    public DaemonConfig withMinCertExpiry(Duration min) {
+        return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
+                metricsAddr, execRoot, min);
     }
 
     public static DaemonConfig defaults(Path socket, Path dataRoot, String hostname) {

@@ -1,6 +1,6 @@
 package io.jswarm.agent;
 
-import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.gossip.MemberInfo;
 import io.jswarm.gossip.MembershipConfig;
 import io.jswarm.gossip.MembershipEvent;
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 final class GossipNode implements NodeHealth, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GossipNode.class);
 
-    private final NodeIdentity identity;
+    private final IdentityKeyManager keys;
     private final int port;
     private final MeterRegistry registry;
     private final Runnable onHealthChange;
@@ -50,9 +50,13 @@ final class GossipNode implements NodeHealth, AutoCloseable {
     private volatile java.util.function.Consumer<ScalecubeMembership> onStarted = m -> { };
     private volatile java.util.function.Consumer<MembershipEvent> onEvent = e -> { };
 
-    /** Starts nothing. {@code onHealthChange} runs on the membership thread and must not block. */
-    GossipNode(NodeIdentity identity, int port, MeterRegistry registry, Runnable onHealthChange) {
-        this.identity = identity;
+    /**
+     * Starts nothing. {@code keys} is the node's one renewable credential (the session's and the manager
+     * API's too): gossip handshakes present whatever it holds, so renewals reach 7946 as well. {@code
+     * onHealthChange} runs on the membership thread and must not block.
+     */
+    GossipNode(IdentityKeyManager keys, int port, MeterRegistry registry, Runnable onHealthChange) {
+        this.keys = keys;
         this.port = port;
         this.registry = registry;
         this.onHealthChange = onHealthChange;
@@ -74,7 +78,7 @@ final class GossipNode implements NodeHealth, AutoCloseable {
             // host or host:port of the API; gossip listens on the same port on every node
             List<InetSocketAddress> seeds = seedAddrs.stream().map(a -> HostPort.parse(a, 2377).host())
                     .distinct().filter(h -> !h.equals(advertiseHost)).map(h -> new InetSocketAddress(h, port)).toList();
-            var m = new ScalecubeMembership(identity, data,
+            var m = new ScalecubeMembership(keys, data,
                     MembershipConfig.lan(new InetSocketAddress(adv, port)).withSeeds(seeds), revoked::contains, registry);
             m.addListener(this::onEvent);
             m.start();
@@ -98,7 +102,7 @@ final class GossipNode implements NodeHealth, AutoCloseable {
 
     /** A worker starts from the first view the manager pushes: it carries this node's own address. */
     void onView(ClusterView v) {
-        NodeInfo me = v.getNodesList().stream().filter(n -> n.getId().equals(identity.nodeId())).findFirst().orElse(null);
+        NodeInfo me = v.getNodesList().stream().filter(n -> n.getId().equals(keys.identity().nodeId())).findFirst().orElse(null);
         if (me != null && !me.getAddr().isEmpty()) {
             start(me.getAddr(), me.getDataPathAddr(), v.getManagerAddrsList(), List.of());
         }

@@ -42,7 +42,11 @@ public final class CertificateAuthority {
     public static final Duration DEFAULT_ROOT_VALIDITY = Duration.ofDays(20 * 365);
     /** Docker's {@code --cert-expiry} default, 2160h. */
     public static final Duration DEFAULT_NODE_VALIDITY = Duration.ofHours(2160);
-    /** Clock skew tolerated between nodes: certificates are valid from a little before their issue time. */
+    /**
+     * Clock skew tolerated between nodes: certificates are valid from a little before their issue time. At
+     * most a tenth of a node certificate's validity, so a short-lived one (tests) keeps its renewal point
+     * after its issue time.
+     */
     private static final Duration BACKDATE = Duration.ofMinutes(5);
 
     private final String clusterId;
@@ -109,8 +113,9 @@ public final class CertificateAuthority {
                 .addRDN(BCStyle.OU, role.label()).addRDN(BCStyle.CN, nodeId).build();
         Instant now = clock.instant();
         try {
+            Duration backdate = validity.dividedBy(10).compareTo(BACKDATE) < 0 ? validity.dividedBy(10) : BACKDATE;
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(validity)), subject, subjectKey);
+                    Date.from(now.minus(backdate)), Date.from(now.plus(validity)), subject, subjectKey);
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));

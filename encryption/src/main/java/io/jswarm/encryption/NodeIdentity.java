@@ -82,6 +82,17 @@ public final class NodeIdentity {
         return now.isAfter(from.plus(lifetime.multipliedBy(2).dividedBy(3)));
     }
 
+    /**
+     * How long to wait between two renewal attempts (after a failure): a tenth of the lifetime, within
+     * 1 s..1 min, so a short-lived certificate still gets several attempts before it expires.
+     */
+    public Duration renewalRetry() {
+        Duration tenth = Duration.between(certificate.getNotBefore().toInstant(), expiresAt()).dividedBy(10);
+        Duration min = Duration.ofSeconds(1);
+        Duration max = Duration.ofMinutes(1);
+        return tenth.compareTo(min) < 0 ? min : tenth.compareTo(max) > 0 ? max : tenth;
+    }
+
     public PrivateKey privateKey() {
         return privateKey;
     }

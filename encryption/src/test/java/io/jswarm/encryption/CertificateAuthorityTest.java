@@ -85,6 +85,19 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void aShortLivedCertificateIsDueForRenewalAfterItsIssueTimeNotAtOnce() {
+        // With a fixed 5 min backdate a 30 s certificate would be "two thirds through" before it was issued,
+        // and every check would renew it again (tests run clusters with such certificates).
+        var id = ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofSeconds(30));
+        assertEquals(T0.minusSeconds(3), id.certificate().getNotBefore().toInstant(), "backdated by a tenth");
+        assertFalse(id.needsRenewal(T0));
+        assertFalse(id.needsRenewal(T0.plusSeconds(18)));
+        assertTrue(id.needsRenewal(T0.plusSeconds(20)), "two thirds of 33 s from T0 - 3 s is T0 + 19 s");
+        assertEquals(Duration.ofMillis(3300), id.renewalRetry());
+        assertEquals(Duration.ofMinutes(1), ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofHours(2)).renewalRetry());
+    }
+
+    @Test
     void storesKeysOwnerOnlyAndLoadsThemBack(@TempDir Path tmp) throws Exception {
         Path caDir = tmp.resolve("ca");
         ca.store(caDir);

@@ -1,6 +1,7 @@
 package io.jswarm.gossip;
 
 import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.gossip.internal.DeadVerdict;
 import io.jswarm.gossip.internal.DeathConfirmer;
 import io.jswarm.gossip.internal.MemberView;
@@ -47,6 +48,8 @@ public final class ScalecubeMembership implements Membership {
 
     private enum State { NEW, RUNNING, STOPPED }
 
+    private final IdentityKeyManager keys;
+    /** The identity at construction: node id, role and cluster, which a renewal keeps. */
     private final NodeIdentity identity;
     private final MembershipConfig config;
     private final Predicate<String> revoked;
@@ -67,14 +70,17 @@ public final class ScalecubeMembership implements Membership {
     /**
      * Starts nothing.
      *
-     * @param identity    this node's certificate and key; its CN is the member id, its O the cluster
+     * @param keys        this node's renewable credential (certificate and key), shared with its other TLS
+     *                    endpoints: every gossip handshake presents the identity it holds then. Its CN is the
+     *                    member id, its O the cluster
      * @param dataAddress the VXLAN underlay address published to peers
      * @param revoked     true for node ids removed from the cluster; checked at every TLS handshake
      * @param registry    where the gossip and membership meters go
      */
-    public ScalecubeMembership(NodeIdentity identity, InetAddress dataAddress, MembershipConfig config,
+    public ScalecubeMembership(IdentityKeyManager keys, InetAddress dataAddress, MembershipConfig config,
                                Predicate<String> revoked, MeterRegistry registry) {
-        this.identity = Objects.requireNonNull(identity, "identity");
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.identity = keys.identity();
         this.config = Objects.requireNonNull(config, "config");
         this.revoked = Objects.requireNonNull(revoked, "revoked");
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -92,7 +98,7 @@ public final class ScalecubeMembership implements Membership {
             return t;
         });
         metrics = new MembershipMetrics(registry);
-        transport = new TlsTransport(identity, config.advertise(), revoked, config.maxFrameLength(),
+        transport = new TlsTransport(keys, config.advertise(), revoked, config.maxFrameLength(),
                 config.connectTimeout(), new WireCodec(metrics::suspectSeen), registry);
         view = new MemberView(config.flapHoldDown(), executor, this::publish, System::nanoTime);
         if (config.deathProbes() > 0) {

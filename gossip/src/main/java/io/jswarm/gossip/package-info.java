@@ -6,7 +6,9 @@
  * scalecube's shipped transport binds the wildcard, has no server-side TLS and serializes with Java
  * serialization (no filter). {@link io.jswarm.gossip.transport.TlsTransport} replaces it through scalecube's
  * public {@code TransportFactory} seam: Netty 4.1, TLS 1.3 in both directions with the node certificates,
- * client auth required, only the cluster root trusted. {@link io.jswarm.gossip.transport.PeerTrust} refuses
+ * client auth required, only the cluster root trusted. The key side is the node's renewable {@link
+ * io.jswarm.encryption.tls.IdentityKeyManager} (the daemon's one credential, also used on 2377), so every new
+ * handshake presents the current certificate after a renewal. {@link io.jswarm.encryption.tls.PeerTrust} refuses
  * inside the handshake a chain not ending at the root, a subject O other than our cluster id, and a CN in the
  * revoked set (a predicate evaluated at every handshake; {@code ScalecubeMembership.evict} drops a node revoked
  * later from the view and closes its live connections at once). Frames are 4-byte length prefixed with a maximum length; each is one

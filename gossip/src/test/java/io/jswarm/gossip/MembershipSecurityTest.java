@@ -137,7 +137,7 @@ class MembershipSecurityTest {
         final TlsTransport transport;
 
         RawTransport(NodeIdentity id) {
-            transport = new TlsTransport(id, new InetSocketAddress(InetAddress.ofLiteral("127.0.0.9"), 0), x -> false,
+            transport = new TlsTransport(new io.jswarm.encryption.tls.IdentityKeyManager(id), new InetSocketAddress(InetAddress.ofLiteral("127.0.0.9"), 0), x -> false,
                     1 << 20, Duration.ofSeconds(2), new WireCodec(), new SimpleMeterRegistry());
             transport.start().block();
         }

@@ -66,7 +66,7 @@ final class TestCluster implements AutoCloseable {
 
     Node start(NodeIdentity id, MembershipConfig config) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        var m = new ScalecubeMembership(id, InetAddress.ofLiteral("10.99.0." + (nodes.size() + 1)), config,
+        var m = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(id), InetAddress.ofLiteral("10.99.0." + (nodes.size() + 1)), config,
                 revoked::contains, registry);
         List<MembershipEvent> events = new CopyOnWriteArrayList<>();
         m.addListener(events::add);

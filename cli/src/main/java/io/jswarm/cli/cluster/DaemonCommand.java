@@ -11,8 +11,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "daemon", mixinStandardHelpOptions = true,
-        description = "Run the jswarm daemon (one per host): the local API on a Unix socket (-H), state in --data-root.")
+        description = "Run the jswarm daemon (one per host): the local API on a Unix socket (-H), state in --data-root.",
+        footerHeading = "%nEnvironment:%n",
+        footer = {"  " + DaemonCommand.UNSAFE_MIN_CERT_EXPIRY + "=DURATION",
+                "      Testing only, never on a real swarm: lets `init --cert-expiry` go",
+                "      below Docker's 1h minimum, down to DURATION (e.g. 20s; at most 1h).",
+                "      Certificates renew at two thirds of their lifetime."})
 final class DaemonCommand implements Callable<Integer> {
+    /** Lowers the {@code --cert-expiry} floor for tests with short-lived certificates; unset in production. */
+    static final String UNSAFE_MIN_CERT_EXPIRY = "JSWARM_UNSAFE_MIN_CERT_EXPIRY";
+
     @Spec
     CommandSpec spec;
 
@@ -48,6 +56,18 @@ final class DaemonCommand implements Callable<Integer> {
         }
         var config = DaemonConfig.defaults(host.socket(), dataRoot.toAbsolutePath(),
                 hostname != null ? hostname : DaemonConfig.machineHostname()).withGossip(gossipPort, metricsAddr).withExecRoot(execRoot.toAbsolutePath());
+        String unsafeMin = System.getenv(UNSAFE_MIN_CERT_EXPIRY);
+        if (unsafeMin != null && !unsafeMin.isEmpty()) {
+            try {
+                config = config.withMinCertExpiry(GoDuration.parse(unsafeMin));
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("invalid " + UNSAFE_MIN_CERT_EXPIRY + " '" + unsafeMin + "': "
+                        + e.getMessage());
+                return 1;
+            }
+            org.slf4j.LoggerFactory.getLogger(DaemonCommand.class).warn("{}={}: init accepts certificate lifetimes "
+                    + "below Docker's 1h minimum (testing only)", UNSAFE_MIN_CERT_EXPIRY, unsafeMin);
+        }
         Daemon daemon = new Daemon(config);
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM/SIGINT: close the socket and the manager cleanly; SIGKILL leaves state the restart recovers.

@@ -69,7 +69,7 @@ final class ScaleAgent {
         var dpConfig = new DataplaneConfig(host, Path.of("/run/" + family));
         dataplane = new KernelDataplane(kernel, dpConfig);
         networkNs = Netns.at(dpConfig.networkNamespace(ScaleBench.NET));
-        membership = new ScalecubeMembership(identity, vtep, membershipConfig, id -> false, registry);
+        membership = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(identity), vtep, membershipConfig, id -> false, registry);
         replicator = new TableReplicator(id, new ScalecubePeerMessenger(membership),
                 ReplicatorConfig.DEFAULT, this::program);
         membership.addListener(this::onMembership);

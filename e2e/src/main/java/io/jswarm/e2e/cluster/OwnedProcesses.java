@@ -15,8 +15,15 @@ public final class OwnedProcesses implements AutoCloseable {
 
     /** Starts {@code command} with stdout and stderr appended to {@code log}, and owns it from then on. */
     public Process start(List<String> command, Path log) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return start(command, log, java.util.Map.of());
+    }
+
+    /** As {@link #start(List, Path)}, with {@code env} added to this JVM's environment. */
+    public Process start(List<String> command, Path log, java.util.Map<String, String> env) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        b.environment().putAll(env);
+        Process p = b.start();
         synchronized (processes) {
             processes.add(p);
         }

@@ -112,11 +112,16 @@ final class ClusterLab implements AutoCloseable {
      * vanish with the process instead of outliving it as they do on a real host.
      */
     Process startDaemon(int host, String name, String... extra) throws IOException {
+        return startDaemon(host, name, java.util.Map.of(), extra);
+    }
+
+    /** As {@link #startDaemon(int, String, String...)}, with {@code env} in the daemon's environment. */
+    Process startDaemon(int host, String name, java.util.Map<String, String> env, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns(host)));
         cmd.addAll(jswarm("-H", "unix://" + socket(name), "daemon",
                 "--data-root", dataRoot(name).toString(), "--hostname", name, "--exec-root", execRoot(name).toString()));
         cmd.addAll(List.of(extra));
-        return processes.start(cmd, dir.resolve(name + ".log"));
+        return processes.start(cmd, dir.resolve(name + ".log"), env);
     }
 
     /** The jswarm command line (jar when fresh, else this classpath): shared with the benchmark's lab. */

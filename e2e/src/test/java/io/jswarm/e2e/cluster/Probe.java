@@ -4,7 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jswarm.encryption.NodeIdentity;
-import io.jswarm.manager.tls.IdentityKeyManager;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.DispatcherGrpc;
 import io.jswarm.proto.cluster.ListNodesRequest;

@@ -1,5 +1,6 @@
 package io.jswarm.gossip.transport;
 
+import io.jswarm.encryption.tls.PeerTrust;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;

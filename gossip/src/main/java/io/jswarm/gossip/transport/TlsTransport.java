@@ -1,6 +1,6 @@
 package io.jswarm.gossip.transport;
 
-import io.jswarm.encryption.NodeIdentity;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.gossip.wire.MetadataCodecs;
 import io.jswarm.gossip.wire.WireCodec;
 import io.jswarm.proto.table.TableMessage;
@@ -67,14 +67,16 @@ public final class TlsTransport implements Transport {
     private volatile String address;
 
     /**
+     * @param keys    the node's renewable credential, shared with every other TLS endpoint of the node: each
+     *                handshake, in both directions, presents the identity it holds at that moment
      * @param revoked node ids that must be refused, evaluated at every handshake (the daemon updates the
      *                set behind it when nodes are removed)
      */
-    public TlsTransport(NodeIdentity identity, InetSocketAddress bindAddress, Predicate<String> revoked,
+    public TlsTransport(IdentityKeyManager keys, InetSocketAddress bindAddress, Predicate<String> revoked,
                         int maxFrameLength, Duration connectTimeout, WireCodec codec, MeterRegistry registry) {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
-        this.tls = new TlsContexts(identity, revoked);
+        this.tls = new TlsContexts(keys, revoked);
         this.metrics = new TransportMetrics(registry);
         this.maxFrameLength = maxFrameLength;
         this.connectTimeoutMillis = Math.toIntExact(connectTimeout.toMillis());

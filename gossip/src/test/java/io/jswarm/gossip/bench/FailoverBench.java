@@ -182,7 +182,7 @@ public final class FailoverBench {
     private ScalecubeMembership member(CertificateAuthority ca, String ip, List<InetSocketAddress> seeds, String name,
                                        SimpleMeterRegistry reg) {
         var id = ca.issue(Identifiers.newId(), Role.MANAGER, Duration.ofDays(1));
-        var m = new ScalecubeMembership(id, InetAddress.ofLiteral("10.98.0.1"),
+        var m = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(id), InetAddress.ofLiteral("10.98.0.1"),
                 MembershipConfig.lan(new InetSocketAddress(InetAddress.ofLiteral(ip), 0)).withSeeds(seeds), x -> false, reg);
         m.addListener(e -> {
             events.add(e);

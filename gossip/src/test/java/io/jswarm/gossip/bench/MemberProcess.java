@@ -23,7 +23,7 @@ public final class MemberProcess {
         String[] seed = args[3].split(":");
         var config = MembershipConfig.lan(advertise)
                 .withSeeds(List.of(new InetSocketAddress(InetAddress.ofLiteral(seed[0]), Integer.parseInt(seed[1]))));
-        var m = new ScalecubeMembership(id, InetAddress.ofLiteral("10.98.0.3"), config, x -> false,
+        var m = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(id), InetAddress.ofLiteral("10.98.0.3"), config, x -> false,
                 new SimpleMeterRegistry());
         m.addListener(e -> System.out.println("EVENT " + e.getClass().getSimpleName() + " " + e.member().nodeId()
                 + (e instanceof MembershipEvent.Removed r ? " " + r.cause() : "")));

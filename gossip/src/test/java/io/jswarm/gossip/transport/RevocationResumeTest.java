@@ -38,12 +38,12 @@ class RevocationResumeTest {
         NodeIdentity client = ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofDays(1));
         Set<String> revoked = ConcurrentHashMap.newKeySet();
         var registry = new SimpleMeterRegistry();
-        var transport = new TlsTransport(server, new InetSocketAddress(InetAddress.ofLiteral("127.0.0.5"), 0),
+        var transport = new TlsTransport(new io.jswarm.encryption.tls.IdentityKeyManager(server), new InetSocketAddress(InetAddress.ofLiteral("127.0.0.5"), 0),
                 revoked::contains, 1 << 20, Duration.ofSeconds(2), new WireCodec(), registry);
         transport.start().block();
         var group = new NioEventLoopGroup(1);
         try {
-            SslContext caching = new TlsContexts(client, id -> false).client;
+            SslContext caching = new TlsContexts(new io.jswarm.encryption.tls.IdentityKeyManager(client), id -> false).client;
             var target = (InetSocketAddress) io.jswarm.gossip.wire.MetadataCodecs.parseAddress(transport.address());
             Channel first = connect(group, caching, target);
             assertTrue(first.pipeline().get(SslHandler.class).handshakeFuture().await(5, TimeUnit.SECONDS));

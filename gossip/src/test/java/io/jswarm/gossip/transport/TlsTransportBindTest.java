@@ -19,7 +19,7 @@ class TlsTransportBindTest {
     @Test
     void bindsTheAdvertiseAddressNotTheWildcard() {
         var ca = CertificateAuthority.create(Identifiers.newId(), Duration.ofDays(1), InstantSource.system());
-        var t = new TlsTransport(ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofDays(1)),
+        var t = new TlsTransport(new io.jswarm.encryption.tls.IdentityKeyManager(ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofDays(1))),
                 new InetSocketAddress(InetAddress.ofLiteral("127.0.0.6"), 0), id -> false, 1 << 20,
                 Duration.ofSeconds(2), new WireCodec(), new SimpleMeterRegistry());
         t.start().block();

@@ -10,10 +10,10 @@ import io.jswarm.encryption.Identifiers;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
+import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.state.Applied;
 import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerStore;
-import io.jswarm.manager.tls.IdentityKeyManager;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.NodeInfo;
@@ -47,8 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManagerNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerNode.class);
-    /** How often the manager checks whether its own certificate needs renewing. */
-    private static final Duration RENEW_CHECK = Duration.ofMinutes(1);
 
     private final Path swarmDir;
     private final ManagerConfig config;
@@ -136,7 +134,10 @@ public final class ManagerNode implements AutoCloseable {
         long period = config.heartbeatPeriod().toMillis();
         timer.scheduleAtFixedRate(() -> guard("heartbeat", () -> sessions.tick(config.heartbeatPeriod())),
                 period, period, TimeUnit.MILLISECONDS);
-        timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, RENEW_CHECK.toSeconds(), TimeUnit.SECONDS);
+        // Checked every renewalRetry (a tenth of the lifetime, 1 s..1 min): a short --cert-expiry is renewed in
+        // time too, and a failed renewal is tried again before the certificate runs out.
+        long every = keys.identity().renewalRetry().toMillis();
+        timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, every, TimeUnit.MILLISECONDS);
         LOG.info("manager API listening addr={} node={} cluster={}", config.listen(), nodeId(), ca.clusterId());
     }
 
@@ -175,6 +176,14 @@ public final class ManagerNode implements AutoCloseable {
 
     public NodeIdentity identity() {
         return keys.identity();
+    }
+
+    /**
+     * This node's one renewable TLS credential: the API server presents it, and the daemon builds its
+     * gossip transport on it too, so the manager's own renewals reach every endpoint.
+     */
+    public IdentityKeyManager keys() {
+        return keys;
     }
 
     public String managerAddr() {

@@ -5,19 +5,24 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.jswarm.encryption.tls.IdentityKeyManager;
+import io.jswarm.encryption.tls.PeerTrust;
+import io.jswarm.encryption.tls.PinningTrustManager;
+import io.jswarm.encryption.tls.TlsProtocols;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 
 /**
- * TLS contexts for the manager API. TLS 1.3 only, JDK provider (one TLS stack to reason about; the
- * handshake rules are the JDK's PKIX). Clients name the server "swarm-manager", a DNS name every manager
- * certificate carries, so hostname verification holds whatever address the manager is reached at.
+ * gRPC's (shaded Netty) TLS contexts for the manager API: a thin adapter. The key side is always the node's
+ * renewable {@link IdentityKeyManager} and the trust side {@link PeerTrust#pkix} (or the join's pin), both
+ * from {@code encryption.tls}, as for gossip. TLS 1.3 only, JDK provider. Clients name the server
+ * "swarm-manager", a DNS name every manager certificate carries, so hostname verification holds whatever
+ * address the manager is reached at.
  */
 public final class Tls {
     /** The authority clients ask for; managers' certificates carry it as a subjectAltName. */
     public static final String MANAGER_AUTHORITY = "swarm-manager";
-    private static final String[] PROTOCOLS = {"TLSv1.3"};
 
     private Tls() {
     }
@@ -29,13 +34,14 @@ public final class Tls {
      */
     public static SslContext server(IdentityKeyManager keys, X509Certificate root) throws SSLException {
         return GrpcSslContexts.configure(SslContextBuilder.forServer(keys), SslProvider.JDK)
-                .trustManager(root).clientAuth(ClientAuth.OPTIONAL).protocols(PROTOCOLS).build();
+                .trustManager(PeerTrust.pkix(root)).clientAuth(ClientAuth.OPTIONAL).protocols(TlsProtocols.enabled())
+                .build();
     }
 
-    /** A member's client context: presents its certificate, trusts only the cluster root. */
+    /** A member's client context: presents its current certificate, trusts only the cluster root. */
     public static SslContext client(IdentityKeyManager keys, X509Certificate root) throws SSLException {
         return GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                .keyManager(keys).trustManager(root).protocols(PROTOCOLS).build();
+                .keyManager(keys).trustManager(PeerTrust.pkix(root)).protocols(TlsProtocols.enabled()).build();
     }
 
     /** A joining node's context: no client certificate, the server pinned by {@code trust}. */
@@ -46,6 +52,6 @@ public final class Tls {
     /** A client with no certificate that trusts as {@code trust} says (tests, and the join). */
     public static SslContext clientTrusting(TrustManager trust) throws SSLException {
         return GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                .trustManager(trust).protocols(PROTOCOLS).build();
+                .trustManager(trust).protocols(TlsProtocols.enabled()).build();
     }
 }

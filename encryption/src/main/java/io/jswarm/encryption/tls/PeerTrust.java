@@ -1,4 +1,4 @@
-package io.jswarm.gossip.transport;
+package io.jswarm.encryption.tls;
 
 import io.jswarm.encryption.NodeIdentity;
 import java.net.Socket;
@@ -14,30 +14,45 @@ import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Decides, inside the TLS handshake and for both directions, whether a peer may talk to us: its chain must
- * end at the cluster root (PKIX, nothing else is trusted), its subject O must be our cluster id, and its CN
- * (node id) must not be revoked. Refusing in the trust manager aborts the handshake with an alert, so a
- * refused peer never gets to send an application frame.
+ * end at the cluster root (PKIX, nothing else is trusted; an expired certificate is refused), its subject O
+ * must be our cluster id, and its CN (node id) must not be revoked. Refusing in the trust manager aborts the
+ * handshake with an alert, so a refused peer never gets to send an application frame.
+ *
+ * <p>Built once per endpoint: the cluster root and id never change with a certificate renewal (only the
+ * leaf does, on the {@link IdentityKeyManager} side), and the revocation predicate is evaluated live.
  */
 public final class PeerTrust extends X509ExtendedTrustManager {
-    private final X509TrustManager pkix;
+    private final X509ExtendedTrustManager pkix;
     private final String clusterId;
     private final Predicate<String> revoked;
 
-    /** @param revoked true for node ids that were removed from the cluster; evaluated at every handshake */
+    /**
+     * @param identity any identity of this node: only its cluster root and cluster id are used, which a
+     *                 renewal never changes
+     * @param revoked  true for node ids that were removed from the cluster; evaluated at every handshake
+     */
     public PeerTrust(NodeIdentity identity, Predicate<String> revoked) {
         this.clusterId = identity.clusterId();
         this.revoked = Objects.requireNonNull(revoked, "revoked");
+        this.pkix = pkix(identity.root());
+    }
+
+    /**
+     * The JDK's PKIX trust manager trusting {@code root} alone: the one chain check every jswarm TLS endpoint
+     * makes. Its engine-aware methods also verify the server's name when the engine asks for it (the manager
+     * API's clients name {@code swarm-manager}); gossip identifies peers by CN instead.
+     */
+    public static X509ExtendedTrustManager pkix(X509Certificate root) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
-            trust.setCertificateEntry("cluster-root", identity.root());
+            trust.setCertificateEntry("cluster-root", root);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
             tmf.init(trust);
-            this.pkix = (X509TrustManager) tmf.getTrustManagers()[0];
+            return (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException("cannot build the cluster trust manager", e);
         }

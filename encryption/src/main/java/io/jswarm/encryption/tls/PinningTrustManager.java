@@ -1,4 +1,4 @@
-package io.jswarm.manager.tls;
+package io.jswarm.encryption.tls;
 
 import io.jswarm.encryption.JoinToken;
 import java.security.GeneralSecurityException;

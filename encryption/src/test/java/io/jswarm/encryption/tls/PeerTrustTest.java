@@ -1,4 +1,4 @@
-package io.jswarm.gossip.transport;
+package io.jswarm.encryption.tls;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
