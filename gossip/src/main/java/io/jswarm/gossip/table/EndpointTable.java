@@ -323,7 +323,7 @@ public final class EndpointTable {
         return switch (incoming) {
             case TableEvent.Deleted d -> current instanceof TableEvent.Upserted;
             case TableEvent.Upserted u -> current instanceof TableEvent.Upserted cu
-                    && u.record().toString().compareTo(cu.record().toString()) > 0;
+                    && RecordOrder.compare(u.record(), cu.record()) > 0;
         };
     }
 
