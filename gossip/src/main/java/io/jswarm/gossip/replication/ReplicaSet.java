@@ -52,6 +52,7 @@ final class ReplicaSet {
     private final Runnable flushSoon;
     private final InstantSource clock;
     private final RandomGenerator random;
+    private final InFlight inFlight;
 
     /**
      * @param flushSoon queues {@link #flush()} on the replicator thread behind the tasks already queued, so a
@@ -67,6 +68,7 @@ final class ReplicaSet {
         this.flushSoon = flushSoon;
         this.clock = clock;
         this.random = random;
+        this.inFlight = new InFlight(config.antiEntropyInterval());
     }
 
     long rejected() {
@@ -123,6 +125,7 @@ final class ReplicaSet {
             return;
         }
         own.remove(networkId);
+        inFlight.forget(networkId);
         var out = new ArrayList<ViewChange>();
         t.visible().forEach((id, r) -> out.add(new ViewChange.Removed(id, r)));
         publish(networkId, out);
@@ -231,6 +234,7 @@ final class ReplicaSet {
         }
         Instant now = clock.instant();
         var out = new ArrayList<ViewChange>(t.mergeAll(events, now));
+        events.forEach(e -> inFlight.sent(m.getNetworkId(), e, now));
         afterMerge(m.getNetworkId(), t, events, out, now);
     }
 
@@ -242,7 +246,11 @@ final class ReplicaSet {
             return;
         }
         Digest peer = TableCodec.fromProto(m.getDigest());
-        List<TableEvent> lacking = t.diff(peer, clock.instant());
+        Instant now = clock.instant();
+        List<TableEvent> lacking = t.diff(peer, now);
+        if (peer.bucketHashes().stream().anyMatch(h -> h != 0)) { // an empty table (a joiner) gets everything
+            lacking = inFlight.settled(networkId, lacking, now);
+        }
         if (!lacking.isEmpty()) {
             TableMessages.pages(networkId, lacking, config.pageLimits()).forEach(p -> send.accept(from, p));
         }
@@ -318,6 +326,7 @@ final class ReplicaSet {
             }
         });
         absent.values().removeIf(a -> a.since().plus(config.reapInterval()).isBefore(now));
+        inFlight.expire(now);
     }
 
     // ---- internals ----
@@ -359,6 +368,7 @@ final class ReplicaSet {
     }
 
     private void queue(String networkId, TableEvent e) {
+        inFlight.sent(networkId, e, clock.instant());
         if (outbox.isEmpty()) {
             flushSoon.run();
         }

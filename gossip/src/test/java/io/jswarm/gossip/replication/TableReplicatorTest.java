@@ -99,6 +99,37 @@ class TableReplicatorTest {
     }
 
     @Test
+    void antiEntropyDoesNotResendABurstStillInFlight() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b", "c");
+            var b = all.get(1);
+            b.replicator().upsert(NET, "mine", record("b.1", "b", 100)); // b's digest is not an empty table's
+            ns.advance(Duration.ofMillis(150)); // every node's rounds are running; "mine" is older than a window
+            ns.network.holdIf((from, to, m) -> from.equals("a") && to.equals("b")
+                    && m.getKindCase() == TableMessage.KindCase.EVENTS); // a's burst is slow to reach b
+            nextDigestFrom(ns, "b");
+            ns.advance(Duration.ofMillis(1));
+            for (int i = 0; i < 20; i++) {
+                all.get(0).replicator().upsert(NET, "e" + i, record("web." + i, "a", i));
+            }
+            ns.settle();
+            assertEquals(21, all.get(2).visible().size(), "c has the burst");
+            nextDigestFrom(ns, "b"); // within 100 ms of the burst: a and c answer b's digest
+            assertEquals(Set.of("mine"), b.visible().keySet(), "nothing of the burst re-sent while in flight");
+            ns.network.release();
+            ns.settle();
+            assertEquals(21, b.visible().size(), "the burst itself arrived");
+        }
+    }
+
+    /** Steps 1 ms at a time until {@code node} has sent one more digest (its round or its answer to one). */
+    private static void nextDigestFrom(Nodes ns, String node) {
+        long before = ns.network.messagesFrom(node, TableMessage.KindCase.DIGEST);
+        ns.world.advanceUntil(FAST.antiEntropyInterval(), Duration.ofMillis(1),
+                () -> ns.network.messagesFrom(node, TableMessage.KindCase.DIGEST) > before, "a digest from " + node);
+    }
+
+    @Test
     void failedOwnerIsHiddenAndRestoredWhenAlive() {
         try (Nodes ns = new Nodes()) {
             var all = ns.startAll(FAST, "a", "b");
