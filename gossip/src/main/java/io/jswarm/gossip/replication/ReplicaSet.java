@@ -114,7 +114,7 @@ final class ReplicaSet {
         own.put(networkId, new OwnEntries());
         List<String> peers = peers(networkId);
         Collections.shuffle(peers, random);
-        TableMessage digest = TableMessages.digest(networkId, digestOf(t), true);
+        TableMessage digest = TableMessages.sizedDigest(t, config.digestBuckets());
         peers.stream().limit(config.exchangeFanout()).forEach(p -> send.accept(p, digest));
         return t;
     }
@@ -167,7 +167,7 @@ final class ReplicaSet {
         tables.forEach((networkId, t) -> {
             publish(networkId, t.ownerAlive(node));
             if (participants.getOrDefault(networkId, Set.of()).contains(node)) {
-                send.accept(node, TableMessages.digest(networkId, digestOf(t), true)); // full exchange with it
+                send.accept(node, TableMessages.sizedDigest(t, config.digestBuckets())); // full exchange with it
             }
         });
     }
@@ -305,7 +305,7 @@ final class ReplicaSet {
             List<String> peers = peers(networkId);
             if (!peers.isEmpty()) {
                 String p = peers.get(random.nextInt(peers.size()));
-                send.accept(p, TableMessages.digest(networkId, digestOf(t), true));
+                send.accept(p, TableMessages.sizedDigest(t, config.digestBuckets()));
             }
         });
     }
@@ -343,16 +343,6 @@ final class ReplicaSet {
             queue(networkId, lc.event());
             lc.change().ifPresent(c -> publish(networkId, List.of(c)));
         });
-    }
-
-    /**
-     * The digest sized to the table (about 8 entries per bucket, at least config.digestBuckets()): a differing
-     * bucket resends all its entries, so while events are still in flight (digests differ for that alone) the
-     * resent volume stays proportional to what is in flight, not to the table.
-     */
-    private Digest digestOf(EndpointTable t) {
-        int want = Math.max(config.digestBuckets(), Integer.highestOneBit(Math.max(1, t.size() / 8)) * 2);
-        return t.digest(Math.min(want, Digest.MAX_BUCKETS));
     }
 
     /** Participants other than this node and not known to be gone, sorted (a seeded random then picks alike). */
