@@ -46,6 +46,7 @@ final class ScaleAgent {
     final InetAddress vtep;
     final ScalecubeMembership membership;
     final TableReplicator replicator;
+    final TracedMessenger traffic;
     final AtomicInteger removals;
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
     private final FakeKernel kernel = new FakeKernel();
@@ -69,9 +70,10 @@ final class ScaleAgent {
         var dpConfig = new DataplaneConfig(host, Path.of("/run/" + family));
         dataplane = new KernelDataplane(kernel, dpConfig);
         networkNs = Netns.at(dpConfig.networkNamespace(ScaleBench.NET));
-        membership = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(identity), vtep, membershipConfig, id -> false, registry);
-        replicator = new TableReplicator(id, new ScalecubePeerMessenger(membership),
-                ReplicatorConfig.DEFAULT, this::program);
+        membership = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(identity), vtep,
+                membershipConfig, id -> false, registry);
+        traffic = new TracedMessenger(new ScalecubePeerMessenger(membership));
+        replicator = new TableReplicator(id, traffic, ReplicatorConfig.DEFAULT, this::program);
         membership.addListener(this::onMembership);
     }
 

@@ -6,6 +6,7 @@ import io.jswarm.encryption.Role;
 import io.jswarm.gossip.MembershipConfig;
 import io.jswarm.gossip.replication.ReplicatorStats;
 import io.jswarm.gossip.table.EndpointRecord;
+import io.jswarm.proto.table.TableMessage;
 import io.jswarm.vxlan.MacAddress;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -84,12 +85,16 @@ final class ScaleBench {
                 expected.put("ep-" + k, r);
                 owner.replicator.upsert(NET, "ep-" + k, r);
             }
-            awaitConverged(agents, expected, t1, "initial", removals);
+            long[] before1 = traffic(agents);
+            long[] nodeMs1 = awaitConverged(agents, expected, t1, "initial", removals);
             double convergeMs = ms(t1);
+            Map<String, Object> where1 = whereTimeGoes(agents, before1, nodeMs1, t1);
+            Bench.log("scale: initial phase " + where1);
             Bench.log(String.format(java.util.Locale.ROOT, "scale: %d endpoints on all %d nodes after %.0f ms"
                     + " (removals so far %d)", endpoints, nodes, convergeMs, removals.get()));
 
             int churn = Math.min(200, endpoints / 5);
+            long[] before2 = traffic(agents);
             long t2 = System.nanoTime();
             for (int k = 0; k < churn * 5; k += 5) {
                 agents.get(k % nodes).replicator.delete(NET, "ep-" + k);
@@ -101,8 +106,10 @@ final class ScaleBench {
                 expected.put("ep-" + k, r);
                 owner.replicator.upsert(NET, "ep-" + k, r);
             }
-            awaitConverged(agents, expected, t2, "churn", removals);
+            long[] nodeMs2 = awaitConverged(agents, expected, t2, "churn", removals);
             double churnMs = ms(t2);
+            Map<String, Object> where2 = whereTimeGoes(agents, before2, nodeMs2, t2);
+            Bench.log("scale: churn phase " + where2);
             Bench.log(String.format(java.util.Locale.ROOT, "scale: %d deletes + %d re-adds converged after %.0f ms",
                     churn, churn, churnMs));
 
@@ -137,6 +144,8 @@ final class ScaleBench {
             out.put("gossip_bytes_per_node", (long) (gossipBytes / nodes));
             out.put("rejected", rejected);
             out.put("false_removals", (long) removals.get());
+            where1.forEach((k, v) -> out.put("converge_" + k, v)); // flat: Bench.json has no nesting
+            where2.forEach((k, v) -> out.put("churn_" + k, v));
             return out;
         } finally {
             shutdown(agents);
@@ -181,15 +190,66 @@ final class ScaleBench {
         }
     }
 
-    /** Polls each node until converged (a converged node is checked again at the end: it must stay so). */
-    private static void awaitConverged(List<ScaleAgent> agents, Map<String, EndpointRecord> expected, long t0,
+    private static final TableMessage.KindCase[] KINDS = {TableMessage.KindCase.EVENT, TableMessage.KindCase.EVENTS,
+            TableMessage.KindCase.PAGE, TableMessage.KindCase.DIGEST};
+
+    /** Messages received so far by kind (KINDS order), summed over the nodes. */
+    private static long[] traffic(List<ScaleAgent> agents) {
+        long[] out = new long[KINDS.length];
+        for (ScaleAgent a : agents) {
+            for (int k = 0; k < KINDS.length; k++) {
+                out[k] += a.traffic.received(KINDS[k]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Where a phase's time went: when the nodes converged (first, median, last, at the bench's 20 ms polling),
+     * how many direct events and anti-entropy messages (digests, pages) arrived meanwhile, and when the last
+     * direct event and the last page came in. Pages in a phase mean a direct event was late or lost and
+     * anti-entropy carried it.
+     */
+    private static Map<String, Object> whereTimeGoes(List<ScaleAgent> agents, long[] before, long[] nodeMs, long t0) {
+        long[] after = traffic(agents);
+        long[] sorted = nodeMs.clone();
+        java.util.Arrays.sort(sorted);
+        long lastEvents = 0;
+        long lastPage = 0;
+        for (ScaleAgent a : agents) {
+            lastEvents = Math.max(lastEvents, Math.max(a.traffic.lastReceivedNanos(TableMessage.KindCase.EVENT),
+                    a.traffic.lastReceivedNanos(TableMessage.KindCase.EVENTS)));
+            lastPage = Math.max(lastPage, a.traffic.lastReceivedNanos(TableMessage.KindCase.PAGE));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("node_first_ms", sorted[0]);
+        out.put("node_median_ms", sorted[sorted.length / 2]);
+        out.put("node_last_ms", sorted[sorted.length - 1]);
+        out.put("events_received", after[0] + after[1] - before[0] - before[1]);
+        out.put("pages_received", after[2] - before[2]);
+        out.put("digests_received", after[3] - before[3]);
+        out.put("last_event_ms", lastEvents > t0 ? (lastEvents - t0) / 1_000_000 : -1);
+        out.put("last_page_ms", lastPage > t0 ? (lastPage - t0) / 1_000_000 : -1);
+        return out;
+    }
+
+    /**
+     * Polls each node until converged (a converged node is checked again at the end: it must stay so); returns
+     * each node's convergence time in ms since {@code t0}.
+     */
+    private static long[] awaitConverged(List<ScaleAgent> agents, Map<String, EndpointRecord> expected, long t0,
                                        String phase, AtomicInteger removals) throws IOException, InterruptedException {
         Map<String, EndpointRecord> want = Map.copyOf(expected);
         List<ScaleAgent> pending = new ArrayList<>(agents);
+        long[] at = new long[agents.size()];
         while (!pending.isEmpty()) {
             pending.removeIf(a -> {
                 try {
-                    return a.converged(want);
+                    if (a.converged(want)) {
+                        at[agents.indexOf(a)] = (System.nanoTime() - t0) / 1_000_000;
+                        return true;
+                    }
+                    return false;
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
@@ -202,7 +262,7 @@ final class ScaleBench {
                         + CONVERGE_DEADLINE_MS + " ms; e.g. " + pending.getFirst().diagnose(want)
                         + "; false removals so far: " + removals.get());
             }
-            Thread.sleep(50);
+            Thread.sleep(20);
         }
         for (ScaleAgent a : agents) {
             if (!a.converged(want)) {
@@ -210,6 +270,7 @@ final class ScaleBench {
                         + removals.get());
             }
         }
+        return at;
     }
 
     private static ReplicatorStats[] stats(List<ScaleAgent> agents) {

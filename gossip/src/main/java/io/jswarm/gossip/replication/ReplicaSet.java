@@ -10,6 +10,7 @@ import io.jswarm.gossip.table.ViewChange;
 import io.jswarm.proto.table.TableMessage;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -18,9 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,9 @@ final class ReplicaSet {
     /** Own changes not yet sent, per network, in order; flushed by a task queued behind the current burst. */
     private final Map<String, List<TableEvent>> outbox = new LinkedHashMap<>();
     private final Runnable flushSoon;
+    private final InstantSource clock;
+    private final RandomGenerator random;
+    private final InFlight inFlight;
 
     /**
      * @param flushSoon queues {@link #flush()} on the replicator thread behind the tasks already queued, so a
@@ -56,12 +60,15 @@ final class ReplicaSet {
      *                  per peer, while a lone write still goes out at once
      */
     ReplicaSet(String localNode, ReplicatorConfig config, BiConsumer<String, TableMessage> send,
-               TableReplicator.Listener listener, Runnable flushSoon) {
+               TableReplicator.Listener listener, Runnable flushSoon, InstantSource clock, RandomGenerator random) {
         this.localNode = localNode;
         this.config = config;
         this.send = send;
         this.listener = listener;
         this.flushSoon = flushSoon;
+        this.clock = clock;
+        this.random = random;
+        this.inFlight = new InFlight(config.antiEntropyInterval());
     }
 
     long rejected() {
@@ -94,8 +101,8 @@ final class ReplicaSet {
             return existing;
         }
         var t = new EndpointTable(networkId, localNode, config.reapInterval(), config.digestBuckets(),
-                System.currentTimeMillis());
-        Instant now = Instant.now();
+                clock.millis());
+        Instant now = clock.instant();
         absent.forEach((node, a) -> {
             if (a.left()) {
                 t.ownerLeft(node, now);
@@ -106,8 +113,8 @@ final class ReplicaSet {
         tables.put(networkId, t);
         own.put(networkId, new OwnEntries());
         List<String> peers = peers(networkId);
-        Collections.shuffle(peers);
-        TableMessage digest = TableMessages.digest(networkId, digestOf(t), true);
+        Collections.shuffle(peers, random);
+        TableMessage digest = TableMessages.sizedDigest(t, config.digestBuckets());
         peers.stream().limit(config.exchangeFanout()).forEach(p -> send.accept(p, digest));
         return t;
     }
@@ -118,6 +125,7 @@ final class ReplicaSet {
             return;
         }
         own.remove(networkId);
+        inFlight.forget(networkId);
         var out = new ArrayList<ViewChange>();
         t.visible().forEach((id, r) -> out.add(new ViewChange.Removed(id, r)));
         publish(networkId, out);
@@ -136,7 +144,7 @@ final class ReplicaSet {
             return;
         }
         own.get(networkId).forget(endpointId);
-        withdraw(networkId, t, endpointId, Instant.now());
+        withdraw(networkId, t, endpointId, clock.instant());
     }
 
     void announceRestart(Duration grace) {
@@ -159,7 +167,7 @@ final class ReplicaSet {
         tables.forEach((networkId, t) -> {
             publish(networkId, t.ownerAlive(node));
             if (participants.getOrDefault(networkId, Set.of()).contains(node)) {
-                send.accept(node, TableMessages.digest(networkId, digestOf(t), true)); // full exchange with it
+                send.accept(node, TableMessages.sizedDigest(t, config.digestBuckets())); // full exchange with it
             }
         });
     }
@@ -168,7 +176,7 @@ final class ReplicaSet {
         if (node.equals(localNode)) {
             return;
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         if (graces.inGrace(node, now)) {
             graces.defer(node);
             LOG.info("node {} {} within its restart grace: keeping its entries", node, left ? "left" : "failed");
@@ -197,11 +205,11 @@ final class ReplicaSet {
             switch (m.getKindCase()) {
                 case RESTARTING -> {
                     long millis = Math.min(m.getRestarting().getGraceMillis(), config.restartGrace().toMillis());
-                    graces.announced(from, Instant.now().plusMillis(millis));
+                    graces.announced(from, clock.instant().plusMillis(millis));
                     LOG.info("node {} announced a restart: keeping its entries for {} ms", from, millis);
                 }
-                case EVENT -> onEvent(from, m);
-                case EVENTS -> onEvents(from, m);
+                case EVENT -> mergeOwn(from, m, List.of(TableCodec.fromProto(m.getEvent())));
+                case EVENTS -> mergeOwn(from, m, TableCodec.fromProto(m.getEvents()).events());
                 case DIGEST -> onDigest(from, m);
                 case PAGE -> onPage(from, m);
                 case KIND_NOT_SET -> reject(from, m, "empty message");
@@ -209,14 +217,6 @@ final class ReplicaSet {
         } catch (IllegalArgumentException e) {
             reject(from, m, e.getMessage());
         }
-    }
-
-    private void onEvent(String from, TableMessage m) {
-        mergeOwn(from, m, List.of(TableCodec.fromProto(m.getEvent())));
-    }
-
-    private void onEvents(String from, TableMessage m) {
-        mergeOwn(from, m, TableCodec.fromProto(m.getEvents()).events());
     }
 
     /** Direct changes come from their owner only (a batch with one foreign entry is refused whole). */
@@ -232,8 +232,9 @@ final class ReplicaSet {
                 return;
             }
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         var out = new ArrayList<ViewChange>(t.mergeAll(events, now));
+        events.forEach(e -> inFlight.sent(m.getNetworkId(), e, now));
         afterMerge(m.getNetworkId(), t, events, out, now);
     }
 
@@ -245,7 +246,11 @@ final class ReplicaSet {
             return;
         }
         Digest peer = TableCodec.fromProto(m.getDigest());
-        List<TableEvent> lacking = t.diff(peer, Instant.now());
+        Instant now = clock.instant();
+        List<TableEvent> lacking = t.diff(peer, now);
+        if (peer.bucketHashes().stream().anyMatch(h -> h != 0)) { // an empty table (a joiner) gets everything
+            lacking = inFlight.settled(networkId, lacking, now);
+        }
         if (!lacking.isEmpty()) {
             TableMessages.pages(networkId, lacking, config.pageLimits()).forEach(p -> send.accept(from, p));
         }
@@ -267,7 +272,7 @@ final class ReplicaSet {
             reject(from, m, "page of network " + page.networkId());
             return;
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         var out = new ArrayList<ViewChange>(t.mergeAll(page.events(), now));
         afterMerge(m.getNetworkId(), t, page.events(), out, now);
     }
@@ -299,14 +304,14 @@ final class ReplicaSet {
         tables.forEach((networkId, t) -> {
             List<String> peers = peers(networkId);
             if (!peers.isEmpty()) {
-                String p = peers.get(ThreadLocalRandom.current().nextInt(peers.size()));
-                send.accept(p, TableMessages.digest(networkId, digestOf(t), true));
+                String p = peers.get(random.nextInt(peers.size()));
+                send.accept(p, TableMessages.sizedDigest(t, config.digestBuckets()));
             }
         });
     }
 
     void housekeeping() {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         for (String node : graces.expire(now)) {
             LOG.info("node {} did not return within its restart grace", node);
             markAbsent(node, false, now);
@@ -321,6 +326,7 @@ final class ReplicaSet {
             }
         });
         absent.values().removeIf(a -> a.since().plus(config.reapInterval()).isBefore(now));
+        inFlight.expire(now);
     }
 
     // ---- internals ----
@@ -339,17 +345,7 @@ final class ReplicaSet {
         });
     }
 
-    /**
-     * The digest sized to the table (about 8 entries per bucket, at least config.digestBuckets()): a differing
-     * bucket resends all its entries, so while events are still in flight (digests differ for that alone) the
-     * resent volume stays proportional to what is in flight, not to the table.
-     */
-    private Digest digestOf(EndpointTable t) {
-        int want = Math.max(config.digestBuckets(), Integer.highestOneBit(Math.max(1, t.size() / 8)) * 2);
-        return t.digest(Math.min(want, Digest.MAX_BUCKETS));
-    }
-
-    /** Participants other than this node and not known to be gone, as a fresh list. */
+    /** Participants other than this node and not known to be gone, sorted (a seeded random then picks alike). */
     private List<String> peers(String networkId) {
         var out = new ArrayList<String>();
         for (String p : participants.getOrDefault(networkId, Set.of())) {
@@ -357,10 +353,12 @@ final class ReplicaSet {
                 out.add(p);
             }
         }
+        out.sort(null);
         return out;
     }
 
     private void queue(String networkId, TableEvent e) {
+        inFlight.sent(networkId, e, clock.instant());
         if (outbox.isEmpty()) {
             flushSoon.run();
         }

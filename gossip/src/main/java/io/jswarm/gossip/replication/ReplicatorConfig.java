@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param antiEntropyInterval  every interval, per network, a digest goes to one random participant, which
  *                             answers with what the sender lacks and, if it lacks something itself, its own
  *                             digest. Bounds how long a lost message stays lost. Default 1 s: a converged round
- *                             costs one ~600-byte message per network and node.
+ *                             costs one ~600-byte message per network and node. Also how long an entry its
+ *                             owner has just sent to every participant is left out of such answers.
  * @param housekeepingInterval period of reaping (tombstones, long-failed owners) and restart-grace expiry.
  *                             Default 1 s, so a grace ends at most this late.
  * @param reapInterval         how long tombstones and a failed owner's hidden entries are kept (the owner can

@@ -1,6 +1,7 @@
 package io.jswarm.gossip.replication;
 
 import io.jswarm.gossip.table.Digest;
+import io.jswarm.gossip.table.EndpointTable;
 import io.jswarm.gossip.table.Page;
 import io.jswarm.gossip.table.PageLimits;
 import io.jswarm.gossip.table.TableCodec;
@@ -23,6 +24,15 @@ final class TableMessages {
     static TableMessage digest(String networkId, Digest digest, boolean reply) {
         return TableMessage.newBuilder().setNetworkId(networkId)
                 .setDigest(TableCodec.toProto(networkId, digest).toBuilder().setReply(reply)).build();
+    }
+
+    /**
+     * A digest (with reply) sized to the table, about 8 entries per bucket and at least {@code minBuckets}: a
+     * differing bucket resends all its entries, so the resent volume stays proportional to what differs.
+     */
+    static TableMessage sizedDigest(EndpointTable t, int minBuckets) {
+        int want = Math.max(minBuckets, Integer.highestOneBit(Math.max(1, t.size() / 8)) * 2);
+        return digest(t.networkId(), t.digest(Math.min(want, Digest.MAX_BUCKETS)), true);
     }
 
     /** Bulk state as pages under {@code limits}, each its own message (never one giant frame). */

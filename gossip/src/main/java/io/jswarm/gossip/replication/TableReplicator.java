@@ -4,6 +4,7 @@ import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.gossip.table.ViewChange;
 import io.jswarm.proto.table.TableMessage;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -11,11 +12,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,30 +55,43 @@ public final class TableReplicator implements AutoCloseable {
     private final String localNode;
     private final PeerMessenger messenger;
     private final ReplicatorConfig config;
-    private final ScheduledThreadPoolExecutor executor;
+    private final TaskLoop loop;
+    private final RandomGenerator random;
     private final ReplicaSet replicas;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicLong sentMessages = new AtomicLong();
     private final AtomicLong sentBytes = new AtomicLong();
     private final AtomicLong receivedMessages = new AtomicLong();
     private final AtomicLong receivedBytes = new AtomicLong();
-    private volatile Thread loop;
     private volatile Set<String> networkIds = Set.of();
 
-    /** Starts nothing: the executor creates its thread on the first task; {@link #start()} adds the timers. */
+    /** With the system clock and a randomly seeded generator; see the full constructor. */
     public TableReplicator(String localNode, PeerMessenger messenger, ReplicatorConfig config, Listener listener) {
+        this(localNode, messenger, config, listener, InstantSource.system(), RandomGenerator.getDefault());
+    }
+
+    /**
+     * Starts nothing: the thread is created on the first task; {@link #start()} adds the timers.
+     *
+     * @param clock  wall time: reap and grace deadlines, and each table's Lamport clock start (epoch millis)
+     * @param random picks anti-entropy partners, join-exchange peers and the timers' phase; used on the
+     *               replicator thread only, so it need not be thread-safe
+     */
+    public TableReplicator(String localNode, PeerMessenger messenger, ReplicatorConfig config, Listener listener,
+                           InstantSource clock, RandomGenerator random) {
+        this(localNode, messenger, config, listener, clock, random, new ExecutorLoop("jswarm-tables"));
+    }
+
+    /** With a hand-stepped loop in tests. */
+    TableReplicator(String localNode, PeerMessenger messenger, ReplicatorConfig config, Listener listener,
+                    InstantSource clock, RandomGenerator random, TaskLoop loop) {
         this.localNode = Objects.requireNonNull(localNode, "localNode");
         this.messenger = Objects.requireNonNull(messenger, "messenger");
         this.config = Objects.requireNonNull(config, "config");
+        this.random = Objects.requireNonNull(random, "random");
+        this.loop = Objects.requireNonNull(loop, "loop");
         this.replicas = new ReplicaSet(localNode, config, this::send, Objects.requireNonNull(listener, "listener"),
-                () -> onLoop(this::flush));
-        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "jswarm-tables");
-            t.setDaemon(true);
-            loop = t;
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
+                () -> onLoop(this::flush), Objects.requireNonNull(clock, "clock"), random);
     }
 
     /** Starts receiving and the timers: anti-entropy (randomly phased per node), reaping, restart-grace expiry. */
@@ -92,12 +104,15 @@ public final class TableReplicator implements AutoCloseable {
             receivedBytes.addAndGet(m.getSerializedSize());
             onLoop(() -> replicas.receive(from, m));
         });
-        long ae = config.antiEntropyInterval().toMillis();
-        // A random phase keeps the nodes' rounds from lining up into bursts.
-        executor.scheduleWithFixedDelay(guarded(replicas::antiEntropy), ThreadLocalRandom.current().nextLong(ae + 1),
-                ae, TimeUnit.MILLISECONDS);
-        long hk = config.housekeepingInterval().toMillis();
-        executor.scheduleWithFixedDelay(guarded(replicas::housekeeping), hk, hk, TimeUnit.MILLISECONDS);
+        // On the loop, so that the generator is only ever used by one thread.
+        onLoop(() -> {
+            Duration ae = config.antiEntropyInterval();
+            // A random phase keeps the nodes' rounds from lining up into bursts.
+            Duration phase = Duration.ofNanos(random.nextLong(ae.toNanos() + 1));
+            loop.scheduleWithFixedDelay(guarded(replicas::antiEntropy), phase, ae);
+            Duration hk = config.housekeepingInterval();
+            loop.scheduleWithFixedDelay(guarded(replicas::housekeeping), hk, hk);
+        });
     }
 
     /** The nodes with endpoints on the network, from the manager's view (may include this node). */
@@ -188,7 +203,7 @@ public final class TableReplicator implements AutoCloseable {
     /** Stops the timers and the thread; later calls are dropped. */
     @Override
     public void close() {
-        executor.shutdownNow();
+        loop.close();
     }
 
     private void flush() {
@@ -207,7 +222,7 @@ public final class TableReplicator implements AutoCloseable {
 
     private void onLoop(Runnable r) {
         try {
-            executor.execute(guarded(r));
+            loop.execute(guarded(r));
         } catch (RejectedExecutionException closed) {
             LOG.debug("replicator closed: dropping a task");
         }
@@ -226,10 +241,7 @@ public final class TableReplicator implements AutoCloseable {
     /** Runs on the replicator thread and waits; runs inline when already there (e.g. from the listener). */
     private <T> T query(Callable<T> c, T whenClosed) {
         try {
-            if (Thread.currentThread() == loop) {
-                return c.call();
-            }
-            return executor.submit(c).get();
+            return loop.call(c);
         } catch (RejectedExecutionException closed) {
             return whenClosed;
         } catch (InterruptedException e) {

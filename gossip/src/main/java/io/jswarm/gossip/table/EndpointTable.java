@@ -309,8 +309,8 @@ public final class EndpointTable {
 
     /**
      * Whether {@code incoming} replaces {@code current}: newer version wins; on an equal version (only possible
-     * for ownerLeft tombstones or a misbehaving owner) a tombstone wins, then the larger record text, so that
-     * every replica still picks the same winner.
+     * for ownerLeft tombstones or a misbehaving owner) a tombstone wins, then the record larger in
+     * {@link RecordOrder}'s frozen byte encoding, so that every replica of every version picks the same winner.
      */
     static boolean wins(TableEvent incoming, TableEvent current) {
         int c = incoming.version().compareTo(current.version());
@@ -318,12 +318,12 @@ public final class EndpointTable {
             return c > 0;
         }
         if (incoming.equals(current)) {
-            return false; // the same event again (anti-entropy resends whole buckets): skip the text comparison
+            return false; // the same event again (anti-entropy resends whole buckets): skip the byte comparison
         }
         return switch (incoming) {
             case TableEvent.Deleted d -> current instanceof TableEvent.Upserted;
             case TableEvent.Upserted u -> current instanceof TableEvent.Upserted cu
-                    && u.record().toString().compareTo(cu.record().toString()) > 0;
+                    && RecordOrder.compare(u.record(), cu.record()) > 0;
         };
     }
 

@@ -1,25 +1,29 @@
 package io.jswarm.gossip.replication;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.gossip.table.ViewChange;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 
-/** Replicators on an {@link InMemoryNetwork}, each with a listener-maintained copy of its view. */
+/**
+ * Replicators on an {@link InMemoryNetwork}, each with a listener-maintained copy of its view, all driven by
+ * hand on one {@link ManualLoops} world: nothing happens between the test's steps, and the same test always
+ * sees the same run (fixed start time, one fixed random seed per node id).
+ */
 final class Nodes implements AutoCloseable {
     static final String NET = "net1";
     static final ReplicatorConfig FAST = ReplicatorConfig.DEFAULT.withAntiEntropyInterval(Duration.ofMillis(100))
             .withHousekeepingInterval(Duration.ofMillis(50));
 
     final InMemoryNetwork network = new InMemoryNetwork();
+    final ManualLoops world = new ManualLoops(Instant.parse("2026-01-01T00:00:00Z"));
     final Map<String, Node> nodes = new ConcurrentHashMap<>();
 
     /** One replicator and the view its listener built (must always equal visible()). */
@@ -32,7 +36,7 @@ final class Nodes implements AutoCloseable {
     Node start(String id, ReplicatorConfig config) {
         Map<String, EndpointRecord> view = new ConcurrentHashMap<>();
         List<ViewChange> changes = new CopyOnWriteArrayList<>();
-        var r = new TableReplicator(id, network.messenger(id), config, (net, cs) -> {
+        TableReplicator.Listener listener = (net, cs) -> {
             for (ViewChange c : cs) {
                 changes.add(c);
                 switch (c) {
@@ -41,7 +45,9 @@ final class Nodes implements AutoCloseable {
                     case ViewChange.Removed x -> view.remove(x.endpointId());
                 }
             }
-        });
+        };
+        var r = new TableReplicator(id, network.messenger(id), config, listener, world,
+                new SplittableRandom(id.hashCode()), world.loop());
         r.start();
         Node n = new Node(id, r, view, changes);
         nodes.put(id, n);
@@ -66,24 +72,14 @@ final class Nodes implements AutoCloseable {
                 InetAddress.ofLiteral("192.168.0." + (Math.abs(owner.hashCode()) % 250 + 1)), owner);
     }
 
-    static void await(Duration timeout, BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + timeout + " waiting for: " + what);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+    /** Runs every replicator's queued work, and the messages it sends, until all are idle; no time passes. */
+    void settle() {
+        world.runUntilIdle();
     }
 
-    /** Lets queued work on every replicator run (a visible() query waits behind it). */
-    void settle() {
-        nodes.values().forEach(n -> n.visible());
+    /** Moves virtual time on, running the timers (anti-entropy, housekeeping) due on the way. */
+    void advance(Duration d) {
+        world.advance(d);
     }
 
     @Override
