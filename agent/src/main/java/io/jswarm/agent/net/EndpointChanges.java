@@ -9,11 +9,9 @@ import io.jswarm.proto.cluster.LocalSandbox;
 import io.jswarm.proto.cluster.PendingRelease;
 import io.jswarm.proto.state.Network;
 import io.jswarm.vxlan.IpPrefix;
-import io.jswarm.vxlan.MacAddress;
 import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.NetworkSpec;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
@@ -93,12 +91,8 @@ final class EndpointChanges {
         core.steps.reached("attach:allocated");
         LocalState local = core.local;
         Network n = a.getNetwork();
-        var e = a.getEndpoint();
-        LocalEndpoint le = LocalEndpoint.newBuilder().setEndpointId(e.getEndpointId()).setNetworkId(n.getNetworkId())
-                .setName(e.getName()).addAllAliases(e.getAliasesList()).setSandbox(p.key()).setIfName(p.ifName())
-                .setIpv4(e.getAddress() + "/" + HostKernel.prefixLength(n))
-                .setMac(MacAddress.forIpv4((Inet4Address) IpPrefix.parseAddress(e.getAddress())).toString())
-                .setState(LocalEndpointState.LOCAL_ENDPOINT_ATTACHING).build();
+        // Parsed once, here: the kernel spec, the table entry and the saved form all come from this value.
+        LocalEndpoint le = SandboxEndpoint.allocated(a, p.key(), p.ifName()).toProto();
         LocalSandbox sb = local.sandbox(p.key()).orElse(LocalSandbox.newBuilder().setKey(p.key())
                 .setNetns(p.ns().path().toString()).setCreated(p.created()).build());
         boolean firstOnNetwork = !local.hasEndpointsOn(n.getNetworkId());

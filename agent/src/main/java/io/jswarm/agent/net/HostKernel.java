@@ -7,9 +7,7 @@ import io.jswarm.proto.cluster.LocalEndpoint;
 import io.jswarm.proto.cluster.LocalSandbox;
 import io.jswarm.proto.state.Network;
 import io.jswarm.vxlan.Dataplane;
-import io.jswarm.vxlan.EndpointSpec;
 import io.jswarm.vxlan.IpPrefix;
-import io.jswarm.vxlan.MacAddress;
 import io.jswarm.vxlan.NetworkSpec;
 import io.jswarm.vxlan.ReconcileReport;
 import io.jswarm.vxlan.Vni;
@@ -52,8 +50,8 @@ final class HostKernel {
             }
             peers.programmed(n.getNetworkId(), adopt);
         }
-        dataplane.ensureEndpoint(new EndpointSpec(le.getEndpointId(), specId(n.getNetworkId()), LocalState.netns(sb),
-                sb.getCreated(), le.getIfName(), IpPrefix.parse(le.getIpv4()), MacAddress.parse(le.getMac())));
+        dataplane.ensureEndpoint(SandboxEndpoint.of(le).spec(specId(n.getNetworkId()), LocalState.netns(sb),
+                sb.getCreated()));
     }
 
     NetworkSpec networkSpec(Network n) {
@@ -98,8 +96,7 @@ final class HostKernel {
 
     /** This node's table entry for a local endpoint. */
     EndpointRecord record(LocalEndpoint le) {
-        return new EndpointRecord(le.getName(), le.getAliasesList(), IpPrefix.parse(le.getIpv4()).address(),
-                le.getMac(), IpPrefix.parseAddress(local.vtep()), nodeId);
+        return SandboxEndpoint.of(le).record(IpPrefix.parseAddress(local.vtep()), nodeId);
     }
 
     static int prefixLength(Network n) {
