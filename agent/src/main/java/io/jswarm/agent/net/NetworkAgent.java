@@ -164,7 +164,7 @@ public final class NetworkAgent implements AutoCloseable {
             recovery.publishAll();
             loop.schedule("settle", settings.settle(), recovery::settle);
             loop.every("reconcile", settings.settle().plus(settings.reconcileEvery()), settings.reconcileEvery(),
-                    () -> loop.post("reconcile", recovery::reconcile));
+                    recovery::reconcile);
         });
     }
 
