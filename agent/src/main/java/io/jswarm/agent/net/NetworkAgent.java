@@ -70,6 +70,8 @@ public final class NetworkAgent implements AutoCloseable {
     private final Recovery recovery;
     private final Releases releases;
     private final AtomicBoolean orphansChecked = new AtomicBoolean();
+    /** Completed by the first view from the manager: an attach right after a join waits for it (a while). */
+    private final java.util.concurrent.CompletableFuture<Void> firstView = new java.util.concurrent.CompletableFuture<>();
 
     /** Starts nothing: {@link #start()} does. Metrics go nowhere. */
     public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxResolver dns, Settings settings) {
@@ -141,6 +143,9 @@ public final class NetworkAgent implements AutoCloseable {
 
     /** A new cluster view (any thread, never blocks): participants for the tables, this node's VTEP. */
     public void onView(ClusterView v) {
+        if (v.getNodesCount() > 0 && !firstView.isDone()) {
+            loop.post("first view", () -> firstView.complete(null)); // after the view itself is applied
+        }
         if (v.getNodesCount() > 0 && orphansChecked.compareAndSet(false, true)) {
             loop.schedule("orphan check", Duration.ofSeconds(1), () -> releases.background(this::releaseOrphansQuietly));
         }
@@ -241,6 +246,7 @@ public final class NetworkAgent implements AutoCloseable {
 
     private NetworkAttachResponse attachSteps(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
                                               List<String> aliases) throws IOException {
+        awaitFirstView();
         EndpointChanges.Plan plan = loop.call(() -> {
             Sandboxes.Target t = target.call();
             return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName());
@@ -266,6 +272,23 @@ public final class NetworkAgent implements AutoCloseable {
         }
         return NetworkAttachResponse.newBuilder().setNetworkId(le.getNetworkId()).setEndpointId(le.getEndpointId())
                 .setSandbox(plan.key()).setIfName(le.getIfName()).setIpv4(le.getIpv4()).setMac(le.getMac()).build();
+    }
+
+    /**
+     * Right after a join the manager's first view (this node's data-path address, the networks) may still be
+     * on its way: an attach then waits for it, on the caller's thread, up to 5 s, instead of failing.
+     */
+    private void awaitFirstView() throws IOException {
+        try {
+            firstView.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException late) {
+            // prepare says what is missing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code network disconnect NET SANDBOX}. */

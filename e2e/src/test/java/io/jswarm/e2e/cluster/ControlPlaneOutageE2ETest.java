@@ -120,6 +120,25 @@ class ControlPlaneOutageE2ETest {
                 assertTrue(p.received() > 300, p.toString());
                 assertEquals(List.of(), p.missing(), p + " lost pings while the control plane was down");
             }
+
+            // `leave` releases the node's addresses at the manager: after a new join the same name attaches.
+            var left = cli(lab, D[2], "leave");
+            assertEquals(0, left.rc(), left.all());
+            await("h3's endpoint withdrawn from h1's table", () -> endpointsAtManager(lab) == 2, lab, D[0]);
+            var again = cli(lab, D[2], "join", "--token", token, ClusterLab.addr(1) + ":2377");
+            assertEquals(0, again.rc(), again.all());
+            var reattach = cli(lab, D[2], "network", "attach", "jspow-ov", "--name", sb[3]);
+            assertEquals(0, reattach.rc(), "the name is free again after leave + join: " + reattach.all());
+            String ip3 = inspectIp(lab, D[2]);
+            await(sb[1] + " reaches the re-attached " + sb[3], () -> Shell.ping(sb[1], ip3), lab, D[0]);
+        }
+    }
+
+    /** Endpoints the manager's view of the network lists (its table on the manager's node). */
+    private static int endpointsAtManager(ClusterLab lab) throws Exception {
+        try (DaemonClient c = new DaemonClient(new DaemonHost(lab.socket(D[0])))) {
+            return c.call(Duration.ofSeconds(5), s -> s.networkInspect(NetworkInspectRequest.newBuilder()
+                    .setNetwork("jspow-ov").build())).getEndpointsCount();
         }
     }
 
