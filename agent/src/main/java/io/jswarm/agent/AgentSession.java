@@ -10,7 +10,7 @@ import io.grpc.stub.StreamObserver;
 import io.jswarm.encryption.CertificateAuthority;
 import io.jswarm.encryption.CertificateRequest;
 import io.jswarm.encryption.NodeIdentity;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.IdentityKeyManager;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.ClusterView;

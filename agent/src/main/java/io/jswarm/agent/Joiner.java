@@ -9,7 +9,7 @@ import io.jswarm.encryption.CertificateAuthority;
 import io.jswarm.encryption.CertificateRequest;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.PinningTrustManager;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.DispatcherGrpc;

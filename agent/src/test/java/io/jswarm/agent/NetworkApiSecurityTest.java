@@ -12,7 +12,7 @@ import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
 import io.jswarm.manager.api.Authorizer;
 import io.jswarm.manager.api.ManagerNode;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.IdentityKeyManager;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.CreateNetworkRequest;
