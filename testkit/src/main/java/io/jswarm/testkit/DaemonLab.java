@@ -103,8 +103,13 @@ public final class DaemonLab implements AutoCloseable {
      * does not depend on the CLI, so this is not the CLI's {@code DaemonClient.Failure}).
      */
     public <T> T call(int host, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        return call(socket(host), rpc);
+    }
+
+    /** {@link #call(int, Function)} on the daemon socket at {@code socket}. */
+    static <T> T call(Path socket, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket(host).toString()))
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()
                 // A Unix socket has no TCP keepalive; gRPC's default would make Netty warn on every call.
                 .withOption(ChannelOption.SO_KEEPALIVE, null).build();
