@@ -11,7 +11,7 @@ import io.jswarm.encryption.CertificateAuthority;
 import io.jswarm.encryption.CertificateRequest;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.tls.IdentityKeyManager;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.DispatcherGrpc;

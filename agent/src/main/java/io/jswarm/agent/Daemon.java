@@ -19,7 +19,7 @@ import io.jswarm.manager.api.Authorizer;
 import io.jswarm.manager.api.InitParams;
 import io.jswarm.manager.api.ManagerConfig;
 import io.jswarm.manager.api.ManagerNode;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.proto.cluster.InitRequest;
 import io.jswarm.proto.cluster.InitResponse;
 import io.jswarm.proto.cluster.JoinRequest;

@@ -6,7 +6,7 @@ import io.jswarm.gossip.MembershipConfig;
 import io.jswarm.gossip.MembershipEvent;
 import io.jswarm.gossip.ScalecubeMembership;
 import io.jswarm.manager.api.NodeHealth;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.Member;
 import io.jswarm.proto.cluster.MembersResponse;

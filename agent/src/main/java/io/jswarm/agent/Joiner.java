@@ -10,7 +10,7 @@ import io.jswarm.encryption.CertificateRequest;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.tls.PinningTrustManager;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.DispatcherGrpc;
 import io.jswarm.proto.cluster.JoinRequest;

@@ -1,7 +1,7 @@
 package io.jswarm.agent;
 
 import com.sun.net.httpserver.HttpServer;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;

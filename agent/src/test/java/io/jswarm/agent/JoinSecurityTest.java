@@ -19,7 +19,7 @@ import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.api.InitParams;
 import io.jswarm.manager.api.ManagerConfig;
 import io.jswarm.manager.api.ManagerNode;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.DispatcherGrpc;
 import io.jswarm.proto.cluster.JoinRequest;

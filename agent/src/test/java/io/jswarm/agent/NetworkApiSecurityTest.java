@@ -13,7 +13,7 @@ import io.jswarm.encryption.Role;
 import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.api.Authorizer;
 import io.jswarm.manager.api.ManagerNode;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.CreateNetworkRequest;
 import io.jswarm.proto.cluster.DetachEndpointRequest;

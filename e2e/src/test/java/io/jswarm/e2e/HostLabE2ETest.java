@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jswarm.cli.Kernels;
-import io.jswarm.cli.lab.Exec;
-import io.jswarm.cli.lab.HostLab;
+import io.jswarm.testkit.Exec;
+import io.jswarm.testkit.HostLab;
 import io.jswarm.vxlan.kernel.Kernel;
 import io.jswarm.vxlan.testing.RequiresRoot;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.jswarm.e2e;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.jswarm.cli.lab.Exec;
+import io.jswarm.testkit.Exec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jswarm.cli.Kernels;
-import io.jswarm.cli.lab.Exec;
-import io.jswarm.cli.lab.HostLab;
-import io.jswarm.cli.lab.LabOverlay;
+import io.jswarm.testkit.Exec;
+import io.jswarm.testkit.HostLab;
+import io.jswarm.testkit.LabOverlay;
 import io.jswarm.vxlan.Dataplane;
 import io.jswarm.vxlan.EndpointSpec;
 import io.jswarm.vxlan.Netns;

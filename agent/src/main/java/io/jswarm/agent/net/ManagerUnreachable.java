@@ -3,7 +3,7 @@ package io.jswarm.agent.net;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import java.time.Duration;
 import java.util.List;
 

@@ -5,7 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.jswarm.encryption.tls.IdentityKeyManager;
-import io.jswarm.manager.net.HostPort;
+import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.AttachEndpointResponse;

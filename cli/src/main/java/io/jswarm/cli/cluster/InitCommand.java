@@ -1,6 +1,6 @@
 package io.jswarm.cli.cluster;
 
-import io.jswarm.manager.net.Cidr;
+import io.jswarm.vxlan.IpPrefix;
 import io.jswarm.proto.cluster.InitRequest;
 import io.jswarm.proto.cluster.InitResponse;
 import java.io.PrintWriter;
@@ -40,7 +40,7 @@ final class InitCommand extends ClientCommand {
 
     @Override
     int run(DaemonClient daemon, PrintWriter out) {
-        pools.forEach(Cidr::parse); // refuse a bad pool before touching the daemon
+        pools.forEach(IpPrefix::parseSubnet); // refuse a bad pool before touching the daemon
         Duration expiry = GoDuration.parse(certExpiry);
         InitResponse r = daemon.call(Duration.ofSeconds(30), s -> s.init(InitRequest.newBuilder()
                 .setAdvertiseAddr(advertiseAddr).setListenAddr(listenAddr).setDataPathAddr(dataPathAddr)

@@ -2,9 +2,9 @@ package io.jswarm.cli.demo;
 
 import io.jswarm.cli.cluster.DaemonClient;
 import io.jswarm.cli.cluster.DaemonHost;
-import io.jswarm.cli.lab.Daemons;
-import io.jswarm.cli.lab.Exec;
-import io.jswarm.cli.lab.HostLab;
+import io.jswarm.testkit.Daemons;
+import io.jswarm.testkit.Exec;
+import io.jswarm.testkit.HostLab;
 import io.jswarm.proto.cluster.ControlGrpc;
 import io.jswarm.proto.cluster.CreateNetworkRequest;
 import io.jswarm.proto.cluster.InfoRequest;

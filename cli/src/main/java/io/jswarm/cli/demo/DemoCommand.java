@@ -2,9 +2,9 @@ package io.jswarm.cli.demo;
 
 import io.jswarm.cli.Kernels;
 import io.jswarm.cli.Main.UserError;
-import io.jswarm.cli.lab.Exec;
-import io.jswarm.cli.lab.HostLab;
-import io.jswarm.cli.lab.LabOverlay;
+import io.jswarm.testkit.Exec;
+import io.jswarm.testkit.HostLab;
+import io.jswarm.testkit.LabOverlay;
 import io.jswarm.vxlan.Privileges;
 import io.jswarm.vxlan.Dataplane;
 import io.jswarm.vxlan.Netns;

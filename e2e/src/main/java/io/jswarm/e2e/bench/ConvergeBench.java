@@ -6,7 +6,7 @@ import static io.jswarm.e2e.bench.FailoverBench.formCluster;
 import static io.jswarm.e2e.bench.FailoverBench.awaitConverged;
 import static io.jswarm.e2e.bench.FailoverBench.ms;
 
-import io.jswarm.e2e.cluster.DaemonLab;
+import io.jswarm.testkit.DaemonLab;
 import io.jswarm.proto.cluster.CreateNetworkRequest;
 import io.jswarm.proto.cluster.NetworkAttachRequest;
 import io.jswarm.proto.cluster.NetworkDetachRequest;

@@ -1,7 +1,7 @@
 package io.jswarm.e2e.bench;
 
-import io.jswarm.cli.cluster.DaemonClient;
-import io.jswarm.e2e.cluster.DaemonLab;
+import io.grpc.StatusRuntimeException;
+import io.jswarm.testkit.DaemonLab;
 import io.jswarm.proto.cluster.InfoRequest;
 import io.jswarm.proto.cluster.InitRequest;
 import io.jswarm.proto.cluster.ListNodesRequest;
@@ -153,7 +153,7 @@ final class FailoverBench {
         try {
             lab.call(host, s -> s.info(InfoRequest.getDefaultInstance()));
             return true;
-        } catch (DaemonClient.Failure e) {
+        } catch (StatusRuntimeException e) {
             return false;
         }
     }
@@ -174,7 +174,7 @@ final class FailoverBench {
                     }
                 }
                 return true;
-            } catch (DaemonClient.Failure e) {
+            } catch (StatusRuntimeException e) {
                 return false;
             }
         });

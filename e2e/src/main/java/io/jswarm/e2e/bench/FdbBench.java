@@ -1,8 +1,8 @@
 package io.jswarm.e2e.bench;
 
 import io.jswarm.cli.Kernels;
-import io.jswarm.cli.lab.Exec;
-import io.jswarm.cli.lab.HostLab;
+import io.jswarm.testkit.Exec;
+import io.jswarm.testkit.HostLab;
 import io.jswarm.vxlan.MacAddress;
 import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.Vni;

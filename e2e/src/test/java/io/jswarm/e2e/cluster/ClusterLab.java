@@ -1,5 +1,7 @@
 package io.jswarm.e2e.cluster;
 
+import io.jswarm.testkit.DaemonLab;
+import io.jswarm.testkit.OwnedProcesses;
 import io.jswarm.vxlan.testing.TestNamespaces;
 import java.io.IOException;
 import java.nio.file.Files;

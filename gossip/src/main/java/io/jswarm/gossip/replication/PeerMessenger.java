@@ -5,7 +5,7 @@ import java.util.function.BiConsumer;
 
 /**
  * Point-to-point table messages between nodes: the seam between {@link TableReplicator} and the gossip
- * transport ({@link ScalecubePeerMessenger}) or an in-memory network for tests ({@link InMemoryNetwork}).
+ * transport ({@link ScalecubePeerMessenger}) or an in-memory network for tests ({@code InMemoryNetwork}, in the test sources).
  * Best effort: a message to an unknown or absent node is dropped; anti-entropy repairs the loss.
  */
 public interface PeerMessenger {

@@ -1,6 +1,6 @@
 package io.jswarm.manager.api;
 
-import io.jswarm.manager.net.Cidr;
+import io.jswarm.vxlan.IpPrefix;
 import java.time.Duration;
 import java.util.List;
 
@@ -31,7 +31,7 @@ public record InitParams(String hostname, String advertiseAddr, String managerAd
     public InitParams {
         addrPools = addrPools.isEmpty() ? DEFAULT_ADDR_POOLS : List.copyOf(addrPools);
         for (String p : addrPools) {
-            if (Cidr.parse(p).length() > maskLength) {
+            if (IpPrefix.parseSubnet(p).length() > maskLength) {
                 throw new IllegalArgumentException("invalid default address pool " + p
                         + ": its prefix is longer than the mask length " + maskLength);
             }

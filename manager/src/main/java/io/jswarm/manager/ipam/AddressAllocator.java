@@ -1,5 +1,6 @@
 package io.jswarm.manager.ipam;
 
+import io.jswarm.vxlan.IpPrefix;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
@@ -14,8 +15,8 @@ import java.util.Set;
  * A requested address does not move the cursor: it says nothing about where serial order stands.
  */
 public final class AddressAllocator {
-    private final Ipv4Subnet subnet;
-    private final Ipv4Subnet range;
+    private final IpPrefix subnet;
+    private final IpPrefix range;
     private final long gateway;
     /** The lowest and highest address that may ever be handed out. */
     private final long low;
@@ -28,15 +29,15 @@ public final class AddressAllocator {
      * @param range the {@code --ip-range}, or the subnet itself
      * @throws IllegalArgumentException if the parts do not fit together (callers validate first)
      */
-    public AddressAllocator(Ipv4Subnet subnet, Ipv4Subnet range, long gateway) {
-        if (subnet.prefix() > SubnetAllocator.MAX_MASK_LENGTH) {
+    public AddressAllocator(IpPrefix subnet, IpPrefix range, long gateway) {
+        if (subnet.length() > SubnetAllocator.MAX_MASK_LENGTH) {
             throw new IllegalArgumentException("subnet " + subnet + " is too small (at most /" + SubnetAllocator.MAX_MASK_LENGTH + ")");
         }
         if (!subnet.contains(range)) {
             throw new IllegalArgumentException("ip-range " + range + " is not within subnet " + subnet);
         }
         if (gateway <= subnet.first() || gateway >= subnet.last()) {
-            throw new IllegalArgumentException("gateway " + Ipv4Subnet.format(gateway) + " is not a usable address of subnet " + subnet);
+            throw new IllegalArgumentException("gateway " + IpPrefix.formatIpv4(gateway) + " is not a usable address of subnet " + subnet);
         }
         this.subnet = subnet;
         this.range = range;
@@ -46,15 +47,15 @@ public final class AddressAllocator {
     }
 
     /** The first usable address of {@code subnet}: Swarm's default gateway. */
-    public static long defaultGateway(Ipv4Subnet subnet) {
+    public static long defaultGateway(IpPrefix subnet) {
         return subnet.first() + 1;
     }
 
-    public Ipv4Subnet subnet() {
+    public IpPrefix subnet() {
         return subnet;
     }
 
-    public Ipv4Subnet range() {
+    public IpPrefix range() {
         return range;
     }
 
@@ -88,7 +89,7 @@ public final class AddressAllocator {
 
     /** Why {@code address} cannot be given on request; changes nothing. */
     public void checkRequested(long address) throws IpamException {
-        String a = Ipv4Subnet.format(address);
+        String a = IpPrefix.formatIpv4(address);
         if (!subnet.contains(address)) {
             throw new IpamException("requested address " + a + " is out of range: not in subnet " + subnet);
         }
@@ -111,7 +112,7 @@ public final class AddressAllocator {
 
     public void release(long address) {
         if (!used.remove(address)) {
-            throw new IllegalStateException("address " + Ipv4Subnet.format(address) + " is not allocated");
+            throw new IllegalStateException("address " + IpPrefix.formatIpv4(address) + " is not allocated");
         }
     }
 
@@ -131,12 +132,12 @@ public final class AddressAllocator {
     /** Replaces the state with a snapshot's: the addresses in use and the serial cursor. */
     public void restore(Collection<Long> inUse, long newCursor) {
         if (newCursor != -1 && !subnet.contains(newCursor)) {
-            throw new IllegalArgumentException("address cursor " + Ipv4Subnet.format(newCursor) + " outside " + subnet);
+            throw new IllegalArgumentException("address cursor " + IpPrefix.formatIpv4(newCursor) + " outside " + subnet);
         }
         used.clear();
         for (long a : inUse) {
             if (!subnet.contains(a) || reserved(a) || !used.add(a)) {
-                throw new IllegalArgumentException("invalid or duplicate allocation " + Ipv4Subnet.format(a) + " in " + subnet);
+                throw new IllegalArgumentException("invalid or duplicate allocation " + IpPrefix.formatIpv4(a) + " in " + subnet);
             }
         }
         cursor = newCursor;

@@ -1,5 +1,6 @@
 package io.jswarm.manager.ipam;
 
+import io.jswarm.vxlan.IpPrefix;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,7 @@ import java.util.Optional;
  * serial order as addresses and VNIs do, because a new network's VNI differs from the removed one's, so
  * stale peer state of the old network can never be confused with the new one.
  */
-public record SubnetAllocator(List<Ipv4Subnet> pools, int maskLength) {
+public record SubnetAllocator(List<IpPrefix> pools, int maskLength) {
     /** /30 is the smallest subnet with a usable address besides the gateway. */
     public static final int MAX_MASK_LENGTH = 30;
 
@@ -23,8 +24,8 @@ public record SubnetAllocator(List<Ipv4Subnet> pools, int maskLength) {
             throw new IllegalArgumentException("invalid default address pool mask length " + maskLength
                     + " (must be 1-" + MAX_MASK_LENGTH + ")");
         }
-        for (Ipv4Subnet p : pools) {
-            if (p.prefix() > maskLength) {
+        for (IpPrefix p : pools) {
+            if (p.length() > maskLength) {
                 throw new IllegalArgumentException("default address pool " + p + " is smaller than the mask length /" + maskLength);
             }
         }
@@ -32,19 +33,19 @@ public record SubnetAllocator(List<Ipv4Subnet> pools, int maskLength) {
 
     /** From the {@code InitCluster} pool strings; an empty list means Swarm's default, 10.0.0.0/8 as /24s. */
     public static SubnetAllocator of(List<String> cidrs, int maskLength) {
-        List<Ipv4Subnet> pools = cidrs.isEmpty() ? List.of(Ipv4Subnet.parse("10.0.0.0/8"))
-                : cidrs.stream().map(Ipv4Subnet::parse).toList();
+        List<IpPrefix> pools = cidrs.isEmpty() ? List.of(IpPrefix.parseSubnet("10.0.0.0/8"))
+                : cidrs.stream().map(IpPrefix::parseSubnet).toList();
         return new SubnetAllocator(pools, maskLength == 0 ? 24 : maskLength);
     }
 
     /** The lowest block of {@link #maskLength} in the pools that overlaps none of {@code taken}. */
-    public Ipv4Subnet next(Collection<Ipv4Subnet> taken) throws IpamException {
+    public IpPrefix next(Collection<IpPrefix> taken) throws IpamException {
         long block = 1L << (32 - maskLength);
-        for (Ipv4Subnet pool : pools) {
+        for (IpPrefix pool : pools) {
             long candidate = pool.first();
             while (candidate + block - 1 <= pool.last()) {
-                Ipv4Subnet s = new Ipv4Subnet(candidate, maskLength);
-                Optional<Ipv4Subnet> clash = overlapping(s, taken);
+                IpPrefix s = IpPrefix.ipv4(candidate, maskLength);
+                Optional<IpPrefix> clash = overlapping(s, taken);
                 if (clash.isEmpty()) {
                     return s;
                 }
@@ -58,7 +59,7 @@ public record SubnetAllocator(List<Ipv4Subnet> pools, int maskLength) {
     }
 
     /** The first of {@code taken} that overlaps {@code subnet}, if any. */
-    public static Optional<Ipv4Subnet> overlapping(Ipv4Subnet subnet, Collection<Ipv4Subnet> taken) {
+    public static Optional<IpPrefix> overlapping(IpPrefix subnet, Collection<IpPrefix> taken) {
         return taken.stream().filter(subnet::overlaps).findFirst();
     }
 }

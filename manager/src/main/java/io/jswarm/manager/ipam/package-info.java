@@ -25,8 +25,9 @@
  * match it.
  *
  * <h2>IPv6</h2>
- * {@link io.jswarm.manager.ipam.Ipv4Subnet} keeps addresses as unsigned {@code long}s. IPv6 can follow as
- * a sibling type over {@code BigInteger} (or two longs); the allocators need only contains, overlaps,
- * first and last, and the state stores addresses as text.
+ * Subnets are {@link io.jswarm.vxlan.IpPrefix}es (jswarm's one CIDR type); the allocators work on IPv4
+ * addresses as unsigned {@code long}s ({@code IpPrefix.first/last/parseIpv4}). IPv6 can follow over
+ * {@code BigInteger} (or two longs); the allocators need only contains, overlaps, first and last, and the
+ * state stores addresses as text.
  */
 package io.jswarm.manager.ipam;

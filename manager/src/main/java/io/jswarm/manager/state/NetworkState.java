@@ -2,7 +2,7 @@ package io.jswarm.manager.state;
 
 import io.jswarm.manager.ipam.AddressAllocator;
 import io.jswarm.manager.ipam.IpamException;
-import io.jswarm.manager.ipam.Ipv4Subnet;
+import io.jswarm.vxlan.IpPrefix;
 import io.jswarm.manager.ipam.SubnetAllocator;
 import io.jswarm.manager.ipam.VniAllocator;
 import io.jswarm.proto.state.AttachEndpoint;
@@ -61,7 +61,7 @@ final class NetworkState {
         if (c.getMtu() != 0 && (c.getMtu() < 68 || c.getMtu() > 65535)) {
             throw new IpamException("invalid mtu " + c.getMtu() + ": must be between 68 and 65535");
         }
-        Ipv4Subnet subnet = planSubnet(c, cluster);
+        IpPrefix subnet = planSubnet(c, cluster);
         long gateway = AddressAllocator.defaultGateway(subnet);
         if (!c.getGateway().isEmpty()) {
             gateway = parseAddress(c.getGateway(), "gateway");
@@ -72,7 +72,7 @@ final class NetworkState {
                 throw new IpamException("gateway " + c.getGateway() + " is the network or broadcast address of " + subnet);
             }
         }
-        Ipv4Subnet range = subnet;
+        IpPrefix range = subnet;
         if (!c.getIpRange().isEmpty()) {
             range = parseSubnet(c.getIpRange(), "ip-range");
             if (!subnet.contains(range)) {
@@ -80,13 +80,13 @@ final class NetworkState {
             }
         }
         return Network.newBuilder().setNetworkId(c.getNetworkId()).setName(c.getName()).setSubnet(subnet.toString())
-                .setGateway(Ipv4Subnet.format(gateway)).setIpRange(range.toString()).setAttachable(c.getAttachable())
+                .setGateway(IpPrefix.formatIpv4(gateway)).setIpRange(range.toString()).setAttachable(c.getAttachable())
                 .setInternal(c.getInternal()).setMtu(c.getMtu()).putAllLabels(c.getLabelsMap())
                 .setVni(vnis.peekNext()).setCreatedAtMillis(c.getCreatedAtMillis()).build();
     }
 
-    private Ipv4Subnet planSubnet(CreateNetwork c, InitCluster cluster) throws IpamException {
-        List<Ipv4Subnet> taken = networks.values().stream().map(n -> n.addresses().subnet()).toList();
+    private IpPrefix planSubnet(CreateNetwork c, InitCluster cluster) throws IpamException {
+        List<IpPrefix> taken = networks.values().stream().map(n -> n.addresses().subnet()).toList();
         if (c.getSubnet().isEmpty()) {
             if (!c.getGateway().isEmpty() || !c.getIpRange().isEmpty()) {
                 throw new IpamException("every ip-range or gateway must have a corresponding subnet");
@@ -100,11 +100,11 @@ final class NetworkState {
             }
             return pools.next(taken);
         }
-        Ipv4Subnet subnet = parseSubnet(c.getSubnet(), "subnet");
-        if (subnet.prefix() > SubnetAllocator.MAX_MASK_LENGTH) {
+        IpPrefix subnet = parseSubnet(c.getSubnet(), "subnet");
+        if (subnet.length() > SubnetAllocator.MAX_MASK_LENGTH) {
             throw new IpamException("invalid subnet " + subnet + ": too small, must be /" + SubnetAllocator.MAX_MASK_LENGTH + " or larger");
         }
-        Optional<Ipv4Subnet> clash = SubnetAllocator.overlapping(subnet, taken);
+        Optional<IpPrefix> clash = SubnetAllocator.overlapping(subnet, taken);
         if (clash.isPresent()) {
             Network other = networks.values().stream().filter(n -> n.addresses().subnet().equals(clash.get()))
                     .findFirst().orElseThrow().network();
@@ -119,8 +119,8 @@ final class NetworkState {
         if (vnis.allocate() != n.getVni()) {
             throw new IllegalStateException("VNI allocation diverged from its plan");
         }
-        AddressAllocator addresses = new AddressAllocator(Ipv4Subnet.parse(n.getSubnet()),
-                Ipv4Subnet.parse(n.getIpRange()), Ipv4Subnet.parseAddress(n.getGateway()));
+        AddressAllocator addresses = new AddressAllocator(IpPrefix.parseSubnet(n.getSubnet()),
+                IpPrefix.parseSubnet(n.getIpRange()), IpPrefix.parseIpv4(n.getGateway()));
         networks.put(n.getNetworkId(), new Net(n, addresses, new LinkedHashMap<>()));
         return n;
     }
@@ -188,13 +188,13 @@ final class NetworkState {
         }
         return Endpoint.newBuilder().setNetworkId(net.network().getNetworkId()).setEndpointId(a.getEndpointId())
                 .setNodeId(a.getNodeId()).setName(a.getName()).addAllAliases(a.getAliasesList())
-                .setAddress(Ipv4Subnet.format(address)).build();
+                .setAddress(IpPrefix.formatIpv4(address)).build();
     }
 
     Endpoint applyAttach(AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {
         Endpoint e = planAttach(a, nodeExists);
         Net net = networks.get(e.getNetworkId());
-        long address = Ipv4Subnet.parseAddress(e.getAddress());
+        long address = IpPrefix.parseIpv4(e.getAddress());
         if (a.getRequestedIp().isEmpty()) {
             if (net.addresses().allocateNext() != address) {
                 throw new IllegalStateException("address allocation diverged from its plan");
@@ -219,7 +219,7 @@ final class NetworkState {
         Endpoint e = planDetach(d);
         Net net = networks.get(e.getNetworkId());
         net.endpoints().remove(e.getEndpointId());
-        net.addresses().release(Ipv4Subnet.parseAddress(e.getAddress()));
+        net.addresses().release(IpPrefix.parseIpv4(e.getAddress()));
         return e;
     }
 
@@ -238,7 +238,7 @@ final class NetworkState {
                 if (!e.getNodeId().equals(nodeId)) {
                     return false;
                 }
-                net.addresses().release(Ipv4Subnet.parseAddress(e.getAddress()));
+                net.addresses().release(IpPrefix.parseIpv4(e.getAddress()));
                 released.add(e);
                 return true;
             });
@@ -282,11 +282,11 @@ final class NetworkState {
         return find(idOrName).orElseThrow(() -> new IpamException("network " + idOrName + " not found"));
     }
 
-    private static Ipv4Subnet parseSubnet(String text, String what) throws IpamException {
+    private static IpPrefix parseSubnet(String text, String what) throws IpamException {
         try {
-            return Ipv4Subnet.parse(text);
+            return IpPrefix.parseSubnet(text);
         } catch (IllegalArgumentException e) {
-            // Cidr's message repeats the text ("invalid CIDR x: host bits set"); keep only the reason.
+            // parseSubnet's message repeats the text ("invalid CIDR x: host bits set"); keep only the reason.
             String why = e.getMessage().replaceFirst("^invalid CIDR \\S+:? ?", "").replaceAll("^\\((.*)\\)$", "$1");
             throw new IpamException("invalid " + what + " " + text + (why.isEmpty() ? "" : ": " + why));
         }
@@ -294,7 +294,7 @@ final class NetworkState {
 
     private static long parseAddress(String text, String what) throws IpamException {
         try {
-            return Ipv4Subnet.parseAddress(text);
+            return IpPrefix.parseIpv4(text);
         } catch (IllegalArgumentException e) {
             throw new IpamException("invalid " + what + " " + text);
         }
@@ -306,7 +306,7 @@ final class NetworkState {
         for (Net net : networks.values()) {
             long cursor = net.addresses().cursor();
             b.addNetworks(NetworkAllocation.newBuilder().setNetwork(net.network())
-                    .setAddressCursor(cursor < 0 ? "" : Ipv4Subnet.format(cursor)));
+                    .setAddressCursor(cursor < 0 ? "" : IpPrefix.formatIpv4(cursor)));
             b.addAllEndpoints(net.endpoints().values());
         }
         b.setVniCursor(vnis.cursor());
@@ -317,8 +317,8 @@ final class NetworkState {
         List<Integer> vniInUse = new ArrayList<>();
         for (NetworkAllocation na : s.getNetworksList()) {
             Network n = na.getNetwork();
-            networks.put(n.getNetworkId(), new Net(n, new AddressAllocator(Ipv4Subnet.parse(n.getSubnet()),
-                    Ipv4Subnet.parse(n.getIpRange()), Ipv4Subnet.parseAddress(n.getGateway())), new LinkedHashMap<>()));
+            networks.put(n.getNetworkId(), new Net(n, new AddressAllocator(IpPrefix.parseSubnet(n.getSubnet()),
+                    IpPrefix.parseSubnet(n.getIpRange()), IpPrefix.parseIpv4(n.getGateway())), new LinkedHashMap<>()));
             vniInUse.add(n.getVni());
         }
         if (vniInUse.size() != vniInUse.stream().distinct().count()) {
@@ -331,12 +331,12 @@ final class NetworkState {
             if (net == null || net.endpoints().putIfAbsent(e.getEndpointId(), e) != null) {
                 throw new IllegalArgumentException("snapshot endpoint " + e.getEndpointId() + " is orphaned or duplicated");
             }
-            used.computeIfAbsent(e.getNetworkId(), k -> new ArrayList<>()).add(Ipv4Subnet.parseAddress(e.getAddress()));
+            used.computeIfAbsent(e.getNetworkId(), k -> new ArrayList<>()).add(IpPrefix.parseIpv4(e.getAddress()));
         }
         for (NetworkAllocation na : s.getNetworksList()) {
             String c = na.getAddressCursor();
             networks.get(na.getNetwork().getNetworkId()).addresses()
-                    .restore(used.getOrDefault(na.getNetwork().getNetworkId(), List.of()), c.isEmpty() ? -1 : Ipv4Subnet.parseAddress(c));
+                    .restore(used.getOrDefault(na.getNetwork().getNetworkId(), List.of()), c.isEmpty() ? -1 : IpPrefix.parseIpv4(c));
         }
     }
 }

@@ -4,14 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jswarm.vxlan.IpPrefix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class SubnetAllocatorTest {
-    private static Ipv4Subnet s(String text) {
-        return Ipv4Subnet.parse(text);
+    private static IpPrefix s(String text) {
+        return IpPrefix.parseSubnet(text);
     }
 
     @Test
@@ -40,7 +41,7 @@ class SubnetAllocatorTest {
     @Test
     void exhaustsOnePoolThenMovesToTheNext() throws IpamException {
         SubnetAllocator a = SubnetAllocator.of(List.of("192.168.0.0/23", "172.20.0.0/24"), 24);
-        List<Ipv4Subnet> taken = new ArrayList<>();
+        List<IpPrefix> taken = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             taken.add(a.next(taken));
         }
@@ -54,9 +55,9 @@ class SubnetAllocatorTest {
     @Test
     void manyNetworksCarveDistinctBlocksQuickly() throws IpamException {
         SubnetAllocator a = SubnetAllocator.of(List.of("10.0.0.0/16"), 24);
-        List<Ipv4Subnet> taken = new ArrayList<>();
+        List<IpPrefix> taken = new ArrayList<>();
         for (int i = 0; i < 256; i++) {
-            Ipv4Subnet next = a.next(taken);
+            IpPrefix next = a.next(taken);
             assertTrue(SubnetAllocator.overlapping(next, taken).isEmpty());
             taken.add(next);
         }
@@ -65,7 +66,7 @@ class SubnetAllocatorTest {
 
     @Test
     void overlapFindsTheClash() {
-        List<Ipv4Subnet> taken = List.of(s("10.0.0.0/24"), s("10.1.0.0/16"));
+        List<IpPrefix> taken = List.of(s("10.0.0.0/24"), s("10.1.0.0/16"));
         assertEquals(Optional.of(s("10.1.0.0/16")), SubnetAllocator.overlapping(s("10.1.2.0/24"), taken));
         assertEquals(Optional.of(s("10.0.0.0/24")), SubnetAllocator.overlapping(s("10.0.0.0/8"), taken));
         assertEquals(Optional.empty(), SubnetAllocator.overlapping(s("10.2.0.0/24"), taken));

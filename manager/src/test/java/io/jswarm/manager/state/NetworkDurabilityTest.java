@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jswarm.manager.ipam.Ipv4Subnet;
+import io.jswarm.vxlan.IpPrefix;
 import io.jswarm.proto.state.Command;
 import io.jswarm.proto.state.Endpoint;
 import io.jswarm.proto.state.Role;
@@ -104,8 +104,8 @@ class NetworkDurabilityTest {
     @ValueSource(ints = {1000, 37})
     void churnNeverDuplicatesAndReusesOnlyAfterAWrap(int snapshotEvery) throws IOException {
         List<String> nets = List.of("n-a", "n-b", "n-c");
-        Map<String, Ipv4Subnet> subnets = Map.of("n-a", Ipv4Subnet.parse("10.7.0.0/27"),
-                "n-b", Ipv4Subnet.parse("10.7.1.0/26"), "n-c", Ipv4Subnet.parse("10.7.2.0/28"));
+        Map<String, IpPrefix> subnets = Map.of("n-a", IpPrefix.parseSubnet("10.7.0.0/27"),
+                "n-b", IpPrefix.parseSubnet("10.7.1.0/26"), "n-c", IpPrefix.parseSubnet("10.7.2.0/28"));
         Map<String, TreeSet<Long>> held = new HashMap<>();
         Map<String, Long> cursor = new HashMap<>();
         Map<String, Integer> wraps = new HashMap<>();
@@ -133,16 +133,16 @@ class NetworkDurabilityTest {
                     assertEquals(before, s.snapshot());
                 }
                 String n = nets.get(rnd.nextInt(nets.size()));
-                Ipv4Subnet sub = subnets.get(n);
+                IpPrefix sub = subnets.get(n);
                 long capacity = sub.size() - 3; // network, gateway, broadcast
                 List<String> eps = live.get(n);
                 boolean attach = eps.isEmpty() || (eps.size() < capacity && rnd.nextInt(100) < 60);
                 if (attach) {
                     String id = "e" + counter++;
                     ok(s, attach(n, id, "n1"));
-                    long got = Ipv4Subnet.parseAddress(ip(s, n, id));
+                    long got = IpPrefix.parseIpv4(ip(s, n, id));
                     long expected = modelNext(sub, held.get(n), cursor.get(n));
-                    assertEquals(Ipv4Subnet.format(expected), Ipv4Subnet.format(got), "op " + op);
+                    assertEquals(IpPrefix.formatIpv4(expected), IpPrefix.formatIpv4(got), "op " + op);
                     if (got <= cursor.get(n)) {
                         wraps.merge(n, 1, Integer::sum);
                     }
@@ -157,7 +157,7 @@ class NetworkDurabilityTest {
                     eps.add(id);
                 } else {
                     String id = eps.remove(rnd.nextInt(eps.size()));
-                    long address = Ipv4Subnet.parseAddress(ip(s, n, id));
+                    long address = IpPrefix.parseIpv4(ip(s, n, id));
                     ok(s, detach(n, id));
                     held.get(n).remove(address);
                 }
@@ -170,14 +170,14 @@ class NetworkDurabilityTest {
         try (ManagerStore reopened = open(snapshotEvery)) {
             for (String n : nets) {
                 Set<Long> addresses = new HashSet<>();
-                reopened.view().endpoints(n).forEach(e -> addresses.add(Ipv4Subnet.parseAddress(e.getAddress())));
+                reopened.view().endpoints(n).forEach(e -> addresses.add(IpPrefix.parseIpv4(e.getAddress())));
                 assertEquals(held.get(n), new TreeSet<>(addresses));
             }
         }
     }
 
     /** The oracle: the first free usable address after the cursor, wrapping once. */
-    private static long modelNext(Ipv4Subnet sub, Set<Long> held, long cursor) {
+    private static long modelNext(IpPrefix sub, Set<Long> held, long cursor) {
         long gateway = sub.first() + 1;
         for (long a = Math.max(cursor + 1, sub.first()); a < sub.last(); a++) {
             if (a > gateway && !held.contains(a)) {

@@ -4,7 +4,7 @@
  *
  * <h2>Design notes</h2>
  * <ul>
- *   <li>{@code NetlinkKernel} speaks rtnetlink through java.lang.foreign; {@link io.jswarm.vxlan.kernel.FakeKernel}
+ *   <li>{@code NetlinkKernel} speaks rtnetlink through java.lang.foreign; {@code FakeKernel} (test-jar)
  *       keeps the same tables in memory. One contract suite ({@code KernelContractTest}, in the test-jar)
  *       runs against both, so the fake cannot drift into convenient behaviour the kernel does not have.</li>
  *   <li>FakeKernel models the rules the data plane depends on and that were checked against Linux 6.18:

@@ -1,4 +1,4 @@
-package io.jswarm.cli.lab;
+package io.jswarm.testkit;
 
 import io.jswarm.vxlan.EndpointSpec;
 import io.jswarm.vxlan.IpPrefix;

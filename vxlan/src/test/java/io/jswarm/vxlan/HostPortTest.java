@@ -1,4 +1,4 @@
-package io.jswarm.manager.net;
+package io.jswarm.vxlan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,10 +27,10 @@ class HostPortTest {
 
     @Test
     void cidrsMustBeIpv4PrefixesWithoutHostBits() {
-        assertEquals("10.0.0.0/8", Cidr.parse("10.0.0.0/8").toString());
-        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.1/8"));
-        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0/33"));
-        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0"));
-        assertThrows(IllegalArgumentException.class, () -> Cidr.parse("example.com/8"));
+        assertEquals("10.0.0.0/8", IpPrefix.parseSubnet("10.0.0.0/8").toString());
+        assertThrows(IllegalArgumentException.class, () -> IpPrefix.parseSubnet("10.0.0.1/8"));
+        assertThrows(IllegalArgumentException.class, () -> IpPrefix.parseSubnet("10.0.0.0/33"));
+        assertThrows(IllegalArgumentException.class, () -> IpPrefix.parseSubnet("10.0.0.0"));
+        assertThrows(IllegalArgumentException.class, () -> IpPrefix.parseSubnet("example.com/8"));
     }
 }

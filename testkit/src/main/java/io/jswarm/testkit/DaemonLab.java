@@ -1,10 +1,16 @@
-package io.jswarm.e2e.cluster;
+package io.jswarm.testkit;
 
-import io.jswarm.cli.Kernels;
-import io.jswarm.cli.cluster.DaemonClient;
-import io.jswarm.cli.cluster.DaemonHost;
-import io.jswarm.cli.lab.HostLab;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.jswarm.proto.cluster.ControlGrpc;
 import io.jswarm.vxlan.kernel.Kernel;
+import io.jswarm.vxlan.netlink.NetlinkKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -37,7 +44,7 @@ public final class DaemonLab implements AutoCloseable {
     }
 
     public static DaemonLab create(String family, int count) throws IOException {
-        Kernel kernel = Kernels.open();
+        Kernel kernel = new NetlinkKernel();
         HostLab hosts = null;
         try {
             hosts = HostLab.create(kernel, family, count);
@@ -90,10 +97,32 @@ public final class DaemonLab implements AutoCloseable {
         return processes.start(cmd, dir.resolve("h" + host + ".log"));
     }
 
-    /** One call on host {@code host}'s local API (a fresh connection: the daemon may have restarted). */
-    public <T> T call(int host, Function<io.jswarm.proto.cluster.ControlGrpc.ControlBlockingStub, T> rpc) {
-        try (DaemonClient c = new DaemonClient(new DaemonHost(socket(host)))) {
-            return c.call(Duration.ofSeconds(10), rpc);
+    /**
+     * One call on host {@code host}'s local API (a fresh connection: the daemon may have restarted), 10 s
+     * deadline. A failed call throws the call's {@link io.grpc.StatusRuntimeException} as it is (the test kit
+     * does not depend on the CLI, so this is not the CLI's {@code DaemonClient.Failure}).
+     */
+    public <T> T call(int host, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        return call(socket(host), rpc);
+    }
+
+    /** {@link #call(int, Function)} on the daemon socket at {@code socket}. */
+    static <T> T call(Path socket, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()
+                // A Unix socket has no TCP keepalive; gRPC's default would make Netty warn on every call.
+                .withOption(ChannelOption.SO_KEEPALIVE, null).build();
+        try {
+            return rpc.apply(ControlGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS));
+        } finally {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
@@ -103,11 +132,11 @@ public final class DaemonLab implements AutoCloseable {
     }
 
     public static void unmountNetworks(Path dir) {
-        io.jswarm.cli.lab.Daemons.unmountNetworks(dir);
+        Daemons.unmountNetworks(dir);
     }
 
     public static void removeResolvConfs(String prefix) {
-        io.jswarm.cli.lab.Daemons.removeResolvConfs(prefix);
+        Daemons.removeResolvConfs(prefix);
     }
 
     /**
@@ -136,7 +165,7 @@ public final class DaemonLab implements AutoCloseable {
         }
         try {
             long built = Files.getLastModifiedTime(jar).toMillis();
-            for (String module : List.of("proto", "encryption", "vxlan", "gossip", "manager", "agent", "cli")) {
+            for (String module : List.of("proto", "encryption", "vxlan", "gossip", "dns", "manager", "agent", "testkit", "cli")) {
                 Path classes = root.resolve(module).resolve("target/classes");
                 if (Files.isDirectory(classes)) {
                     try (Stream<Path> files = Files.walk(classes)) {
@@ -152,9 +181,9 @@ public final class DaemonLab implements AutoCloseable {
         }
     }
 
-    /** A daemon-sized JVM command line for {@code mainClass} on this JVM's classpath ({@link io.jswarm.cli.lab.Daemons#java}). */
+    /** A daemon-sized JVM command line for {@code mainClass} on this JVM's classpath ({@link Daemons#java}). */
     public static List<String> java(String mainClass, String... args) {
-        return io.jswarm.cli.lab.Daemons.java(mainClass, args);
+        return Daemons.java(mainClass, args);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.jswarm.e2e.cluster;
+package io.jswarm.testkit;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.jswarm.cli.lab;
+package io.jswarm.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

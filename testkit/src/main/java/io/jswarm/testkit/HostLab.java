@@ -1,4 +1,4 @@
-package io.jswarm.cli.lab;
+package io.jswarm.testkit;
 
 import io.jswarm.vxlan.DataplaneConfig;
 import io.jswarm.vxlan.IpPrefix;

@@ -1,4 +1,4 @@
-package io.jswarm.cli.lab;
+package io.jswarm.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.jswarm.manager.net;
+package io.jswarm.vxlan;
 
 import java.net.InetSocketAddress;
 
