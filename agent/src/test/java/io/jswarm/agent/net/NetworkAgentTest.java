@@ -185,6 +185,8 @@ class NetworkAgentTest {
         b.start();
         assertEquals(1, b.inspect(NetworkInspectRequest.newBuilder().setNetwork("ov").build()).getContainersCount());
         assertTrue(dataplane.reconcile().clean(), "the restored state is exactly what the kernel has");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir.resolve("sandboxes.pb"))), "owner-only on disk");
     }
 
     @Test
