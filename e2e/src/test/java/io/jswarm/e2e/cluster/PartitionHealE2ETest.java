@@ -1,0 +1,153 @@
+package io.jswarm.e2e.cluster;
+
+import static io.jswarm.e2e.cluster.ClusterE2ETest.await;
+import static io.jswarm.e2e.cluster.ClusterE2ETest.awaitDaemon;
+import static io.jswarm.e2e.cluster.ClusterE2ETest.cli;
+import static io.jswarm.e2e.cluster.NetworkE2ETest.inspect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jswarm.cli.cluster.DaemonClient;
+import io.jswarm.cli.cluster.DaemonHost;
+import io.jswarm.proto.cluster.ListNodesRequest;
+import io.jswarm.proto.cluster.NodeStatus;
+import io.jswarm.vxlan.testing.RequiresRoot;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A 20 s partition of one host, long enough for every side to remove the others (the lost node's entries are
+ * withdrawn from the kernels, as for a dead host), then the heal: the data path between the healed host's
+ * sandbox and the others must be back within seconds, both ways. Measured with timestamped pings every 100 ms
+ * in both directions; the daemons' membership events after the heal are printed to show where the time went.
+ */
+@RequiresRoot
+class PartitionHealE2ETest {
+    private static final String[] D = {"jsheal-h1", "jsheal-h2", "jsheal-h3"};
+    private static final Duration CUT = Duration.ofSeconds(20);
+    /** The target is 2 s; the assertion leaves room for a loaded shared machine. */
+    private static final Duration DEADLINE = Duration.ofSeconds(4);
+    private static final Pattern REPLY = Pattern.compile("^\\[(\\d+)\\.(\\d{6})] \\d+ bytes from ");
+
+    @Test
+    void dataPathIsBackSoonAfterAPartitionHeals() throws Exception {
+        try (ClusterLab lab = ClusterLab.create("jsheal")) {
+            for (int h = 1; h <= 3; h++) {
+                lab.startDaemonWithClock(h, D[h - 1]);
+            }
+            for (String d : D) {
+                awaitDaemon(lab, d);
+            }
+            assertEquals(0, cli(lab, D[0], "init", "--advertise-addr", ClusterLab.addr(1)).rc());
+            String token = cli(lab, D[0], "join-token", "-q", "worker").out().strip();
+            for (int h = 2; h <= 3; h++) {
+                var j = cli(lab, D[h - 1], "join", "--token", token, ClusterLab.addr(1) + ":2377");
+                assertEquals(0, j.rc(), j.all());
+            }
+            await("3 nodes ready", () -> readyNodes(lab) == 3, lab, D[0]);
+            var created = cli(lab, D[0], "network", "create", "-d", "overlay", "--attachable", "jsheal-ov");
+            assertEquals(0, created.rc(), created.all());
+            String[] sb = {lab.sandbox("c1"), lab.sandbox("c2"), lab.sandbox("c3")};
+            String[] ip = new String[3];
+            for (int h = 1; h <= 3; h++) {
+                var a = cli(lab, D[h - 1], "network", "attach", "jsheal-ov", "--name", sb[h - 1]);
+                assertEquals(0, a.rc(), a.all());
+                ip[h - 1] = inspect(lab, D[h - 1], "jsheal-ov").getContainers(0).getIpv4().split("/")[0];
+            }
+            for (int other : new int[]{0, 1}) {
+                await(sb[2] + " <-> " + sb[other], () -> Shell.ping(sb[2], ip[other]) && Shell.ping(sb[other], ip[2]),
+                        lab, D[0]);
+            }
+
+            // Continuous pings between c3 and each of the others, both ways, across cut and heal.
+            int count = (int) ((2 + CUT.toSeconds() + 15) * 10);
+            Map<String, Process> pingers = new LinkedHashMap<>();
+            for (int other : new int[]{0, 1}) {
+                pingers.put("c3->c" + (other + 1), startPing(sb[2], ip[other], count));
+                pingers.put("c" + (other + 1) + "->c3", startPing(sb[other], ip[2], count));
+            }
+            Thread.sleep(2000);
+            long cutAt = System.currentTimeMillis();
+            lab.underlayLink(3, false);
+            Thread.sleep(CUT.toMillis());
+            long healAt = System.currentTimeMillis();
+            lab.underlayLink(3, true);
+            System.out.printf("partition: cut %s, healed %s%n", clock(cutAt), clock(healAt));
+
+            Map<String, Long> backAfter = new LinkedHashMap<>();
+            for (var e : pingers.entrySet()) {
+                List<Long> replies = replies(e.getValue());
+                assertTrue(replies.stream().anyMatch(t -> t < cutAt && t > cutAt - 1000), e.getKey() + " flowed before the cut");
+                assertTrue(replies.stream().noneMatch(t -> t > cutAt + 1500 && t < healAt),
+                        e.getKey() + ": nothing crosses the cut");
+                long first = replies.stream().filter(t -> t >= healAt).findFirst().orElse(Long.MAX_VALUE);
+                backAfter.put(e.getKey(), first == Long.MAX_VALUE ? -1 : first - healAt);
+            }
+            System.out.println("heal -> first reply (ms): " + backAfter);
+            for (int h = 1; h <= 3; h++) {
+                System.out.println(D[h - 1] + " membership after the cut:\n" + membershipLines(lab, D[h - 1], cutAt));
+            }
+            assertTrue(membershipLines(lab, D[0], cutAt).contains("Removed"),
+                    "the cut was long enough for the manager to remove h3 (else this proves nothing)");
+            for (var e : backAfter.entrySet()) {
+                assertTrue(e.getValue() >= 0 && e.getValue() <= DEADLINE.toMillis(),
+                        e.getKey() + " back " + e.getValue() + " ms after the heal (all: " + backAfter + ")");
+            }
+        }
+    }
+
+    private static int readyNodes(ClusterLab lab) {
+        try (DaemonClient c = new DaemonClient(new DaemonHost(lab.socket(D[0])))) {
+            return (int) c.call(Duration.ofSeconds(5), s -> s.listNodes(ListNodesRequest.getDefaultInstance()))
+                    .getNodesList().stream().filter(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY).count();
+        } catch (DaemonClient.Failure e) {
+            return 0;
+        }
+    }
+
+    /** A ping every 100 ms with each reply's wall-clock time ({@code -D}); a count, not a deadline. */
+    private static Process startPing(String netns, String target, int count) throws IOException {
+        return new ProcessBuilder("ip", "netns", "exec", netns, "ping", "-D", "-n", "-i", "0.1", "-W", "1",
+                "-c", Integer.toString(count), target).redirectErrorStream(true).start();
+    }
+
+    /** Waits for a ping to finish; the wall-clock millis of every reply, in order. */
+    private static List<Long> replies(Process ping) throws IOException, InterruptedException {
+        String out = new String(ping.getInputStream().readAllBytes());
+        if (!ping.waitFor(60, TimeUnit.SECONDS)) {
+            ping.destroyForcibly();
+        }
+        List<Long> times = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            Matcher m = REPLY.matcher(line);
+            if (m.find()) {
+                times.add(Long.parseLong(m.group(1)) * 1000 + Long.parseLong(m.group(2)) / 1000);
+            }
+        }
+        return times;
+    }
+
+    /** The daemon's membership events logged at or after {@code since} (log lines start with HH:mm:ss.SSS). */
+    private static String membershipLines(ClusterLab lab, String daemon, long since) throws IOException {
+        LocalTime from = LocalTime.ofInstant(Instant.ofEpochMilli(since), ZoneId.systemDefault());
+        return lab.log(daemon).lines().filter(l -> l.contains("membership event") || l.contains("rejoin"))
+                .filter(l -> l.length() > 12 && !LocalTime.parse(l.substring(0, 12)).isBefore(from))
+                .map(l -> "  " + l).collect(Collectors.joining("\n"));
+    }
+
+    private static String clock(long millis) {
+        return LocalTime.ofInstant(Instant.ofEpochMilli(millis), ZoneId.systemDefault()).toString();
+    }
+}
