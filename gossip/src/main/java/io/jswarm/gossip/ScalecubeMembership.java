@@ -5,6 +5,8 @@ import io.jswarm.gossip.internal.DeadVerdict;
 import io.jswarm.gossip.internal.DeathConfirmer;
 import io.jswarm.gossip.internal.MemberView;
 import io.jswarm.gossip.internal.MembershipMetrics;
+import io.jswarm.gossip.internal.RejoinSync;
+import io.jswarm.gossip.internal.Rejoiner;
 import io.jswarm.gossip.transport.TlsTransport;
 import io.jswarm.gossip.transport.TransportListener;
 import io.jswarm.gossip.wire.MetadataCodecs;
@@ -30,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -62,6 +65,7 @@ public final class ScalecubeMembership implements Membership {
     private TlsTransport transport;
     private MemberView view;
     private DeathConfirmer confirmer;
+    private Rejoiner rejoiner;
     private Cluster cluster;
 
     /**
@@ -95,6 +99,7 @@ public final class ScalecubeMembership implements Membership {
         transport = new TlsTransport(identity, config.advertise(), revoked, config.maxFrameLength(),
                 config.connectTimeout(), new WireCodec(metrics::suspectSeen), registry);
         view = new MemberView(config.flapHoldDown(), executor, this::publish, System::nanoTime);
+        rejoiner = new Rejoiner(config.rejoinWindow(), System::nanoTime);
         if (config.deathProbes() > 0) {
             confirmer = new DeathConfirmer(config.deathProbes(), config.deathProbeInterval(),
                     address -> transport.probe(address, config.deathProbeTimeout()), executor,
@@ -131,6 +136,8 @@ public final class ScalecubeMembership implements Membership {
         MemberInfo s = self;
         self = new MemberInfo(s.nodeId(), s.role(), s.dataAddress(), MetadataCodecs.parseAddress(transport.address()),
                 s.version());
+        long every = config.rejoinInterval().toMillis();
+        executor.scheduleWithFixedDelay(this::rejoinRound, every, every, TimeUnit.MILLISECONDS);
         LOG.info("membership started node={} gossip={} seeds={} config={}", s.nodeId(), transport.address(),
                 config.seeds(), config);
     }
@@ -315,9 +322,48 @@ public final class ScalecubeMembership implements Membership {
         });
     }
 
+    /**
+     * One rejoin round (see {@link Rejoiner}): for each target a fresh connect if the last one is still under
+     * way, an empty SYNC asking for its table, and our table pushed to it ({@link RejoinSync}). During a
+     * partition this costs a SYN per target and round; after the heal, the first round that gets through
+     * admits both sides at once.
+     */
+    private void rejoinRound() {
+        if (state.get() != State.RUNNING) {
+            return;
+        }
+        String local = transport.address();
+        List<String> seeds = config.seeds().stream().map(MetadataCodecs::format).toList();
+        for (String target : rejoiner.targets(snapshot.isEmpty(), seeds, local)) {
+            transport.redial(target);
+            transport.send(target, RejoinSync.request(local))
+                    .subscribe(null, e -> LOG.debug("rejoin sync to {} failed: {}", target, e.toString()));
+            transport.injectLocal(RejoinSync.pushTo(target));
+        }
+    }
+
+    /** What removals and returns mean for the transport and the rejoin rounds; runs before the listeners. */
+    private void onOwnEvent(MembershipEvent event) {
+        String id = event.member().nodeId();
+        switch (event) {
+            case MembershipEvent.Removed r -> {
+                transport.disconnect(id); // nothing stranded in a dead connection delays the return
+                if (r.cause() == MembershipEvent.Cause.SUSPICION_TIMEOUT) {
+                    rejoiner.lost(id, MetadataCodecs.format(r.member().gossipAddress()));
+                } else {
+                    rejoiner.settled(id);
+                }
+            }
+            case MembershipEvent.Joined j -> rejoiner.settled(id);
+            case MembershipEvent.Updated u -> rejoiner.settled(id);
+            case MembershipEvent.Leaving l -> rejoiner.settled(id);
+        }
+    }
+
     private void publish(MembershipEvent event) {
         // The view has already applied the change, so a listener reading members() sees it.
         snapshot = view.admitted();
+        onOwnEvent(event);
         metrics.members(snapshot.size());
         LOG.info("membership event {} node={}", event.getClass().getSimpleName(), event.member().nodeId());
         metrics.event(event);

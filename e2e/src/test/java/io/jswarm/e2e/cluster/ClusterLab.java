@@ -130,7 +130,7 @@ final class ClusterLab implements AutoCloseable {
      */
     Process startDaemonWithClock(int host, String name, String... extra) throws IOException {
         return startDaemon(List.of("env", "JAVA_TOOL_OPTIONS=-Dorg.slf4j.simpleLogger.showDateTime=true"
-                + " -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"), host, name, extra);
+                + " -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS" + System.getProperty("jsheal.logs", "")), host, name, extra);
     }
 
     private Process startDaemon(List<String> wrapper, int host, String name, String... extra) throws IOException {

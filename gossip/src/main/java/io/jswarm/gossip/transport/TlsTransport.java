@@ -23,6 +23,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.scalecube.cluster.transport.api.Message;
 import io.scalecube.cluster.transport.api.Transport;
@@ -49,6 +50,8 @@ import reactor.core.publisher.Sinks;
  */
 public final class TlsTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(TlsTransport.class);
+    /** Set on a channel we close ourselves because nobody wants it any more: its end is no news about the peer. */
+    private static final AttributeKey<Boolean> ABANDONED = AttributeKey.valueOf("jswarm.gossip.abandoned");
 
     private final InetSocketAddress bindAddress;
     private final TlsContexts tls;
@@ -58,6 +61,8 @@ public final class TlsTransport implements Transport {
     private final int connectTimeoutMillis;
     private final Sinks.Many<Message> inbound = Sinks.many().multicast().directBestEffort();
     private final ConcurrentMap<String, CompletableFuture<Channel>> outbound = new ConcurrentHashMap<>();
+    /** The outbound connects still waiting for the peer's SYN-ACK (TLS not begun), by target. */
+    private final ConcurrentMap<String, CompletableFuture<Channel>> dialing = new ConcurrentHashMap<>();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile BiConsumer<String, TableMessage> tableHandler = (peer, m) -> { };
     private volatile boolean stopped;
@@ -187,10 +192,19 @@ public final class TlsTransport implements Transport {
         deliver(message);
     }
 
-    /** Closes every connection with {@code nodeId}, e.g. right after it was revoked. */
+    /**
+     * Closes every connection with {@code nodeId}, in both directions, without reporting it as a disconnect:
+     * right after it was revoked, or removed. A connection that outlived a partition may hold frames in TCP
+     * retransmission backoff (no keepalive, no user timeout), and every later send would queue behind them.
+     */
     public void disconnect(String nodeId) {
         if (channels != null) {
-            channels.close(ch -> nodeId.equals(ch.attr(PeerGate.PEER).get()));
+            for (Channel ch : channels) {
+                if (nodeId.equals(ch.attr(PeerGate.PEER).get())) {
+                    ch.attr(ABANDONED).set(Boolean.TRUE);
+                    ch.close();
+                }
+            }
         }
     }
 
@@ -217,6 +231,21 @@ public final class TlsTransport implements Transport {
                     }
                 });
         return result;
+    }
+
+    /**
+     * Abandons a connect to {@code target} whose SYN is still unanswered, so that the next send dials afresh; a
+     * connection that is established or in its TLS handshake is kept. A SYN lost in a partition is retried by
+     * the kernel only after 1 s and the connect gives up after {@code connectTimeout}: redialing every rejoin
+     * round keeps a fresh SYN under way, so a healed path is used within a round. Whatever was waiting on the
+     * abandoned connect fails (sends are best effort); if it still connects later, its channel is closed at
+     * once, unannounced.
+     */
+    public void redial(String target) {
+        CompletableFuture<Channel> pending = dialing.remove(target);
+        if (pending != null && !pending.isDone() && outbound.remove(target, pending)) {
+            pending.completeExceptionally(new ConnectException("connect to " + target + " superseded by a redial"));
+        }
     }
 
     private CompletableFuture<Channel> connection(String target) {
@@ -250,12 +279,14 @@ public final class TlsTransport implements Transport {
             result.completeExceptionally(e);
             return;
         }
+        dialing.put(target, result);
         new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(initializer(true))
                 .connect(remote, new InetSocketAddress(bindAddress.getAddress(), 0))
                 .addListener((ChannelFuture f) -> {
+                    dialing.remove(target, result);
                     if (!f.isSuccess()) {
                         outbound.remove(target, result);
                         result.completeExceptionally(f.cause());
@@ -265,10 +296,18 @@ public final class TlsTransport implements Transport {
                         return;
                     }
                     Channel ch = f.channel();
+                    if (result.isDone()) { // superseded by a redial before the SYN-ACK came
+                        ch.attr(ABANDONED).set(Boolean.TRUE);
+                        ch.close();
+                        return;
+                    }
                     ch.closeFuture().addListener(c -> outbound.remove(target, result));
                     ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
                         if (h.isSuccess()) {
-                            result.complete(ch);
+                            if (!result.complete(ch)) { // superseded by a redial meanwhile
+                                ch.attr(ABANDONED).set(Boolean.TRUE);
+                                ch.close();
+                            }
                         } else {
                             outbound.remove(target, result);
                             result.completeExceptionally(h.cause());
@@ -332,7 +371,7 @@ public final class TlsTransport implements Transport {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             String peer = ctx.channel().attr(PeerGate.PEER).get();
-            if (peer != null && !stopped) {
+            if (peer != null && !stopped && ctx.channel().attr(ABANDONED).get() == null) {
                 listener.onPeerDisconnected(peer);
             }
             super.channelInactive(ctx);
