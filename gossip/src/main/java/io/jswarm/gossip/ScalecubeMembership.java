@@ -347,8 +347,11 @@ public final class ScalecubeMembership implements Membership {
         String id = event.member().nodeId();
         switch (event) {
             case MembershipEvent.Removed r -> {
-                transport.disconnect(id); // nothing stranded in a dead connection delays the return
                 if (r.cause() == MembershipEvent.Cause.SUSPICION_TIMEOUT) {
+                    // Its connections may be alive but stuck in TCP backoff; nothing queued there must delay the
+                    // return. (Other causes: the connections are closed already, and closing again could hit a
+                    // restarted process's new ones.)
+                    transport.disconnect(id);
                     rejoiner.lost(id, MetadataCodecs.format(r.member().gossipAddress()));
                 } else {
                     rejoiner.settled(id);
