@@ -5,7 +5,7 @@ import io.jswarm.gossip.internal.DeadVerdict;
 import io.jswarm.gossip.internal.DeathConfirmer;
 import io.jswarm.gossip.internal.MemberView;
 import io.jswarm.gossip.internal.MembershipMetrics;
-import io.jswarm.gossip.internal.RejoinSync;
+import io.jswarm.gossip.internal.RejoinRounds;
 import io.jswarm.gossip.internal.Rejoiner;
 import io.jswarm.gossip.transport.TlsTransport;
 import io.jswarm.gossip.transport.TransportListener;
@@ -65,7 +65,7 @@ public final class ScalecubeMembership implements Membership {
     private TlsTransport transport;
     private MemberView view;
     private DeathConfirmer confirmer;
-    private Rejoiner rejoiner;
+    private RejoinRounds rejoin;
     private Cluster cluster;
 
     /**
@@ -97,9 +97,9 @@ public final class ScalecubeMembership implements Membership {
         });
         metrics = new MembershipMetrics(registry);
         transport = new TlsTransport(identity, config.advertise(), revoked, config.maxFrameLength(),
-                config.connectTimeout(), new WireCodec(metrics::suspectSeen), registry);
+                config.connectTimeout(), new WireCodec(this::onSuspectRecord), registry);
         view = new MemberView(config.flapHoldDown(), executor, this::publish, System::nanoTime);
-        rejoiner = new Rejoiner(config.rejoinWindow(), System::nanoTime);
+        rejoin = new RejoinRounds(new Rejoiner(config.rejoinWindow(), System::nanoTime), transport, config);
         if (config.deathProbes() > 0) {
             confirmer = new DeathConfirmer(config.deathProbes(), config.deathProbeInterval(),
                     address -> transport.probe(address, config.deathProbeTimeout()), executor,
@@ -137,7 +137,11 @@ public final class ScalecubeMembership implements Membership {
         self = new MemberInfo(s.nodeId(), s.role(), s.dataAddress(), MetadataCodecs.parseAddress(transport.address()),
                 s.version());
         long every = config.rejoinInterval().toMillis();
-        executor.scheduleWithFixedDelay(this::rejoinRound, every, every, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> {
+            if (state.get() == State.RUNNING) {
+                rejoin.round(snapshot.isEmpty());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
         LOG.info("membership started node={} gossip={} seeds={} config={}", s.nodeId(), transport.address(),
                 config.seeds(), config);
     }
@@ -322,51 +326,21 @@ public final class ScalecubeMembership implements Membership {
         });
     }
 
-    /**
-     * One rejoin round (see {@link Rejoiner}): for each target a fresh connect if the last one is still under
-     * way, an empty SYNC asking for its table, and our table pushed to it ({@link RejoinSync}). During a
-     * partition this costs a SYN per target and round; after the heal, the first round that gets through
-     * admits both sides at once.
-     */
-    private void rejoinRound() {
-        if (state.get() != State.RUNNING) {
-            return;
-        }
-        String local = transport.address();
-        List<String> seeds = config.seeds().stream().map(MetadataCodecs::format).toList();
-        for (String target : rejoiner.targets(snapshot.isEmpty(), seeds, local)) {
-            transport.redial(target);
-            transport.send(target, RejoinSync.request(local))
-                    .subscribe(null, e -> LOG.debug("rejoin sync to {} failed: {}", target, e.toString()));
-            transport.injectLocal(RejoinSync.pushTo(target));
-        }
-    }
-
-    /** What removals and returns mean for the transport and the rejoin rounds; runs before the listeners. */
-    private void onOwnEvent(MembershipEvent event) {
-        String id = event.member().nodeId();
-        switch (event) {
-            case MembershipEvent.Removed r -> {
-                if (r.cause() == MembershipEvent.Cause.SUSPICION_TIMEOUT) {
-                    // Its connections may be alive but stuck in TCP backoff; nothing queued there must delay the
-                    // return. (Other causes: the connections are closed already, and closing again could hit a
-                    // restarted process's new ones.)
-                    transport.disconnect(id);
-                    rejoiner.lost(id, MetadataCodecs.format(r.member().gossipAddress()));
-                } else {
-                    rejoiner.settled(id);
-                }
+    /** Called on whatever thread encodes or decodes a SUSPECT gossip (ours or a peer's). */
+    private void onSuspectRecord(String memberId, int incarnation) {
+        metrics.suspectSeen(memberId, incarnation);
+        onLoop(() -> {
+            if (state.get() == State.RUNNING && !memberId.equals(self.nodeId())) {
+                view.entry(memberId).filter(MemberView.Entry::admitted).ifPresent(e ->
+                        rejoin.suspected(memberId, incarnation, e.address(), snapshot.size() + 1));
             }
-            case MembershipEvent.Joined j -> rejoiner.settled(id);
-            case MembershipEvent.Updated u -> rejoiner.settled(id);
-            case MembershipEvent.Leaving l -> rejoiner.settled(id);
-        }
+        });
     }
 
     private void publish(MembershipEvent event) {
         // The view has already applied the change, so a listener reading members() sees it.
         snapshot = view.admitted();
-        onOwnEvent(event);
+        rejoin.onEvent(event);
         metrics.members(snapshot.size());
         LOG.info("membership event {} node={}", event.getClass().getSimpleName(), event.member().nodeId());
         metrics.event(event);

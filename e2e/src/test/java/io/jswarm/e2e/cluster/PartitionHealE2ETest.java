@@ -28,19 +28,22 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * A 20 s partition of one host, long enough for every side to remove the others (the lost node's entries are
- * withdrawn from the kernels, as for a dead host), then the heal: the data path between the healed host's
- * sandbox and the others must be back within seconds, both ways. Measured with timestamped pings every 100 ms
- * in both directions; the daemons' membership events after the heal are printed to show where the time went.
+ * Partitions of one host, then the heal: the data path between the healed host's sandbox and the others must be
+ * back within seconds, both ways, and stay back. First an 8 s cut, shorter than the suspicion timeout (~11.5 s
+ * after the cut here): nobody may be removed, not even after the heal, when frames queued during the cut still
+ * sit in TCP backoff. Then a 20 s cut, long enough for every side to remove the others (the lost node's entries
+ * are withdrawn from the kernels, as for a dead host). Measured with timestamped pings every 100 ms in both
+ * directions; the daemons' membership events are printed to show where the time went.
  */
 @RequiresRoot
 class PartitionHealE2ETest {
     private static final String[] D = {"jsheal-h1", "jsheal-h2", "jsheal-h3"};
-    private static final Duration CUT = Duration.ofSeconds(20);
+    /** Below the suspicion timeout (LAN, N=3: 10 s after the first missed probe), past TCP's 6.2 s retry. */
+    private static final Duration SHORT_CUT = Duration.ofSeconds(8);
+    /** Well above it: every side removes the other. */
+    private static final Duration LONG_CUT = Duration.ofSeconds(20);
     /** The target is 2 s; the assertion leaves room for a loaded shared machine. */
     private static final Duration DEADLINE = Duration.ofSeconds(4);
-    /** How long the pings go on after the heal. */
-    private static final Duration AFTER = Duration.ofSeconds(6);
     private static final Pattern REPLY = Pattern.compile("^\\[(\\d+)\\.(\\d{6})] \\d+ bytes from ");
 
     @Test
@@ -73,45 +76,77 @@ class PartitionHealE2ETest {
                         lab, D[0]);
             }
 
-            // Continuous pings between c3 and each of the others, both ways, across cut and heal.
-            int count = (int) ((2 + CUT.toSeconds() + AFTER.toSeconds()) * 10);
-            Map<String, Process> pingers = new LinkedHashMap<>();
-            for (int other : new int[]{0, 1}) {
-                pingers.put("c3->c" + (other + 1), startPing(sb[2], ip[other], count));
-                pingers.put("c" + (other + 1) + "->c3", startPing(sb[other], ip[2], count));
-            }
-            Thread.sleep(2000);
-            long cutAt = System.currentTimeMillis();
-            lab.underlayLink(3, false);
-            Thread.sleep(CUT.toMillis());
-            long healAt = System.currentTimeMillis();
-            lab.underlayLink(3, true);
-            System.out.printf("partition: cut %s, healed %s%n", clock(cutAt), clock(healAt));
+            // A cut shorter than the suspicion timeout (no one may be removed, not even after the heal), then a
+            // long one (everyone removes everyone across it; the return must not wait for chance).
+            partition(lab, sb, ip, SHORT_CUT, Duration.ofSeconds(8), false);
+            partition(lab, sb, ip, LONG_CUT, Duration.ofSeconds(5), true);
+        }
+    }
 
-            Map<String, Long> backAfter = new LinkedHashMap<>();
-            for (var e : pingers.entrySet()) {
-                List<Long> replies = replies(e.getValue());
-                assertTrue(replies.stream().anyMatch(t -> t < cutAt && t > cutAt - 1000), e.getKey() + " flowed before the cut");
-                assertTrue(replies.stream().noneMatch(t -> t > cutAt + 1500 && t < healAt),
-                        e.getKey() + ": nothing crosses the cut");
-                long first = replies.stream().filter(t -> t >= healAt).findFirst().orElse(Long.MAX_VALUE);
-                backAfter.put(e.getKey(), first == Long.MAX_VALUE ? -1 : first - healAt);
-            }
-            System.out.println("heal -> first reply (ms, -1 = none): " + backAfter);
-            for (int h = 1; h <= 3; h++) {
-                System.out.println(D[h - 1] + " membership after the cut:\n" + membershipLines(lab, D[h - 1], cutAt));
-            }
-            if (System.getProperty("jsheal.logs") != null) {
-                printLogsAround(lab, healAt);
-            }
-            assertTrue(membershipLines(lab, D[0], cutAt).contains("Removed"),
-                    "the cut was long enough for the manager to remove h3 (else this proves nothing)");
-            for (var e : backAfter.entrySet()) {
-                assertTrue(e.getValue() >= 0 && e.getValue() <= DEADLINE.toMillis(), e.getKey() + " back "
-                        + (e.getValue() < 0 ? "not within " + AFTER : e.getValue() + " ms") + " after the heal (all, ms: "
-                        + backAfter + ")");
+    /**
+     * Pings between c3 and each of the others, both ways, every 100 ms from 2 s before the cut to {@code after}
+     * past the heal; asserts that every direction is back, for good (no gap over 1 s later on), within
+     * {@link #DEADLINE} of the heal, and that the cut did ({@code removal}) or did not remove h3 at h1.
+     */
+    private static void partition(ClusterLab lab, String[] sb, String[] ip, Duration cut, Duration after,
+                                  boolean removal) throws Exception {
+        int count = (int) ((2 + cut.toSeconds() + after.toSeconds()) * 10);
+        Map<String, Process> pingers = new LinkedHashMap<>();
+        for (int other : new int[]{0, 1}) {
+            pingers.put("c3->c" + (other + 1), startPing(sb[2], ip[other], count));
+            pingers.put("c" + (other + 1) + "->c3", startPing(sb[other], ip[2], count));
+        }
+        Thread.sleep(2000);
+        long cutAt = System.currentTimeMillis();
+        lab.underlayLink(3, false);
+        Thread.sleep(cut.toMillis());
+        long healAt = System.currentTimeMillis();
+        lab.underlayLink(3, true);
+        long endAt = healAt + after.toMillis();
+        System.out.printf("partition of %s: cut %s, healed %s%n", cut, clock(cutAt), clock(healAt));
+
+        Map<String, Long> backAfter = new LinkedHashMap<>();
+        for (var e : pingers.entrySet()) {
+            List<Long> replies = replies(e.getValue());
+            assertTrue(replies.stream().anyMatch(t -> t < cutAt && t > cutAt - 1000), e.getKey() + " flowed before the cut");
+            assertTrue(replies.stream().noneMatch(t -> t > cutAt + 1500 && t < healAt),
+                    e.getKey() + ": nothing crosses the cut");
+            backAfter.put(e.getKey(), backForGood(replies, healAt, endAt));
+        }
+        System.out.println("heal -> back for good (ms, -1 = not): " + backAfter);
+        String h1 = membershipLines(lab, D[0], cutAt);
+        for (int h = 1; h <= 3; h++) {
+            System.out.println(D[h - 1] + " membership since the cut:\n" + membershipLines(lab, D[h - 1], cutAt));
+        }
+        if (System.getProperty("jsheal.logs") != null) {
+            printLogsAround(lab, healAt);
+        }
+        assertEquals(removal, h1.contains("Removed"), removal
+                ? "the cut was long enough for the manager to remove h3 (else this proves nothing)"
+                : "a cut shorter than the suspicion timeout removes no one, not even after the heal:\n" + h1);
+        for (var e : backAfter.entrySet()) {
+            assertTrue(e.getValue() >= 0 && e.getValue() <= DEADLINE.toMillis(), e.getKey() + " back "
+                    + (e.getValue() < 0 ? "not for good within " + after : e.getValue() + " ms")
+                    + " after the heal (all, ms: " + backAfter + ")");
+        }
+    }
+
+    /**
+     * Millis from {@code healAt} to the first reply after which replies keep coming (no gap over 1 s, the last
+     * within 1.5 s of {@code endAt}); -1 if they never do.
+     */
+    static long backForGood(List<Long> replies, long healAt, long endAt) {
+        List<Long> after = replies.stream().filter(t -> t >= healAt).toList();
+        if (after.isEmpty() || after.getLast() < endAt - 1500) {
+            return -1;
+        }
+        long from = after.getFirst();
+        for (int i = 1; i < after.size(); i++) {
+            if (after.get(i) - after.get(i - 1) > 1000) {
+                from = after.get(i);
             }
         }
+        return from - healAt;
     }
 
     private static int readyNodes(ClusterLab lab) {

@@ -19,10 +19,14 @@ import java.util.function.LongSupplier;
  * While this node has no member at all (it was the one cut off, or it starts alone), the seeds are targets
  * too. Members removed for other reasons are not sought: one that left or was evicted must not come back, and
  * a confirmed-dead process comes back as a new process that finds the seeds by itself.
+ * <p>A member under suspicion is sought too, for a bounded time (about its suspicion timeout): a cut shorter
+ * than that must end without a removal, and the exchange is what carries the suspicion to it so it can
+ * refute it (it only does when it sees a SUSPECT record about itself).
  * Confined to the membership thread; the clock is injected.
  */
 public final class Rejoiner {
-    private record Lost(String address, long sinceNanos) {}
+    /** Sought until {@code untilNanos}; {@code incarnation} is the suspected one, -1 once removed. */
+    private record Lost(String address, long untilNanos, int incarnation) {}
 
     private final Duration window;
     private final LongSupplier nanoTime;
@@ -36,8 +40,24 @@ public final class Rejoiner {
     /** SWIM removed {@code nodeId} (at gossip address {@code address}) because it stopped answering. */
     public void lost(String nodeId, String address) {
         if (!window.isZero()) {
-            lost.put(nodeId, new Lost(Objects.requireNonNull(address, "address"), nanoTime.getAsLong()));
+            lost.put(nodeId, new Lost(Objects.requireNonNull(address, "address"), nanoTime.getAsLong()
+                    + window.toNanos(), -1));
         }
+    }
+
+    /**
+     * {@code nodeId} (at {@code address}) is suspected at {@code incarnation}: seek it for {@code bound}.
+     * Returns true only for a new suspicion (a higher incarnation than any seen), so the caller acts once per
+     * episode however often the SUSPECT record is gossiped; a member already removed is not touched.
+     */
+    public boolean suspected(String nodeId, int incarnation, String address, Duration bound) {
+        Lost was = lost.get(nodeId);
+        if (window.isZero() || was != null && (was.incarnation < 0 || was.incarnation >= incarnation)) {
+            return false;
+        }
+        lost.put(nodeId, new Lost(Objects.requireNonNull(address, "address"), nanoTime.getAsLong() + bound.toNanos(),
+                incarnation));
+        return true;
     }
 
     /** {@code nodeId} is a member again, or gone for good (left, evicted, dead): stop seeking it. */
@@ -51,7 +71,7 @@ public final class Rejoiner {
      */
     public List<String> targets(boolean alone, List<String> seeds, String self) {
         long now = nanoTime.getAsLong();
-        lost.values().removeIf(l -> now - l.sinceNanos > window.toNanos());
+        lost.values().removeIf(l -> now - l.untilNanos > 0);
         Set<String> out = new LinkedHashSet<>();
         lost.values().forEach(l -> out.add(l.address));
         if (alone && !window.isZero()) {

@@ -248,6 +248,25 @@ public final class TlsTransport implements Transport {
         }
     }
 
+    /**
+     * Closes our cached connection to {@code target} (unannounced), so that the next send dials afresh. For a
+     * member under suspicion: what we queued on it during a partition sits in TCP retransmission backoff, and
+     * the kernel may retry it only seconds after the path is back.
+     */
+    public void refresh(String target) {
+        CompletableFuture<Channel> c = outbound.remove(target);
+        if (c == null) {
+            return;
+        }
+        dialing.remove(target, c);
+        if (!c.completeExceptionally(new ConnectException("connection to " + target + " refreshed"))
+                && !c.isCompletedExceptionally()) {
+            Channel ch = c.join();
+            ch.attr(ABANDONED).set(Boolean.TRUE);
+            ch.close();
+        }
+    }
+
     private CompletableFuture<Channel> connection(String target) {
         while (true) {
             CompletableFuture<Channel> existing = outbound.get(target);

@@ -60,4 +60,31 @@ class RejoinerTest {
         off.lost("n2", "192.0.2.12:7946");
         assertEquals(List.of(), off.targets(true, SEEDS, SELF));
     }
+
+    @Test
+    void aSuspectIsSoughtOncePerSuspicionAndOnlyForItsBound() {
+        Duration bound = Duration.ofSeconds(15);
+        assertEquals(true, rejoiner.suspected("n2", 3, "192.0.2.12:7946", bound));
+        assertEquals(false, rejoiner.suspected("n2", 3, "192.0.2.12:7946", bound), "the same gossip again");
+        assertEquals(List.of("192.0.2.12:7946"), rejoiner.targets(false, SEEDS, SELF));
+        now.addAndGet(bound.toNanos() + 1);
+        assertEquals(List.of(), rejoiner.targets(false, SEEDS, SELF), "refuted or not, the episode is over");
+        assertEquals(true, rejoiner.suspected("n2", 4, "192.0.2.12:7946", bound), "a later suspicion is new");
+    }
+
+    @Test
+    void aSuspicionNeitherShortensNorRestartsTheSearchForARemovedMember() {
+        rejoiner.lost("n2", "192.0.2.12:7946");
+        assertEquals(false, rejoiner.suspected("n2", 7, "192.0.2.12:7946", Duration.ofSeconds(1)));
+        now.addAndGet(Duration.ofMinutes(10).toNanos());
+        assertEquals(List.of("192.0.2.12:7946"), rejoiner.targets(false, SEEDS, SELF));
+    }
+
+    @Test
+    void aSuspectThatIsRemovedIsSoughtForTheWholeWindow() {
+        rejoiner.suspected("n2", 1, "192.0.2.12:7946", Duration.ofSeconds(15));
+        rejoiner.lost("n2", "192.0.2.12:7946");
+        now.addAndGet(Duration.ofMinutes(10).toNanos());
+        assertEquals(List.of("192.0.2.12:7946"), rejoiner.targets(false, SEEDS, SELF));
+    }
 }
