@@ -78,7 +78,7 @@ class PartitionHealE2ETest {
 
             // A cut shorter than the suspicion timeout (no one may be removed, not even after the heal), then a
             // long one (everyone removes everyone across it; the return must not wait for chance).
-            partition(lab, sb, ip, SHORT_CUT, Duration.ofSeconds(8), false);
+            partition(lab, sb, ip, SHORT_CUT, Duration.ofSeconds(6), false);
             partition(lab, sb, ip, LONG_CUT, Duration.ofSeconds(5), true);
         }
     }
