@@ -40,10 +40,14 @@ public final class RejoinRounds {
     public void round(boolean alone) {
         String local = transport.address();
         for (String target : rejoiner.targets(alone, seeds, local)) {
+            boolean connected = transport.isConnected(target);
             transport.redial(target);
             transport.send(target, RejoinSync.request(local))
                     .subscribe(null, e -> LOG.debug("rejoin sync to {} failed: {}", target, e.toString()));
             transport.injectLocal(RejoinSync.pushTo(target));
+            if (connected) {
+                rejoiner.reached(target);
+            }
         }
     }
 

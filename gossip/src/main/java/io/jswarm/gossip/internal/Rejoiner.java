@@ -21,12 +21,17 @@ import java.util.function.LongSupplier;
  * a confirmed-dead process comes back as a new process that finds the seeds by itself.
  * <p>A member under suspicion is sought too, for a bounded time (about its suspicion timeout): a cut shorter
  * than that must end without a removal, and the exchange is what carries the suspicion to it so it can
- * refute it (it only does when it sees a SUSPECT record about itself).
+ * refute it (it only does when it sees a SUSPECT record about itself). It stops being sought as soon as a round
+ * reached it over an established connection ({@link #reached}): a falsely suspected, merely slow member costs
+ * a reconnect and a round or two, not a stream of full-table exchanges.
  * Confined to the membership thread; the clock is injected.
  */
 public final class Rejoiner {
-    /** Sought until {@code untilNanos}; {@code incarnation} is the suspected one, -1 once removed. */
-    private record Lost(String address, long untilNanos, int incarnation) {}
+    /**
+     * Sought until {@code untilNanos} unless {@code reached}; {@code incarnation} is the suspected one, -1 once
+     * removed. A reached suspect stays recorded (not sought) so that the same suspicion does not start again.
+     */
+    private record Lost(String address, long untilNanos, int incarnation, boolean reached) {}
 
     private final Duration window;
     private final LongSupplier nanoTime;
@@ -41,7 +46,7 @@ public final class Rejoiner {
     public void lost(String nodeId, String address) {
         if (!window.isZero()) {
             lost.put(nodeId, new Lost(Objects.requireNonNull(address, "address"), nanoTime.getAsLong()
-                    + window.toNanos(), -1));
+                    + window.toNanos(), -1, false));
         }
     }
 
@@ -56,8 +61,18 @@ public final class Rejoiner {
             return false;
         }
         lost.put(nodeId, new Lost(Objects.requireNonNull(address, "address"), nanoTime.getAsLong() + bound.toNanos(),
-                incarnation));
+                incarnation, false));
         return true;
+    }
+
+    /**
+     * A round got through to {@code address} over an established connection: a suspect there has been handed
+     * its SUSPECT record and can refute it, so it is no longer sought. A removed member is sought until it is
+     * admitted again ({@link #settled}): being reachable is not being a member.
+     */
+    public void reached(String address) {
+        lost.replaceAll((id, l) -> l.incarnation >= 0 && l.address.equals(address)
+                ? new Lost(l.address, l.untilNanos, l.incarnation, true) : l);
     }
 
     /** {@code nodeId} is a member again, or gone for good (left, evicted, dead): stop seeking it. */
@@ -73,7 +88,7 @@ public final class Rejoiner {
         long now = nanoTime.getAsLong();
         lost.values().removeIf(l -> now - l.untilNanos > 0);
         Set<String> out = new LinkedHashSet<>();
-        lost.values().forEach(l -> out.add(l.address));
+        lost.values().stream().filter(l -> !l.reached).forEach(l -> out.add(l.address));
         if (alone && !window.isZero()) {
             seeds.stream().filter(s -> !s.equals(self)).forEach(out::add);
         }
@@ -82,6 +97,12 @@ public final class Rejoiner {
 
     /** Members currently sought, for tests and logs. */
     public Set<String> sought() {
-        return Set.copyOf(lost.keySet());
+        Set<String> ids = new LinkedHashSet<>();
+        lost.forEach((id, l) -> {
+            if (!l.reached) {
+                ids.add(id);
+            }
+        });
+        return Set.copyOf(ids);
     }
 }

@@ -267,6 +267,12 @@ public final class TlsTransport implements Transport {
         }
     }
 
+    /** Whether our connection to {@code target} is established (TLS done) and open. */
+    public boolean isConnected(String target) {
+        CompletableFuture<Channel> c = outbound.get(target);
+        return c != null && c.isDone() && !c.isCompletedExceptionally() && c.join().isActive();
+    }
+
     private CompletableFuture<Channel> connection(String target) {
         while (true) {
             CompletableFuture<Channel> existing = outbound.get(target);

@@ -87,4 +87,16 @@ class RejoinerTest {
         now.addAndGet(Duration.ofMinutes(10).toNanos());
         assertEquals(List.of("192.0.2.12:7946"), rejoiner.targets(false, SEEDS, SELF));
     }
+
+    @Test
+    void aSuspectReachedOnceIsNoLongerSoughtButARemovedMemberIs() {
+        rejoiner.suspected("n2", 3, "192.0.2.12:7946", Duration.ofSeconds(15));
+        rejoiner.lost("n3", "192.0.2.13:7946");
+        rejoiner.reached("192.0.2.12:7946");
+        rejoiner.reached("192.0.2.13:7946");
+        assertEquals(List.of("192.0.2.13:7946"), rejoiner.targets(false, SEEDS, SELF));
+        assertEquals(false, rejoiner.suspected("n2", 3, "192.0.2.12:7946", Duration.ofSeconds(15)),
+                "the same suspicion does not start again");
+        assertEquals(Set.of("n3"), rejoiner.sought());
+    }
 }
