@@ -57,7 +57,8 @@
  * ({@link io.jswarm.gossip.internal.RejoinRounds}, whom to seek: {@link io.jswarm.gossip.internal.Rejoiner}):
  * <ol>
  *   <li>The first SUSPECT record seen for a member (per incarnation) drops our connection to it ({@code
- *       TlsTransport.refresh}) and makes it sought for about its suspicion timeout.</li>
+ *       TlsTransport.refresh}) and makes it sought for about its suspicion timeout, or until a round reached
+ *       it over an established connection (then it has the record it must refute).</li>
  *   <li>A removal on suspicion closes the member's connections in both directions (unannounced: no death
  *       signal) and makes it sought for {@code rejoinWindow} (30 min). Members removed for other reasons are
  *       not sought. While this node has no member at all, its seeds are sought too.</li>
