@@ -193,9 +193,8 @@ public final class TlsTransport implements Transport {
     }
 
     /**
-     * Closes every connection with {@code nodeId}, in both directions, without reporting it as a disconnect:
-     * right after it was revoked, or removed. A connection that outlived a partition may hold frames in TCP
-     * retransmission backoff (no keepalive, no user timeout), and every later send would queue behind them.
+     * Closes every connection with {@code nodeId}, both directions, not reported as a disconnect: after it was
+     * revoked, or removed (frames a partition left in TCP backoff must not hold up later sends).
      */
     public void disconnect(String nodeId) {
         if (channels != null) {
@@ -227,19 +226,16 @@ public final class TlsTransport implements Transport {
                         f.channel().close();
                         result.complete(ProbeResult.CONNECTED);
                     } else {
-                        result.complete(isRefused(f.cause()) ? ProbeResult.REFUSED : ProbeResult.INCONCLUSIVE);
+                        result.complete(ProbeResult.isRefusal(f.cause()) ? ProbeResult.REFUSED : ProbeResult.INCONCLUSIVE);
                     }
                 });
         return result;
     }
 
     /**
-     * Abandons a connect to {@code target} whose SYN is still unanswered, so that the next send dials afresh; a
-     * connection that is established or in its TLS handshake is kept. A SYN lost in a partition is retried by
-     * the kernel only after 1 s and the connect gives up after {@code connectTimeout}: redialing every rejoin
-     * round keeps a fresh SYN under way, so a healed path is used within a round. Whatever was waiting on the
-     * abandoned connect fails (sends are best effort); if it still connects later, its channel is closed at
-     * once, unannounced.
+     * Abandons a connect to {@code target} whose SYN is still unanswered (the kernel retries a lost SYN only
+     * after 1 s), so the next send dials afresh; established connections and TLS handshakes are kept. Waiting
+     * sends fail (best effort); if the abandoned connect still succeeds, its channel is closed, unannounced.
      */
     public void redial(String target) {
         CompletableFuture<Channel> pending = dialing.remove(target);
@@ -249,9 +245,8 @@ public final class TlsTransport implements Transport {
     }
 
     /**
-     * Closes our cached connection to {@code target} (unannounced), so that the next send dials afresh. For a
-     * member under suspicion: what we queued on it during a partition sits in TCP retransmission backoff, and
-     * the kernel may retry it only seconds after the path is back.
+     * Closes our cached connection to {@code target} (unannounced) so the next send dials afresh: for a suspect,
+     * whose queued frames may sit in TCP retransmission backoff for seconds after a partition heals.
      */
     public void refresh(String target) {
         CompletableFuture<Channel> c = outbound.remove(target);
@@ -315,7 +310,7 @@ public final class TlsTransport implements Transport {
                     if (!f.isSuccess()) {
                         outbound.remove(target, result);
                         result.completeExceptionally(f.cause());
-                        if (isRefused(f.cause()) && !stopped) {
+                        if (ProbeResult.isRefusal(f.cause()) && !stopped) {
                             listener.onConnectRefused(target);
                         }
                         return;
@@ -365,15 +360,6 @@ public final class TlsTransport implements Transport {
         synchronized (inbound) {
             inbound.tryEmitNext(m);
         }
-    }
-
-    private static boolean isRefused(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException && String.valueOf(c.getMessage()).contains("Connection refused")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Hands decoded messages to scalecube and reports unexpected disconnects of verified peers. */
