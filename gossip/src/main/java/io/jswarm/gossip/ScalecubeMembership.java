@@ -6,6 +6,8 @@ import io.jswarm.gossip.internal.DeadVerdict;
 import io.jswarm.gossip.internal.DeathConfirmer;
 import io.jswarm.gossip.internal.MemberView;
 import io.jswarm.gossip.internal.MembershipMetrics;
+import io.jswarm.gossip.internal.RejoinRounds;
+import io.jswarm.gossip.internal.Rejoiner;
 import io.jswarm.gossip.transport.TlsTransport;
 import io.jswarm.gossip.transport.TransportListener;
 import io.jswarm.gossip.wire.MetadataCodecs;
@@ -31,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -65,6 +68,7 @@ public final class ScalecubeMembership implements Membership {
     private TlsTransport transport;
     private MemberView view;
     private DeathConfirmer confirmer;
+    private RejoinRounds rejoin;
     private Cluster cluster;
 
     /**
@@ -99,8 +103,9 @@ public final class ScalecubeMembership implements Membership {
         });
         metrics = new MembershipMetrics(registry);
         transport = new TlsTransport(keys, config.advertise(), revoked, config.maxFrameLength(),
-                config.connectTimeout(), new WireCodec(metrics::suspectSeen), registry);
+                config.connectTimeout(), new WireCodec(this::onSuspectRecord), registry);
         view = new MemberView(config.flapHoldDown(), executor, this::publish, System::nanoTime);
+        rejoin = new RejoinRounds(new Rejoiner(config.rejoinWindow(), System::nanoTime), transport, config);
         if (config.deathProbes() > 0) {
             confirmer = new DeathConfirmer(config.deathProbes(), config.deathProbeInterval(),
                     address -> transport.probe(address, config.deathProbeTimeout()), executor,
@@ -137,6 +142,12 @@ public final class ScalecubeMembership implements Membership {
         MemberInfo s = self;
         self = new MemberInfo(s.nodeId(), s.role(), s.dataAddress(), MetadataCodecs.parseAddress(transport.address()),
                 s.version());
+        long every = config.rejoinInterval().toMillis();
+        executor.scheduleWithFixedDelay(() -> {
+            if (state.get() == State.RUNNING) {
+                rejoin.round(snapshot.isEmpty());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
         LOG.info("membership started node={} gossip={} seeds={} config={}", s.nodeId(), transport.address(),
                 config.seeds(), config);
     }
@@ -321,9 +332,21 @@ public final class ScalecubeMembership implements Membership {
         });
     }
 
+    /** Called on whatever thread encodes or decodes a SUSPECT gossip (ours or a peer's). */
+    private void onSuspectRecord(String memberId, int incarnation) {
+        metrics.suspectSeen(memberId, incarnation);
+        onLoop(() -> {
+            if (state.get() == State.RUNNING && !memberId.equals(self.nodeId())) {
+                view.entry(memberId).filter(MemberView.Entry::admitted).ifPresent(e ->
+                        rejoin.suspected(memberId, incarnation, e.address(), snapshot.size() + 1));
+            }
+        });
+    }
+
     private void publish(MembershipEvent event) {
         // The view has already applied the change, so a listener reading members() sees it.
         snapshot = view.admitted();
+        rejoin.onEvent(event);
         metrics.members(snapshot.size());
         LOG.info("membership event {} node={}", event.getClass().getSimpleName(), event.member().nodeId());
         metrics.event(event);

@@ -49,6 +49,34 @@
  * (~0.3-0.5 s on loopback), while load can only ever delay removal, never cause one: overload produces
  * timeouts, not RSTs. A dead host (power loss, cable) sends nothing and still takes the SWIM timeout.
  *
+ * <h2>Partitions: seek the suspected and the removed, so a heal is over within a round</h2>
+ * SWIM removes a member it cannot reach; scalecube then forgets its address and syncs only with its seeds and
+ * current members, one of them every {@code syncInterval} (5 s). Its cached connections are never closed, so
+ * frames queued on them during a cut sit in TCP retransmission backoff (the retry after 8 s of loss comes at
+ * 12.6 s). Measured before ({@code PartitionHealE2ETest}): pings back 7.7-7.9 s after a 20 s cut healed, and an
+ * 8 s cut (shorter than the ~11.5 s suspicion timeout) still removed the host 3.4 s after the heal, since
+ * neither the probes nor the SUSPECT gossip it must refute got through. Now
+ * ({@link io.jswarm.gossip.internal.RejoinRounds}, whom to seek: {@link io.jswarm.gossip.internal.Rejoiner}):
+ * <ol>
+ *   <li>The first SUSPECT record seen for a member (per incarnation) drops our connection to it ({@code
+ *       TlsTransport.refresh}) and makes it sought for about its suspicion timeout, or until a round reached
+ *       it over an established connection (then it has the record it must refute).</li>
+ *   <li>A removal on suspicion closes the member's connections in both directions (unannounced: no death
+ *       signal) and makes it sought for {@code rejoinWindow} (30 min). Members removed for other reasons are
+ *       not sought. While this node has no member at all, its seeds are sought too.</li>
+ *   <li>Every {@code rejoinInterval} (500 ms) each sought address gets a fresh connect if the last one's SYN is
+ *       unanswered ({@code TlsTransport.redial}; the kernel would retry it only after 1 s; connects in their TLS
+ *       handshake and established connections are kept) and a rejoin exchange
+ *       ({@link io.jswarm.gossip.internal.RejoinSync}): an empty SYNC, which the target answers with its whole
+ *       table, and our table pushed to it as a SYNC_ACK, which also shows a suspect the record it refutes.
+ *       scalecube's own merge rules, refutation and metadata fetch admit both sides; nothing is claimed about
+ *       anyone.</li>
+ * </ol>
+ * Cost during a partition: about two SYNs per second per sought address, no frames. Failure detection is
+ * unchanged: these rounds only ever add members or refute, so they cannot cause a removal; a false suspicion
+ * costs one reconnect. A member removed less than {@code flapHoldDown} (3 s) before the heal is still held
+ * down for the rest of that time (a same-process return is indistinguishable from a flap).
+ *
  * <h2>Events</h2>
  * {@link io.jswarm.gossip.internal.MemberView} turns scalecube's events into {@link
  * io.jswarm.gossip.MembershipEvent}s: LEAVING is delivered at once as the graceful-leave signal (the leaver's

@@ -68,6 +68,15 @@ final class ClusterLab implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts host {@code host} off the underlay ({@code false}) or heals it ({@code true}) by setting its veth's
+     * bridge-side end down or up inside the underlay namespace: the host's own interfaces stay as they are, and
+     * nothing outside the lab is touched.
+     */
+    void underlayLink(int host, boolean up) {
+        TestNamespaces.run("ip", "-n", underlay, "link", "set", "v" + host, up ? "up" : "down");
+    }
+
     static String addr(int host) {
         return "192.0.2." + (10 + host);
     }
@@ -114,12 +123,28 @@ final class ClusterLab implements AutoCloseable {
      * vanish with the process instead of outliving it as they do on a real host.
      */
     Process startDaemon(int host, String name, String... extra) throws IOException {
-        return startDaemon(host, name, java.util.Map.of(), extra);
+        return startDaemon(List.of(), java.util.Map.of(), host, name, extra);
     }
 
     /** As {@link #startDaemon(int, String, String...)}, with {@code env} in the daemon's environment. */
     Process startDaemon(int host, String name, java.util.Map<String, String> env, String... extra) throws IOException {
+        return startDaemon(List.of(), env, host, name, extra);
+    }
+
+    /**
+     * {@link #startDaemon(int, String, String...)} with wall-clock times (HH:mm:ss.SSS) on every log line, for
+     * tests that line the daemons' logs up with their own measurements.
+     */
+    Process startDaemonWithClock(int host, String name, String... extra) throws IOException {
+        return startDaemon(List.of("env", "JAVA_TOOL_OPTIONS=-Dorg.slf4j.simpleLogger.showDateTime=true"
+                + " -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS" + System.getProperty("jsheal.logs", "")),
+                java.util.Map.of(), host, name, extra);
+    }
+
+    private Process startDaemon(List<String> wrapper, java.util.Map<String, String> env, int host, String name,
+                                String... extra) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns(host)));
+        cmd.addAll(wrapper); // env execs the JVM: the process (and its PID) stays the daemon
         cmd.addAll(jswarm("-H", "unix://" + socket(name), "daemon",
                 "--data-root", dataRoot(name).toString(), "--hostname", name, "--exec-root", execRoot(name).toString()));
         cmd.addAll(List.of(extra));

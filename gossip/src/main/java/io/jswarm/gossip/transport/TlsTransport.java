@@ -23,6 +23,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.scalecube.cluster.transport.api.Message;
 import io.scalecube.cluster.transport.api.Transport;
@@ -49,6 +50,8 @@ import reactor.core.publisher.Sinks;
  */
 public final class TlsTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(TlsTransport.class);
+    /** Set on a channel we close ourselves because nobody wants it any more: its end is no news about the peer. */
+    private static final AttributeKey<Boolean> ABANDONED = AttributeKey.valueOf("jswarm.gossip.abandoned");
 
     private final InetSocketAddress bindAddress;
     private final TlsContexts tls;
@@ -58,6 +61,8 @@ public final class TlsTransport implements Transport {
     private final int connectTimeoutMillis;
     private final Sinks.Many<Message> inbound = Sinks.many().multicast().directBestEffort();
     private final ConcurrentMap<String, CompletableFuture<Channel>> outbound = new ConcurrentHashMap<>();
+    /** The outbound connects still waiting for the peer's SYN-ACK (TLS not begun), by target. */
+    private final ConcurrentMap<String, CompletableFuture<Channel>> dialing = new ConcurrentHashMap<>();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile BiConsumer<String, TableMessage> tableHandler = (peer, m) -> { };
     private volatile boolean stopped;
@@ -189,10 +194,18 @@ public final class TlsTransport implements Transport {
         deliver(message);
     }
 
-    /** Closes every connection with {@code nodeId}, e.g. right after it was revoked. */
+    /**
+     * Closes every connection with {@code nodeId}, both directions, not reported as a disconnect: after it was
+     * revoked, or removed (frames a partition left in TCP backoff must not hold up later sends).
+     */
     public void disconnect(String nodeId) {
         if (channels != null) {
-            channels.close(ch -> nodeId.equals(ch.attr(PeerGate.PEER).get()));
+            for (Channel ch : channels) {
+                if (nodeId.equals(ch.attr(PeerGate.PEER).get())) {
+                    ch.attr(ABANDONED).set(Boolean.TRUE);
+                    ch.close();
+                }
+            }
         }
     }
 
@@ -215,10 +228,46 @@ public final class TlsTransport implements Transport {
                         f.channel().close();
                         result.complete(ProbeResult.CONNECTED);
                     } else {
-                        result.complete(isRefused(f.cause()) ? ProbeResult.REFUSED : ProbeResult.INCONCLUSIVE);
+                        result.complete(ProbeResult.isRefusal(f.cause()) ? ProbeResult.REFUSED : ProbeResult.INCONCLUSIVE);
                     }
                 });
         return result;
+    }
+
+    /**
+     * Abandons a connect to {@code target} whose SYN is still unanswered (the kernel retries a lost SYN only
+     * after 1 s), so the next send dials afresh; established connections and TLS handshakes are kept. Waiting
+     * sends fail (best effort); if the abandoned connect still succeeds, its channel is closed, unannounced.
+     */
+    public void redial(String target) {
+        CompletableFuture<Channel> pending = dialing.remove(target);
+        if (pending != null && !pending.isDone() && outbound.remove(target, pending)) {
+            pending.completeExceptionally(new ConnectException("connect to " + target + " superseded by a redial"));
+        }
+    }
+
+    /**
+     * Closes our cached connection to {@code target} (unannounced) so the next send dials afresh: for a suspect,
+     * whose queued frames may sit in TCP retransmission backoff for seconds after a partition heals.
+     */
+    public void refresh(String target) {
+        CompletableFuture<Channel> c = outbound.remove(target);
+        if (c == null) {
+            return;
+        }
+        dialing.remove(target, c);
+        if (!c.completeExceptionally(new ConnectException("connection to " + target + " refreshed"))
+                && !c.isCompletedExceptionally()) {
+            Channel ch = c.join();
+            ch.attr(ABANDONED).set(Boolean.TRUE);
+            ch.close();
+        }
+    }
+
+    /** Whether our connection to {@code target} is established (TLS done) and open. */
+    public boolean isConnected(String target) {
+        CompletableFuture<Channel> c = outbound.get(target);
+        return c != null && c.isDone() && !c.isCompletedExceptionally() && c.join().isActive();
     }
 
     private CompletableFuture<Channel> connection(String target) {
@@ -252,25 +301,35 @@ public final class TlsTransport implements Transport {
             result.completeExceptionally(e);
             return;
         }
+        dialing.put(target, result);
         new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(initializer(true))
                 .connect(remote, new InetSocketAddress(bindAddress.getAddress(), 0))
                 .addListener((ChannelFuture f) -> {
+                    dialing.remove(target, result);
                     if (!f.isSuccess()) {
                         outbound.remove(target, result);
                         result.completeExceptionally(f.cause());
-                        if (isRefused(f.cause()) && !stopped) {
+                        if (ProbeResult.isRefusal(f.cause()) && !stopped) {
                             listener.onConnectRefused(target);
                         }
                         return;
                     }
                     Channel ch = f.channel();
+                    if (result.isDone()) { // superseded by a redial before the SYN-ACK came
+                        ch.attr(ABANDONED).set(Boolean.TRUE);
+                        ch.close();
+                        return;
+                    }
                     ch.closeFuture().addListener(c -> outbound.remove(target, result));
                     ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
                         if (h.isSuccess()) {
-                            result.complete(ch);
+                            if (!result.complete(ch)) { // superseded by a redial meanwhile
+                                ch.attr(ABANDONED).set(Boolean.TRUE);
+                                ch.close();
+                            }
                         } else {
                             outbound.remove(target, result);
                             result.completeExceptionally(h.cause());
@@ -305,15 +364,6 @@ public final class TlsTransport implements Transport {
         }
     }
 
-    private static boolean isRefused(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException && String.valueOf(c.getMessage()).contains("Connection refused")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Hands decoded messages to scalecube and reports unexpected disconnects of verified peers. */
     private final class Deliver extends ChannelInboundHandlerAdapter {
         @Override
@@ -334,7 +384,7 @@ public final class TlsTransport implements Transport {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             String peer = ctx.channel().attr(PeerGate.PEER).get();
-            if (peer != null && !stopped) {
+            if (peer != null && !stopped && ctx.channel().attr(ABANDONED).get() == null) {
                 listener.onPeerDisconnected(peer);
             }
             super.channelInactive(ctx);
