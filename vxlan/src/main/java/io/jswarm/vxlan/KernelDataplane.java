@@ -239,6 +239,7 @@ public final class KernelDataplane implements Dataplane {
             List<KernelChange> batch = new ArrayList<>(PeerProgrammer.upsert(before, after, remote));
             batch.addAll(PeerProgrammer.remove(gone, after));
             applyPeers(net, before, after, batch);
+            announce(net, PeerProgrammer.appeared(before, remote));
         } finally {
             lock.unlock();
         }
@@ -336,6 +337,24 @@ public final class KernelDataplane implements Dataplane {
             throw e;
         }
         LOG.debug("peers programmed network={} changes={} peers={}", net.id(), batch.size(), after.size());
+    }
+
+    /**
+     * A local sandbox may have asked for a peer's address before its entry existed: {@code vxlan0}'s proxy
+     * dropped that request, and the sandbox asks again only after its ARP retransmit time (1 s), which was the
+     * one slow attach in 20-60. Announcing each new peer into {@code br0} answers such a sandbox now. Best
+     * effort: the entries are programmed either way, and without the packet the sandbox's retry still works.
+     */
+    private void announce(NetworkState net, Map<InetAddress, MacAddress> appeared) {
+        if (appeared.isEmpty() || net.endpoints.isEmpty()) {
+            return;
+        }
+        try {
+            kernel.announce(net.ns, Names.BRIDGE, appeared);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("peer announcement failed network={} peers={} error=\"{}\"", net.id(), appeared.size(),
+                    e.getMessage());
+        }
     }
 
     private void removeEndpointLocked(NetworkState net, EndpointState ep) throws IOException {

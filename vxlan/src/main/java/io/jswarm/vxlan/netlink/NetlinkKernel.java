@@ -2,15 +2,19 @@ package io.jswarm.vxlan.netlink;
 
 import static io.jswarm.vxlan.netlink.Rtnl.*;
 
+import io.jswarm.vxlan.MacAddress;
 import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.kernel.Address;
 import io.jswarm.vxlan.kernel.FdbEntry;
 import io.jswarm.vxlan.kernel.Kernel;
 import io.jswarm.vxlan.kernel.KernelChange;
+import io.jswarm.vxlan.kernel.KernelException;
 import io.jswarm.vxlan.kernel.Link;
 import io.jswarm.vxlan.kernel.Neighbor;
 import io.jswarm.vxlan.kernel.Route;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -116,6 +120,33 @@ public final class NetlinkKernel implements Kernel {
     @Override
     public List<FdbEntry> fdb(Netns ns) throws IOException {
         return session(ns).dump(RTM_GETNEIGH, AF_BRIDGE, RtnlDecoder::fdb);
+    }
+
+    @Override
+    public void announce(Netns ns, String dev, Map<InetAddress, MacAddress> addresses) throws IOException {
+        List<byte[]> frames = new java.util.ArrayList<>();
+        Link link = null;
+        for (var e : addresses.entrySet()) {
+            if (e.getKey() instanceof Inet4Address ip) {
+                if (link == null) {
+                    link = links(ns).stream().filter(l -> l.name().equals(dev) && l.mac() != null).findFirst()
+                            .orElseThrow(() -> new KernelException("announce on " + dev, null, Errno.ENODEV,
+                                    Errno.name(Errno.ENODEV), "no such device with a MAC in " + ns));
+                }
+                frames.add(ArpAnnouncer.frame(link.mac(), ip, e.getValue()));
+            }
+        }
+        if (frames.isEmpty()) {
+            return;
+        }
+        int index = link.index();
+        switch (ns) {
+            case Netns.Current c -> ArpAnnouncer.send(index, frames);
+            case Netns.AtPath p -> Namespaces.callIn(p.path(), () -> {
+                ArpAnnouncer.send(index, frames);
+                return null;
+            });
+        }
     }
 
     /** The cached session of {@code ns}, replaced if the namespace at that path is not the one it was opened in. */
