@@ -54,7 +54,14 @@ final class FootprintBench {
             }
             for (int h = 1; h <= HOSTS; h++) {
                 Path ns = lab.networkNamespace(h, netId);
-                await(lab, "h" + h + " holds every remote sandbox", () -> remoteNeighbours(ns) == (HOSTS - 1) * perHost);
+                int[] seen = {0};
+                try {
+                    await(lab, "h" + h + " holds every remote sandbox", () -> (seen[0] = remoteNeighbours(ns))
+                            == (HOSTS - 1) * perHost);
+                } catch (AssertionError e) {
+                    throw new AssertionError("h" + h + " holds " + seen[0] + " of " + (HOSTS - 1) * perHost
+                            + " remote sandboxes; " + FailoverBench.tail(lab, h), e);
+                }
             }
             Bench.log("footprint: " + HOSTS + " hosts x " + perHost + " sandboxes converged; settling " + SETTLE_SECONDS
                     + " s, then " + idleSeconds + " s idle");
