@@ -9,6 +9,7 @@ import io.jswarm.vxlan.kernel.FdbEntry;
 import io.jswarm.vxlan.kernel.Kernel;
 import io.jswarm.vxlan.kernel.KernelChange;
 import io.jswarm.vxlan.kernel.KernelException;
+import io.jswarm.vxlan.kernel.KernelListener;
 import io.jswarm.vxlan.kernel.Link;
 import io.jswarm.vxlan.kernel.Neighbor;
 import io.jswarm.vxlan.kernel.Route;
@@ -37,6 +38,7 @@ public final class NetlinkKernel implements Kernel {
     private static final Logger LOG = LoggerFactory.getLogger(NetlinkKernel.class);
 
     private final Settings settings;
+    private final KernelListener listener;
     private final Map<Netns, NamespaceSession> sessions = new ConcurrentHashMap<>();
     private final Object opening = new Object();
     private volatile boolean closed;
@@ -64,13 +66,19 @@ public final class NetlinkKernel implements Kernel {
     }
 
     public NetlinkKernel(Settings settings) {
+        this(settings, KernelListener.NONE);
+    }
+
+    /** As {@link #NetlinkKernel(Settings)}, reporting every operation and failure to {@code listener} (metrics). */
+    public NetlinkKernel(Settings settings, KernelListener listener) {
         this.settings = Objects.requireNonNull(settings);
+        this.listener = Objects.requireNonNull(listener);
     }
 
     @Override
     public Netns createNamespace(Path path) throws IOException {
         checkOpen();
-        return Namespaces.create(path.toAbsolutePath().normalize());
+        return reported("namespace.create", () -> Namespaces.create(path.toAbsolutePath().normalize()));
     }
 
     @Override
@@ -82,7 +90,10 @@ public final class NetlinkKernel implements Kernel {
         if (s != null) {
             s.close();
         }
-        Namespaces.delete(p);
+        reported("namespace.delete", () -> {
+            Namespaces.delete(p);
+            return null;
+        });
     }
 
     @Override
@@ -92,34 +103,41 @@ public final class NetlinkKernel implements Kernel {
 
     @Override
     public void apply(Netns ns, List<? extends KernelChange> changes) throws IOException {
-        if (!changes.isEmpty()) {
-            session(ns).apply(changes);
+        if (changes.isEmpty()) {
+            return;
         }
+        try {
+            session(ns).apply(changes);
+        } catch (IOException | RuntimeException e) {
+            KernelListener.reportBatch(listener, changes, e);
+            throw e;
+        }
+        KernelListener.reportBatch(listener, changes, null);
     }
 
     @Override
     public List<Link> links(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETLINK, AF_UNSPEC, (m, names) -> RtnlDecoder.links(m));
+        return reported("dump.links", () -> session(ns).dump(RTM_GETLINK, AF_UNSPEC, (m, names) -> RtnlDecoder.links(m)));
     }
 
     @Override
     public List<Address> addresses(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETADDR, AF_UNSPEC, RtnlDecoder::addresses);
+        return reported("dump.addresses", () -> session(ns).dump(RTM_GETADDR, AF_UNSPEC, RtnlDecoder::addresses));
     }
 
     @Override
     public List<Route> routes(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETROUTE, AF_UNSPEC, RtnlDecoder::routes);
+        return reported("dump.routes", () -> session(ns).dump(RTM_GETROUTE, AF_UNSPEC, RtnlDecoder::routes));
     }
 
     @Override
     public List<Neighbor> neighbors(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETNEIGH, AF_UNSPEC, RtnlDecoder::neighbors);
+        return reported("dump.neighbors", () -> session(ns).dump(RTM_GETNEIGH, AF_UNSPEC, RtnlDecoder::neighbors));
     }
 
     @Override
     public List<FdbEntry> fdb(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETNEIGH, AF_BRIDGE, RtnlDecoder::fdb);
+        return reported("dump.fdb", () -> session(ns).dump(RTM_GETNEIGH, AF_BRIDGE, RtnlDecoder::fdb));
     }
 
     @Override
@@ -140,12 +158,32 @@ public final class NetlinkKernel implements Kernel {
             return;
         }
         int index = link.index();
-        switch (ns) {
-            case Netns.Current c -> ArpAnnouncer.send(index, frames);
+        reported("announce", () -> switch (ns) {
+            case Netns.Current c -> {
+                ArpAnnouncer.send(index, frames);
+                yield null;
+            }
             case Netns.AtPath p -> Namespaces.callIn(p.path(), () -> {
                 ArpAnnouncer.send(index, frames);
                 return null;
             });
+        });
+    }
+
+    /** Runs one operation of {@code kind}, reporting it and, if it fails, its errno to the listener. */
+    private <T> T reported(String kind, Namespaces.NsAction<T> op) throws IOException {
+        listener.operations(kind, 1);
+        try {
+            return op.run();
+        } catch (KernelException e) {
+            listener.failure(kind, e.errnoName());
+            throw e;
+        } catch (ErrnoException e) {
+            listener.failure(kind, Errno.name(e.errno()));
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            listener.failure(kind, "EIO");
+            throw e;
         }
     }
 
