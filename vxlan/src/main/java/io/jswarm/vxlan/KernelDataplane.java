@@ -340,10 +340,8 @@ public final class KernelDataplane implements Dataplane {
     }
 
     /**
-     * A local sandbox may have asked for a peer's address before its entry existed: {@code vxlan0}'s proxy
-     * dropped that request, and the sandbox asks again only after its ARP retransmit time (1 s), which was the
-     * one slow attach in 20-60. Announcing each new peer into {@code br0} answers such a sandbox now. Best
-     * effort: the entries are programmed either way, and without the packet the sandbox's retry still works.
+     * A sandbox that asked for a new peer before its entry existed waits for its 1 s ARP retry ({@code vxlan0}'s
+     * proxy dropped the request); announcing the peer into {@code br0} answers it now. Best effort.
      */
     private void announce(NetworkState net, Map<InetAddress, MacAddress> appeared) {
         if (appeared.isEmpty() || net.endpoints.isEmpty()) {
