@@ -303,7 +303,7 @@ public final class Daemon implements AutoCloseable {
      * daemon was away) and starts the endpoint tables when gossip runs.
      */
     private NetworkAgent startNetworks(String nodeId, GossipNode g) {
-        var dataplane = new KernelDataplane(new NetlinkKernel(),
+        var dataplane = new KernelDataplane(new NetlinkKernel(NetlinkKernel.Settings.defaults(), new KernelMetrics(registry)),
                 DataplaneConfig.defaults().withRunDir(config.execRoot()));
         var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
                 SandboxResolver.of(SandboxDns.onHost()),

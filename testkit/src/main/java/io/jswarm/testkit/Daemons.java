@@ -13,18 +13,48 @@ import java.util.stream.Stream;
  * the daemon JVM's command line, and the cleanup of what daemons leave on the machine beyond their processes.
  */
 public final class Daemons {
+    /**
+     * glibc malloc arenas for the daemon (env {@code MALLOC_ARENA_MAX}): by default each thread that allocates
+     * natively may get its own 64 MiB arena (up to 8 per core); the daemon's native allocations are small.
+     */
+    public static final int MALLOC_ARENA_MAX = 2;
+
+    /**
+     * The daemon JVM's flags; {@code bin/jswarm} passes the same for {@code jswarm daemon} (DaemonsTest keeps the
+     * two in step). Small heap, C1 only: several daemons share two cores in the labs, and a host's daemon is
+     * mostly idle. See ARCHITECTURE.md, "The daemon's footprint", for what each one saves.
+     */
+    public static final List<String> DAEMON_JVM_FLAGS = List.of(
+            // Heap: grows from 16 MiB as needed and gives back what a full GC frees (live data is ~25 MiB with
+            // 20 sandboxes); the cap stays where the labs had it. Out of memory: exit, restart without a gap.
+            "-Xms16m", "-Xmx128m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:+UseSerialGC",
+            "-XX:+ExitOnOutOfMemoryError", "-XX:+UseCompactObjectHeaders",
+            // C1 only: less code cache and compiler memory; the daemon's hot paths are the kernel's, not Java's.
+            "-XX:TieredStopAtLevel=1",
+            // glibc keeps freed native memory; trim it twice a minute.
+            "-XX:TrimNativeHeapInterval=30000",
+            // Netty's pooled allocators (gossip's and gRPC's shaded copy) hold 4 MiB chunks per arena for a
+            // few messages a second; unpooled buffers are collected with the heap.
+            "-Dio.netty.allocator.type=unpooled", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
+
     private Daemons() {
     }
 
     /**
-     * A JVM command line for {@code mainClass} on this JVM's classpath. Small heap, C1 only: several daemons
-     * share two cores. The serial filter and netty flag are also set by the daemon itself; here they hold
-     * from the first class loaded. {@code mainClass} null: the JVM and its flags only.
+     * A JVM command line for {@code mainClass} on this JVM's classpath, with the daemon's flags
+     * ({@link #DAEMON_JVM_FLAGS}) and then those of {@code JSWARM_JAVA_OPTS} (later flags win), as
+     * {@code bin/jswarm daemon} starts it. The serial filter and netty flag are also set by the daemon itself;
+     * here they hold from the first class loaded. {@code mainClass} null: the JVM and its flags only.
      */
     public static List<String> java(String mainClass, String... args) {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED", "-Djdk.serialFilter=!*", "-Dio.netty.noUnsafe=true"));
+        List<String> cmd = new ArrayList<>(List.of("env", "MALLOC_ARENA_MAX=" + MALLOC_ARENA_MAX, javaBin));
+        cmd.addAll(DAEMON_JVM_FLAGS);
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Djdk.serialFilter=!*", "-Dio.netty.noUnsafe=true"));
+        String extra = System.getenv("JSWARM_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.strip().split("\\s+")));
+        }
         if (mainClass == null) {
             return cmd;
         }

@@ -257,6 +257,7 @@ public final class KernelDataplane implements Dataplane {
             List<KernelChange> batch = new ArrayList<>(PeerProgrammer.upsert(before, after, remote));
             batch.addAll(PeerProgrammer.remove(gone, after));
             applyPeers(net, before, after, batch);
+            announce(net, PeerProgrammer.appeared(before, remote));
         } finally {
             lock.unlock();
         }
@@ -354,6 +355,22 @@ public final class KernelDataplane implements Dataplane {
             throw e;
         }
         LOG.debug("peers programmed network={} changes={} peers={}", net.id(), batch.size(), after.size());
+    }
+
+    /**
+     * A sandbox that asked for a new peer before its entry existed waits for its 1 s ARP retry ({@code vxlan0}'s
+     * proxy dropped the request); announcing the peer into {@code br0} answers it now. Best effort.
+     */
+    private void announce(NetworkState net, Map<InetAddress, MacAddress> appeared) {
+        if (appeared.isEmpty() || net.endpoints.isEmpty()) {
+            return;
+        }
+        try {
+            kernel.announce(net.ns, Names.BRIDGE, appeared);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("peer announcement failed network={} peers={} error=\"{}\"", net.id(), appeared.size(),
+                    e.getMessage());
+        }
     }
 
     private void removeEndpointLocked(NetworkState net, EndpointState ep) throws IOException {

@@ -147,6 +147,19 @@ final class PeerProgrammer {
         return changes;
     }
 
+    /** The peers of {@code given} whose IP was not programmed before, or had another MAC: worth announcing. */
+    static Map<InetAddress, io.jswarm.vxlan.MacAddress> appeared(Map<InetAddress, Peer> before,
+                                                                 Collection<Peer> given) {
+        Map<InetAddress, io.jswarm.vxlan.MacAddress> out = new LinkedHashMap<>();
+        for (Peer p : given) {
+            Peer old = before.get(p.ip());
+            if (old == null || !old.mac().equals(p.mac())) {
+                out.put(p.ip(), p.mac());
+            }
+        }
+        return out;
+    }
+
     /** The last peer given for each IP: a batch names every IP once. */
     static Collection<Peer> dedupe(Collection<Peer> peers) {
         Map<InetAddress, Peer> byIp = new LinkedHashMap<>();

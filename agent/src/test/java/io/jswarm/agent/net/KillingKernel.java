@@ -78,6 +78,12 @@ final class KillingKernel implements Kernel {
     }
 
     @Override
+    public void announce(Netns ns, String dev, java.util.Map<java.net.InetAddress, io.jswarm.vxlan.MacAddress> peers)
+            throws IOException {
+        kernel.announce(ns, dev, peers); // a datagram, not a change: never killed
+    }
+
+    @Override
     public List<Link> links(Netns ns) throws IOException {
         return kernel.links(ns);
     }

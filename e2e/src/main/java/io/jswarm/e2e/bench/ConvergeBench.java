@@ -61,6 +61,7 @@ final class ConvergeBench {
             Bench.log("converge: 3 hosts, overlay with a sandbox per host, full mesh");
 
             List<Double> reachable = new ArrayList<>();
+            List<Double> attachCall = new ArrayList<>(); // the attach call alone: the rest is B's side and ping
             for (int i = 0; i < attaches; i++) {
                 int a = 1 + i % HOSTS;
                 int b = 1 + (i + 1) % HOSTS;
@@ -68,6 +69,7 @@ final class ConvergeBench {
                 long t0 = System.nanoTime();
                 String addr = ip(lab.call(a, s -> s.networkAttach(NetworkAttachRequest.newBuilder()
                         .setNetwork("bench-ov").setName(name).build())).getIpv4());
+                attachCall.add(ms(t0));
                 if (!ping(pinger[b], addr, 5)) {
                     throw new AssertionError("attach " + name + " on h" + a + " not reachable from h" + b + " in 5 s");
                 }
@@ -75,6 +77,7 @@ final class ConvergeBench {
                 lab.call(a, s -> s.networkDetach(NetworkDetachRequest.newBuilder().setSandbox(name).build()));
             }
             Bench.log("converge: attach->reachable " + reachable);
+            Bench.log("converge: attach call " + attachCall);
 
             List<Double> withdrawn = new ArrayList<>();
             List<Double> restored = new ArrayList<>();
@@ -105,6 +108,8 @@ final class ConvergeBench {
             out.put("attach_reachable_p50_ms", percentile(reachable, 50));
             out.put("attach_reachable_p99_ms", percentile(reachable, 99));
             out.put("attach_reachable_max_ms", percentile(reachable, 100));
+            out.put("attach_call_p50_ms", percentile(attachCall, 50));
+            out.put("attach_call_max_ms", percentile(attachCall, 100));
             out.put("kills", kills);
             out.put("withdrawn_p50_ms", percentile(withdrawn, 50));
             out.put("withdrawn_max_ms", percentile(withdrawn, 100));

@@ -62,6 +62,19 @@ class BenchSmokeE2ETest {
     }
 
     @Test
+    @RequiresRoot
+    void footprintBenchmarkMeasuresEveryDaemonOverAShortIdleWindow() throws Exception {
+        Map<String, Object> r = FootprintBench.run(2, 3, "jsfoot"); // throws if a sandbox never reaches every host
+        assertEquals("footprint", r.get("bench"));
+        assertEquals(2, r.get("sandboxes_per_host"));
+        assertEquals(3, r.get("idle_seconds"));
+        // Counts and magnitudes, not targets: a live JVM has some MiB and threads, and SWIM pings while idle.
+        assertTrue((Double) r.get("rss_mib_max") > 16 && (Integer) r.get("threads_max") > 5, r.toString());
+        assertTrue((Double) r.get("idle_bytes_per_s") > 0 && (Double) r.get("idle_cpu_s_per_min") >= 0, r.toString());
+        assertTrue(Bench.json(r).startsWith("{\"bench\":\"footprint\","), Bench.json(r));
+    }
+
+    @Test
     void scaleBenchmarkConvergesEveryViewAndKernelWithoutFalseRemovals() throws Exception {
         // The bench's agents need 198.51.100.1..5: a namespace of this test holds them, and the bench runs there
         // in its own JVM, as e2e/bench runs it.

@@ -1,9 +1,12 @@
 package io.jswarm.vxlan.kernel;
 
 import io.jswarm.vxlan.Netns;
+import io.jswarm.vxlan.MacAddress;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The seam between jswarm's data-plane logic and Linux: namespaces, links, addresses, routes, neighbour
@@ -50,6 +53,17 @@ public interface Kernel extends AutoCloseable {
 
     /** AF_BRIDGE forwarding entries of every device (bridge and VXLAN FDBs alike). */
     List<FdbEntry> fdb(Netns ns) throws IOException;
+
+    /**
+     * Sends one gratuitous ARP per IPv4 address (broadcast ARP request, sender = target = the address, sender
+     * MAC = its MAC, Ethernet source = {@code dev}'s own MAC) out of {@code dev} in {@code ns}, so that hosts
+     * on that segment holding an unresolved or stale entry for the address get the MAC now instead of at their
+     * next ARP retry; hosts without an entry ignore it. IPv6 addresses are skipped (no NDP announcement yet).
+     * Nothing is remembered: this is a packet, not state.
+     *
+     * @throws KernelException with ENODEV if {@code dev} does not exist in {@code ns}
+     */
+    void announce(Netns ns, String dev, Map<InetAddress, MacAddress> addresses) throws IOException;
 
     /** Releases sockets and namespace handles. Idempotent. */
     @Override

@@ -24,6 +24,7 @@ import java.lang.invoke.VarHandle;
  */
 final class Libc {
     static final int AF_NETLINK = 16;
+    static final int AF_PACKET = 17;
     static final int SOCK_RAW = 3;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int NETLINK_ROUTE = 0;
@@ -157,6 +158,23 @@ final class Libc {
     /** Sends to the socket's default destination (for netlink: the kernel). */
     static long send(int fd, MemorySegment buf, long len) throws ErrnoException {
         return call("sendto", (arena, st) -> (long) SENDTO.invokeExact(st, fd, buf, len, 0, MemorySegment.NULL, 0));
+    }
+
+    /**
+     * Sends one Ethernet frame on an AF_PACKET socket out of device {@code ifindex} (struct sockaddr_ll:
+     * family, protocol (big-endian), ifindex, hatype, pkttype, halen, addr[8]; 20 bytes).
+     */
+    static long sendFrame(int fd, byte[] frame, int ifindex, short etherType, byte[] destination) throws ErrnoException {
+        return call("sendto AF_PACKET", (arena, st) -> {
+            MemorySegment buf = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, frame);
+            MemorySegment ll = arena.allocate(20, 4);
+            ll.set(JAVA_SHORT, 0, (short) AF_PACKET);
+            ll.set(JAVA_SHORT, 2, Short.reverseBytes(etherType));
+            ll.set(JAVA_INT, 4, ifindex);
+            ll.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 11, (byte) destination.length);
+            MemorySegment.copy(destination, 0, ll, java.lang.foreign.ValueLayout.JAVA_BYTE, 12, destination.length);
+            return (long) SENDTO.invokeExact(st, fd, buf, (long) frame.length, 0, ll, 20);
+        });
     }
 
     static long recv(int fd, MemorySegment buf, long len, int flags) throws ErrnoException {

@@ -2,15 +2,20 @@ package io.jswarm.vxlan.netlink;
 
 import static io.jswarm.vxlan.netlink.Rtnl.*;
 
+import io.jswarm.vxlan.MacAddress;
 import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.kernel.Address;
 import io.jswarm.vxlan.kernel.FdbEntry;
 import io.jswarm.vxlan.kernel.Kernel;
 import io.jswarm.vxlan.kernel.KernelChange;
+import io.jswarm.vxlan.kernel.KernelException;
+import io.jswarm.vxlan.kernel.KernelListener;
 import io.jswarm.vxlan.kernel.Link;
 import io.jswarm.vxlan.kernel.Neighbor;
 import io.jswarm.vxlan.kernel.Route;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,6 +38,7 @@ public final class NetlinkKernel implements Kernel {
     private static final Logger LOG = LoggerFactory.getLogger(NetlinkKernel.class);
 
     private final Settings settings;
+    private final KernelListener listener;
     private final Map<Netns, NamespaceSession> sessions = new ConcurrentHashMap<>();
     private final Object opening = new Object();
     private volatile boolean closed;
@@ -60,13 +66,19 @@ public final class NetlinkKernel implements Kernel {
     }
 
     public NetlinkKernel(Settings settings) {
+        this(settings, KernelListener.NONE);
+    }
+
+    /** As {@link #NetlinkKernel(Settings)}, reporting every operation and failure to {@code listener} (metrics). */
+    public NetlinkKernel(Settings settings, KernelListener listener) {
         this.settings = Objects.requireNonNull(settings);
+        this.listener = Objects.requireNonNull(listener);
     }
 
     @Override
     public Netns createNamespace(Path path) throws IOException {
         checkOpen();
-        return Namespaces.create(path.toAbsolutePath().normalize());
+        return reported("namespace.create", () -> Namespaces.create(path.toAbsolutePath().normalize()));
     }
 
     @Override
@@ -78,7 +90,10 @@ public final class NetlinkKernel implements Kernel {
         if (s != null) {
             s.close();
         }
-        Namespaces.delete(p);
+        reported("namespace.delete", () -> {
+            Namespaces.delete(p);
+            return null;
+        });
     }
 
     @Override
@@ -88,34 +103,88 @@ public final class NetlinkKernel implements Kernel {
 
     @Override
     public void apply(Netns ns, List<? extends KernelChange> changes) throws IOException {
-        if (!changes.isEmpty()) {
-            session(ns).apply(changes);
+        if (changes.isEmpty()) {
+            return;
         }
+        try {
+            session(ns).apply(changes);
+        } catch (IOException | RuntimeException e) {
+            KernelListener.reportBatch(listener, changes, e);
+            throw e;
+        }
+        KernelListener.reportBatch(listener, changes, null);
     }
 
     @Override
     public List<Link> links(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETLINK, AF_UNSPEC, (m, names) -> RtnlDecoder.links(m));
+        return reported("dump.links", () -> session(ns).dump(RTM_GETLINK, AF_UNSPEC, (m, names) -> RtnlDecoder.links(m)));
     }
 
     @Override
     public List<Address> addresses(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETADDR, AF_UNSPEC, RtnlDecoder::addresses);
+        return reported("dump.addresses", () -> session(ns).dump(RTM_GETADDR, AF_UNSPEC, RtnlDecoder::addresses));
     }
 
     @Override
     public List<Route> routes(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETROUTE, AF_UNSPEC, RtnlDecoder::routes);
+        return reported("dump.routes", () -> session(ns).dump(RTM_GETROUTE, AF_UNSPEC, RtnlDecoder::routes));
     }
 
     @Override
     public List<Neighbor> neighbors(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETNEIGH, AF_UNSPEC, RtnlDecoder::neighbors);
+        return reported("dump.neighbors", () -> session(ns).dump(RTM_GETNEIGH, AF_UNSPEC, RtnlDecoder::neighbors));
     }
 
     @Override
     public List<FdbEntry> fdb(Netns ns) throws IOException {
-        return session(ns).dump(RTM_GETNEIGH, AF_BRIDGE, RtnlDecoder::fdb);
+        return reported("dump.fdb", () -> session(ns).dump(RTM_GETNEIGH, AF_BRIDGE, RtnlDecoder::fdb));
+    }
+
+    @Override
+    public void announce(Netns ns, String dev, Map<InetAddress, MacAddress> addresses) throws IOException {
+        List<byte[]> frames = new java.util.ArrayList<>();
+        Link link = null;
+        for (var e : addresses.entrySet()) {
+            if (e.getKey() instanceof Inet4Address ip) {
+                if (link == null) {
+                    link = links(ns).stream().filter(l -> l.name().equals(dev) && l.mac() != null).findFirst()
+                            .orElseThrow(() -> new KernelException("announce on " + dev, null, Errno.ENODEV,
+                                    Errno.name(Errno.ENODEV), "no such device with a MAC in " + ns));
+                }
+                frames.add(ArpAnnouncer.frame(link.mac(), ip, e.getValue()));
+            }
+        }
+        if (frames.isEmpty()) {
+            return;
+        }
+        int index = link.index();
+        reported("announce", () -> switch (ns) {
+            case Netns.Current c -> {
+                ArpAnnouncer.send(index, frames);
+                yield null;
+            }
+            case Netns.AtPath p -> Namespaces.callIn(p.path(), () -> {
+                ArpAnnouncer.send(index, frames);
+                return null;
+            });
+        });
+    }
+
+    /** Runs one operation of {@code kind}, reporting it and, if it fails, its errno to the listener. */
+    private <T> T reported(String kind, Namespaces.NsAction<T> op) throws IOException {
+        listener.operations(kind, 1);
+        try {
+            return op.run();
+        } catch (KernelException e) {
+            listener.failure(kind, e.errnoName());
+            throw e;
+        } catch (ErrnoException e) {
+            listener.failure(kind, Errno.name(e.errno()));
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            listener.failure(kind, "EIO");
+            throw e;
+        }
     }
 
     /** The cached session of {@code ns}, replaced if the namespace at that path is not the one it was opened in. */

@@ -18,7 +18,13 @@ import org.slf4j.LoggerFactory;
  */
 final class NetlinkSocket implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(NetlinkSocket.class);
-    private static final int RECEIVE_CHUNK = 256 * 1024;
+    /**
+     * The largest datagram read. The kernel sizes dump datagrams by the reader's buffer but caps them at
+     * 32 KiB ({@code SKB_WITH_OVERHEAD(32768)} in af_netlink.c), and acks carry no request echo (CAP_ACK), so
+     * 64 KiB is ample; a longer datagram is reported, never silently cut (MSG_TRUNC). Every namespace has a
+     * session, a daemon with 20 sandboxes 22, each holding this buffer twice (native here, heap in the channel).
+     */
+    private static final int RECEIVE_CHUNK = 64 * 1024;
     private static final long RECEIVE_TIMEOUT_SECONDS = 30;
 
     private final int fd;

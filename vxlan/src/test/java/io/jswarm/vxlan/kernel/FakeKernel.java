@@ -1,7 +1,10 @@
 package io.jswarm.vxlan.kernel;
 
+import io.jswarm.vxlan.MacAddress;
 import io.jswarm.vxlan.Netns;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -42,6 +45,10 @@ public final class FakeKernel implements Kernel {
                                  List<Neighbor> neighbors, List<FdbEntry> fdb) {
     }
 
+    /** One gratuitous ARP {@link #announce} would have sent. */
+    public record Announcement(Netns ns, String dev, InetAddress ip, MacAddress mac) {
+    }
+
     private record Fault(BiPredicate<Netns, KernelChange> match, int errno) {
     }
 
@@ -50,6 +57,7 @@ public final class FakeKernel implements Kernel {
     private final List<Call> calls = new ArrayList<>();
     private final List<String> namespaceOps = new ArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
+    private final List<Announcement> announcements = new ArrayList<>();
     private int applyCount;
     private long changeCounter;
     private long recordedChanges;
@@ -148,6 +156,28 @@ public final class FakeKernel implements Kernel {
     }
 
     @Override
+    public synchronized void announce(Netns ns, String dev, Map<InetAddress, MacAddress> addresses)
+            throws IOException {
+        FakeNetns target = existing(ns);
+        List<Announcement> out = new ArrayList<>();
+        for (var e : addresses.entrySet()) {
+            if (e.getKey() instanceof Inet4Address) {
+                out.add(new Announcement(ns, dev, e.getKey(), e.getValue()));
+            }
+        }
+        if (!out.isEmpty() && target.links.get(dev) == null) {
+            throw new KernelException("announce on " + dev, null, FakeChanges.ENODEV, "ENODEV",
+                    "device " + dev + " not found");
+        }
+        announcements.addAll(out);
+    }
+
+    /** Every gratuitous ARP {@link #announce} sent since the last {@link #clearRecords()}, in order. */
+    public synchronized List<Announcement> announcements() {
+        return List.copyOf(announcements);
+    }
+
+    @Override
     public synchronized void close() {
         closed = true;
     }
@@ -201,6 +231,7 @@ public final class FakeKernel implements Kernel {
 
     public synchronized void clearRecords() {
         calls.clear();
+        announcements.clear();
         namespaceOps.clear();
         applyCount = 0;
         recordedChanges = 0;

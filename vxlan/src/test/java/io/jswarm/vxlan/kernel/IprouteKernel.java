@@ -155,6 +155,14 @@ public final class IprouteKernel implements Kernel {
     public void close() {
     }
 
+    /** iproute2 has no gratuitous ARP (that is arping's, not installed here): the shipped implementation sends it. */
+    @Override
+    public void announce(Netns ns, String dev, java.util.Map<InetAddress, MacAddress> addresses) throws IOException {
+        try (var netlink = new io.jswarm.vxlan.netlink.NetlinkKernel()) {
+            netlink.announce(ns, dev, addresses);
+        }
+    }
+
     private static String word(String text, String key) {
         Matcher m = Pattern.compile(" " + Pattern.quote(key) + " (\\S+)").matcher(text);
         return m.find() ? m.group(1) : null;

@@ -329,6 +329,16 @@ public abstract class KernelContractTest {
     }
 
     @Test
+    void announceNeedsTheDevice() throws Exception {
+        Netns ns = freshNamespace("an");
+        kernel.apply(ns, new AddLink(new LinkSpec.Bridge("jsbr0", 0, MAC)), SetLink.up("jsbr0"));
+        kernel.announce(ns, "jsbr0", java.util.Map.of(REMOTE, MAC2, ip("2001:db8::2"), MAC2)); // IPv6 skipped
+        kernel.announce(ns, "nodev0", java.util.Map.of()); // nothing to send
+        assertEquals(ENODEV, assertThrows(KernelException.class,
+                () -> kernel.announce(ns, "nodev0", java.util.Map.of(REMOTE, MAC))).errno());
+    }
+
+    @Test
     void routesNeedAReachableGateway() throws Exception {
         Netns ns = freshNamespace("rt");
         Netns peer = freshNamespace("rtp");
