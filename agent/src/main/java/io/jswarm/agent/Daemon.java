@@ -308,6 +308,10 @@ public final class Daemon implements AutoCloseable {
         var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
                 SandboxResolver.of(SandboxDns.onHost()),
                 NetworkAgent.Settings.defaults(swarm.path().resolve("networks")), registry);
+        String crashAt = System.getenv("JSWARM_UNSAFE_CRASH_AT"); // tests only: prove crash consistency for real
+        if (crashAt != null && !crashAt.isBlank()) {
+            agent.haltAt(crashAt.strip());
+        }
         try {
             agent.start();
         } catch (IOException | RuntimeException e) {

@@ -89,6 +89,20 @@ public final class NetworkAgent implements AutoCloseable {
         this.releases = new Releases(core);
     }
 
+    /**
+     * Tests only (the daemon's {@code JSWARM_UNSAFE_CRASH_AT=STEP}): the process dies at once, as a SIGKILL would
+     * kill it, when a write-ahead change reaches {@code step} (e.g. {@code attach:journaled}, {@code remove:kernel};
+     * see {@link EndpointChanges}), so end-to-end tests can prove a restart finishes or undoes it.
+     */
+    public void haltAt(String step) {
+        LOG.warn("JSWARM_UNSAFE_CRASH_AT={}: this daemon halts when a change reaches that step (tests only)", step);
+        core.steps = reached -> {
+            if (reached.equals(step)) {
+                Runtime.getRuntime().halt(137);
+            }
+        };
+    }
+
     /** Test seam: stop points of the write-ahead changes (see {@link AgentCore.Steps}). */
     void steps(AgentCore.Steps steps) {
         core.steps = steps;
@@ -276,11 +290,11 @@ public final class NetworkAgent implements AutoCloseable {
 
     /**
      * Right after a join the manager's first view (this node's data-path address, the networks) may still be
-     * on its way: an attach then waits for it, on the caller's thread, up to 5 s, instead of failing.
+     * on its way: an attach then waits for it, on the caller's thread, up to 10 s, instead of failing.
      */
     private void awaitFirstView() throws IOException {
         try {
-            firstView.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            firstView.get(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException late) {
             // prepare says what is missing
         } catch (InterruptedException e) {

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * IP if there is one, else a peer adopted from the kernel at start that is not known to be gone, else
  * nothing. <b>Adopted peers</b> keep forwarding after this daemon restarts while their owners' daemons are
  * not back yet: the data plane never depends on the control plane. One goes only when it is known to be gone:
- * its owner is back (gossip alive, tables settled) and does not list it, or the manager's view no longer has
+ * its owner is back (gossip alive, settled, and at least one of its entries arrived) and does not list it, or
+ * the manager's view no longer has
  * its owner on the network (the node left, was removed, or has no endpoint there any more).
  */
 final class PeerWriter {
@@ -48,6 +49,8 @@ final class PeerWriter {
     private final Set<String> programmed = new HashSet<>();
     /** Peers found in the kernel at start that no table has confirmed or superseded yet, per network. */
     private final Map<String, Map<InetAddress, Peer>> adopted = new HashMap<>();
+    /** VTEPs whose owners are back (gossip alive, settle elapsed): their tables decide their adopted peers. */
+    private final Set<InetAddress> settled = new HashSet<>();
     /** The names of each sandbox, by sandbox key, and which networks feed them. */
     private final Map<String, SandboxNames> names = new HashMap<>();
     private final Map<String, Set<String>> sandboxNetworks = new HashMap<>();
@@ -77,6 +80,7 @@ final class PeerWriter {
             affected.addAll(ips(before.values()));
         }
         program(networkId, affected);
+        snapshot.values().stream().map(EndpointRecord::vtep).distinct().forEach(v -> confirm(networkId, v));
         refreshNames(networkId);
         tableSize.accept(networkId, snapshot.size());
     }
@@ -103,16 +107,19 @@ final class PeerWriter {
             return;
         }
         Set<InetAddress> affected = new HashSet<>();
+        Set<InetAddress> owners = new HashSet<>();
         for (ViewChange c : changes) {
             switch (c) {
                 case ViewChange.Added a -> {
                     table.put(a.endpointId(), a.record());
                     affected.add(a.record().ip());
+                    owners.add(a.record().vtep());
                 }
                 case ViewChange.Updated u -> {
                     table.put(u.endpointId(), u.record());
                     affected.add(u.previous().ip());
                     affected.add(u.record().ip());
+                    owners.add(u.record().vtep());
                 }
                 case ViewChange.Removed r -> {
                     table.remove(r.endpointId());
@@ -121,6 +128,7 @@ final class PeerWriter {
             }
         }
         program(networkId, affected);
+        owners.forEach(v -> confirm(networkId, v));
         refreshNames(networkId);
         tableSize.accept(networkId, table.size());
     }
@@ -160,11 +168,37 @@ final class PeerWriter {
     }
 
     /**
-     * The node whose VTEP is {@code vtep} is back and its tables had time to refill: adopted peers behind that
-     * VTEP that no table lists went while this daemon was away.
+     * The node whose VTEP is {@code vtep} is back and its tables had time to refill. Its adopted peers that its
+     * entries do not list went while this daemon was away; but only once the table holds at least one of its
+     * entries (evidence that its current state arrived, not a slow exchange): until then they keep forwarding.
+     * An owner with no endpoint left on a network is not a participant there any more ({@link #participants}).
      */
     void ownerSettled(InetAddress vtep) {
-        forgetAdopted(p -> p.vtep().equals(vtep), "owner back without them");
+        settled.add(vtep);
+        for (String net : List.copyOf(adopted.keySet())) {
+            confirm(net, vtep);
+        }
+    }
+
+    private void confirm(String networkId, InetAddress vtep) {
+        Map<InetAddress, Peer> mine = adopted.get(networkId);
+        if (mine == null || !settled.contains(vtep)) {
+            return;
+        }
+        Map<String, EndpointRecord> table = tables.getOrDefault(networkId, Map.of());
+        Set<InetAddress> listed = new HashSet<>();
+        table.values().stream().filter(r -> remote(r) && r.vtep().equals(vtep)).forEach(r -> listed.add(r.ip()));
+        if (listed.isEmpty()) {
+            return; // nothing of the owner's here yet: no evidence, keep forwarding
+        }
+        List<InetAddress> gone = mine.values().stream().filter(p -> p.vtep().equals(vtep) && !listed.contains(p.ip()))
+                .map(Peer::ip).toList();
+        if (!gone.isEmpty()) {
+            gone.forEach(mine::remove);
+            LOG.info("adopted peers dropped network={} peers={} reason=\"owner back without them\"", networkId,
+                    gone.size());
+            program(networkId, new HashSet<>(gone));
+        }
     }
 
     /**
@@ -207,17 +241,6 @@ final class PeerWriter {
             all.addAll(adopted.getOrDefault(net, Map.of()).keySet());
             all.addAll(dataplane.peers(specId.apply(net)).keySet());
             program(net, all);
-        }
-    }
-
-    private void forgetAdopted(java.util.function.Predicate<Peer> which, String reason) {
-        for (var e : adopted.entrySet()) {
-            List<InetAddress> gone = e.getValue().values().stream().filter(which).map(Peer::ip).toList();
-            if (!gone.isEmpty()) {
-                gone.forEach(e.getValue()::remove);
-                LOG.info("adopted peers dropped network={} peers={} reason=\"{}\"", e.getKey(), gone.size(), reason);
-                program(e.getKey(), new HashSet<>(gone));
-            }
         }
     }
 

@@ -127,8 +127,11 @@ class ControlPlaneOutageE2ETest {
             await("h3's endpoint withdrawn from h1's table", () -> endpointsAtManager(lab) == 2, lab, D[0]);
             var again = cli(lab, D[2], "join", "--token", token, ClusterLab.addr(1) + ":2377");
             assertEquals(0, again.rc(), again.all());
+            // The manager refuses a second endpoint of one name: this attach succeeds only if leave released it.
             var reattach = cli(lab, D[2], "network", "attach", "jspow-ov", "--name", sb[3]);
-            assertEquals(0, reattach.rc(), "the name is free again after leave + join: " + reattach.all());
+            assertEquals(0, reattach.rc(), "the name is free again after leave + join: " + reattach.all()
+                    + "\n" + lab.log(D[2]).lines().filter(l -> !l.contains("DEBUG")).skip(Math.max(0,
+                    lab.log(D[2]).lines().count() - 40)).collect(java.util.stream.Collectors.joining("\n")));
             String ip3 = inspectIp(lab, D[2]);
             await(sb[1] + " reaches the re-attached " + sb[3], () -> Shell.ping(sb[1], ip3), lab, D[0]);
         }
