@@ -50,7 +50,7 @@ final class ScaleAgent {
     final AtomicInteger removals;
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
     private final FakeKernel kernel = new FakeKernel();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final KernelDataplane dataplane;
     private final Netns networkNs;
     /** Endpoint ids in the visible view, as the listener saw it: a cheap pre-check before the full one. */

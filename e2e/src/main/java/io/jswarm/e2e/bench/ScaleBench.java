@@ -86,15 +86,21 @@ final class ScaleBench {
                 owner.replicator.upsert(NET, "ep-" + k, r);
             }
             long[] before1 = traffic(agents);
+            long[] hs1 = handshakes(agents);
+            var cpu1 = CpuByThread.start();
             long[] nodeMs1 = awaitConverged(agents, expected, t1, "initial", removals);
             double convergeMs = ms(t1);
             Map<String, Object> where1 = whereTimeGoes(agents, before1, nodeMs1, t1);
+            where1.putAll(handshakesSince(agents, hs1));
+            where1.putAll(cpu1.since());
             Bench.log("scale: initial phase " + where1);
             Bench.log(String.format(java.util.Locale.ROOT, "scale: %d endpoints on all %d nodes after %.0f ms"
                     + " (removals so far %d)", endpoints, nodes, convergeMs, removals.get()));
 
             int churn = Math.min(200, endpoints / 5);
             long[] before2 = traffic(agents);
+            long[] hs2 = handshakes(agents);
+            var cpu2 = CpuByThread.start();
             long t2 = System.nanoTime();
             for (int k = 0; k < churn * 5; k += 5) {
                 agents.get(k % nodes).replicator.delete(NET, "ep-" + k);
@@ -109,6 +115,8 @@ final class ScaleBench {
             long[] nodeMs2 = awaitConverged(agents, expected, t2, "churn", removals);
             double churnMs = ms(t2);
             Map<String, Object> where2 = whereTimeGoes(agents, before2, nodeMs2, t2);
+            where2.putAll(handshakesSince(agents, hs2));
+            where2.putAll(cpu2.since());
             Bench.log("scale: churn phase " + where2);
             Bench.log(String.format(java.util.Locale.ROOT, "scale: %d deletes + %d re-adds converged after %.0f ms",
                     churn, churn, churnMs));
@@ -271,6 +279,27 @@ final class ScaleBench {
             }
         }
         return at;
+    }
+
+    /** Completed TLS handshakes (client + server side) and their total time in ms, summed over the nodes. */
+    private static long[] handshakes(List<ScaleAgent> agents) {
+        long count = 0;
+        double ms = 0;
+        for (ScaleAgent a : agents) {
+            for (var t : a.registry.find("jswarm.gossip.handshakes").timers()) {
+                count += t.count();
+                ms += t.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+        return new long[] {count, (long) ms};
+    }
+
+    private static Map<String, Object> handshakesSince(List<ScaleAgent> agents, long[] before) {
+        long[] now = handshakes(agents);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("handshakes", now[0] - before[0]);
+        out.put("handshake_ms_total", now[1] - before[1]);
+        return out;
     }
 
     private static ReplicatorStats[] stats(List<ScaleAgent> agents) {

@@ -288,7 +288,7 @@ public final class TlsTransport implements Transport {
                 SslHandler ssl = client ? tls.client.newHandler(ch.alloc()) : tls.server.newHandler(ch.alloc());
                 ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
                 ch.pipeline().addLast("tls", ssl)
-                        .addLast("gate", new PeerGate(tls.trust, metrics, ctx -> channels.add(ctx.channel())))
+                        .addLast("gate", new PeerGate(tls.trust, metrics, client, ctx -> channels.add(ctx.channel())))
                         .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameLength, 0, 4, 0, 4))
                         .addLast("length", new LengthFieldPrepender(4))
                         .addLast("codec", new FrameCodec(codec, metrics))
