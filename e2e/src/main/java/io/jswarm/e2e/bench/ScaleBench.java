@@ -41,6 +41,8 @@ final class ScaleBench {
     private static final long MEMBERSHIP_DEADLINE_MS = 90_000;
     private static final long CONVERGE_DEADLINE_MS = 60_000;
     private static final long QUIET_DEADLINE_MS = 60_000;
+    private static final Duration PING_INTERVAL = Duration.ofSeconds(5);
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(3);
     /** Pings every 2 s with acks and the odd gossip: about 2 per node and second when nothing happens. */
     private static final int QUIET_MESSAGES_PER_NODE_SECOND = 4;
 
@@ -72,7 +74,9 @@ final class ScaleBench {
             Bench.log(String.format(java.util.Locale.ROOT, "scale: %d members see each other after %.0f ms"
                     + " (removals so far %d)", nodes, startupMs, removals.get()));
             long quietMs = awaitQuiet(agents);
-            Bench.log("scale: membership traffic quiet after another " + quietMs + " ms");
+            long heapMb = heapAfterGcMb();
+            Bench.log("scale: membership traffic quiet after another " + quietMs + " ms; heap after GC " + heapMb
+                    + " MB (" + heapMb * 1024 / nodes + " KiB per node)");
             Set<String> ids = new HashSet<>();
             agents.forEach(a -> ids.add(a.id()));
             agents.forEach(a -> a.replicator.participants(NET, ids));
@@ -83,6 +87,8 @@ final class ScaleBench {
             double[] gossipBefore = agents.stream().mapToDouble(ScaleAgent::gossipBytesOut).toArray();
 
             Map<String, EndpointRecord> expected = new TreeMap<>();
+            long[] hs1 = handshakes(agents);
+            var cpu1 = CpuByThread.start();
             long t1 = System.nanoTime();
             for (int k = 0; k < endpoints; k++) {
                 ScaleAgent owner = agents.get(k % nodes);
@@ -91,8 +97,6 @@ final class ScaleBench {
                 owner.replicator.upsert(NET, "ep-" + k, r);
             }
             long[] before1 = traffic(agents);
-            long[] hs1 = handshakes(agents);
-            var cpu1 = CpuByThread.start();
             long[] nodeMs1 = awaitConverged(agents, expected, t1, "initial", removals);
             double convergeMs = ms(t1);
             Map<String, Object> where1 = whereTimeGoes(agents, before1, nodeMs1, t1);
@@ -151,6 +155,7 @@ final class ScaleBench {
             out.put("churn", churn);
             out.put("membership_ms", startupMs);
             out.put("membership_quiet_ms", quietMs);
+            out.put("heap_mb_before_burst", heapMb);
             out.put("converge_ms", convergeMs);
             out.put("churn_converge_ms", churnMs);
             out.put("msgs_per_node", msgs / nodes);
@@ -171,12 +176,14 @@ final class ScaleBench {
      * the tables, is the bottleneck: every join is a gossip repeated to {@code fanout} peers for
      * {@code repeatMult * log2 N} rounds, each its own TLS write; with the preset the event loops fell behind
      * (tens of thousands of queued writes at N=30, measured), metadata fetches timed out and SWIM removed live
-     * members. So: pings every 2 s (1 s timeout), gossip every 300 ms repeated 2x, a 15 s full sync, and 5 s
-     * connect/metadata deadlines. Detection speed does not matter here: nothing fails on purpose.
+     * members. So: pings every 5 s (3 s timeout), gossip every 300 ms repeated 2x, a 15 s full sync, and 5 s
+     * connect/metadata deadlines. Detection speed does not matter here: nothing fails on purpose. With 2 s /
+     * 1 s, 100 members collapsed in the burst (4,697 false removals, measured): the table threads took the
+     * cores from the event loops for longer than a ping timeout, and each removal's cascade made it worse.
      */
     private static MembershipConfig membershipConfig(InetSocketAddress advertise, List<InetSocketAddress> seeds) {
         var lan = MembershipConfig.lan(advertise);
-        return new MembershipConfig(advertise, List.copyOf(seeds), Duration.ofSeconds(2), Duration.ofSeconds(1),
+        return new MembershipConfig(advertise, List.copyOf(seeds), PING_INTERVAL, PING_TIMEOUT,
                 lan.pingReqMembers(), lan.suspicionMult(), Duration.ofSeconds(15), Duration.ofSeconds(5),
                 Duration.ofMillis(300), lan.gossipFanout(), 2, Duration.ofSeconds(5), Duration.ofSeconds(5),
                 lan.maxFrameLength(), lan.deathProbes(), lan.deathProbeInterval(), lan.deathProbeTimeout(),
@@ -222,6 +229,13 @@ final class ScaleBench {
             last = now;
         }
         return (long) ms(t);
+    }
+
+    /** Live heap (a full GC first) in MB: what N members, their connections and empty tables hold. */
+    private static long heapAfterGcMb() {
+        System.gc();
+        var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        return heap.getUsed() >> 20;
     }
 
     private static double gossipMessagesOut(List<ScaleAgent> agents) {
