@@ -232,7 +232,7 @@ public final class ScalecubeMembership implements Membership {
             LOG.debug("table message dropped: node={} is not a member", nodeId);
             return false;
         }
-        transport.send(MetadataCodecs.format(target.gossipAddress()), WireCodec.tableMessage(message))
+        transport.sendTo(nodeId, MetadataCodecs.format(target.gossipAddress()), WireCodec.tableMessage(message))
                 .subscribe(null, e -> LOG.debug("table message to node={} failed: {}", nodeId, e.toString()));
         return true;
     }

@@ -16,9 +16,12 @@ public record MacAddress(long value) {
         }
     }
 
+    /** Compiled once: String.split compiles a character class on every call, and peers parse one MAC each. */
+    private static final java.util.regex.Pattern SEPARATOR = java.util.regex.Pattern.compile("[:-]");
+
     /** Parses {@code aa:bb:cc:dd:ee:ff} (case-insensitive, {@code -} also accepted as separator). */
     public static MacAddress parse(String text) {
-        String[] parts = text.trim().split("[:-]");
+        String[] parts = SEPARATOR.split(text.trim());
         if (parts.length != 6) {
             throw new IllegalArgumentException("not a MAC address: '" + text + "'");
         }

@@ -50,11 +50,19 @@ final class ScaleAgent {
     final AtomicInteger removals;
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
     private final FakeKernel kernel = new FakeKernel();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final KernelDataplane dataplane;
     private final Netns networkNs;
-    /** Endpoint ids in the visible view, as the listener saw it: a cheap pre-check before the full one. */
-    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    /**
+     * The visible view as the listener built it, and how many listener calls built it: the bench's poll
+     * compares this (on its own thread, only when a call came in since the last look) before it asks the
+     * replicator thread for visible() and reads the kernel; asking every node's replicator for a 1000-entry
+     * snapshot every 20 ms took that thread from the replication it is measuring (the churn phase, where
+     * the view's size stays right all along).
+     */
+    private final Map<String, EndpointRecord> seen = new ConcurrentHashMap<>();
+    private final AtomicInteger listenerCalls = new AtomicInteger();
+    private int lookedAt = -1;
 
     /** Builds everything; starts nothing. {@code removals} counts membership Removed events seen here. */
     ScaleAgent(NodeIdentity identity, MembershipConfig membershipConfig, InetAddress vtep, String family,
@@ -110,10 +118,10 @@ final class ScaleAgent {
         Map<InetAddress, Peer> up = new LinkedHashMap<>();
         List<InetAddress> down = new ArrayList<>();
         for (ViewChange c : changes) {
-            if (c instanceof ViewChange.Removed) {
-                seen.remove(c.endpointId());
-            } else {
-                seen.add(c.endpointId());
+            switch (c) {
+                case ViewChange.Removed r -> seen.remove(r.endpointId());
+                case ViewChange.Added a -> seen.put(a.endpointId(), a.record());
+                case ViewChange.Updated u -> seen.put(u.endpointId(), u.record());
             }
             switch (c) {
                 case ViewChange.Added a -> add(a.record(), up);
@@ -124,6 +132,7 @@ final class ScaleAgent {
                 case ViewChange.Removed r -> remove(r.previous(), up, down);
             }
         }
+        listenerCalls.incrementAndGet(); // after the view and before the kernel: a look may come too early, never too late
         try {
             if (!down.isEmpty()) {
                 dataplane.removePeers(networkId, down);
@@ -151,7 +160,12 @@ final class ScaleAgent {
 
     /** Whether the replicated view is exactly {@code expected} and the kernel holds every remote one of them. */
     boolean converged(Map<String, EndpointRecord> expected) throws IOException {
-        if (seen.size() != expected.size() || !replicator.visible(ScaleBench.NET).equals(expected)) {
+        int calls = listenerCalls.get();
+        if (calls == lookedAt || !seen.equals(expected)) {
+            lookedAt = calls;
+            return false;
+        }
+        if (!replicator.visible(ScaleBench.NET).equals(expected)) {
             return false;
         }
         Set<InetAddress> remote = new HashSet<>();

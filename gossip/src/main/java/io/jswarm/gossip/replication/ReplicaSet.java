@@ -14,7 +14,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,9 +46,8 @@ final class ReplicaSet {
     private final Map<String, OwnEntries> own = new HashMap<>();
     private final Map<String, Absence> absent = new HashMap<>();
     private final RestartGraces graces = new RestartGraces();
-    /** Own changes not yet sent, per network, in order; flushed by a task queued behind the current burst. */
-    private final Map<String, List<TableEvent>> outbox = new LinkedHashMap<>();
-    private final Runnable flushSoon;
+    /** Own changes to send and view changes to publish, drained behind the current burst. */
+    private final Outbox outbox;
     private final InstantSource clock;
     private final RandomGenerator random;
     private final InFlight inFlight;
@@ -57,7 +55,8 @@ final class ReplicaSet {
     /**
      * @param flushSoon queues {@link #flush()} on the replicator thread behind the tasks already queued, so a
      *                  burst of local writes (e.g. the agent re-creating its endpoints) goes out as one message
-     *                  per peer, while a lone write still goes out at once
+     *                  per peer, and a burst of received changes reaches the listener in one call, while a
+     *                  lone write or message still goes out at once
      */
     ReplicaSet(String localNode, ReplicatorConfig config, BiConsumer<String, TableMessage> send,
                TableReplicator.Listener listener, Runnable flushSoon, InstantSource clock, RandomGenerator random) {
@@ -65,7 +64,7 @@ final class ReplicaSet {
         this.config = config;
         this.send = send;
         this.listener = listener;
-        this.flushSoon = flushSoon;
+        this.outbox = new Outbox(flushSoon);
         this.clock = clock;
         this.random = random;
         this.inFlight = new InFlight(config.antiEntropyInterval());
@@ -359,34 +358,35 @@ final class ReplicaSet {
 
     private void queue(String networkId, TableEvent e) {
         inFlight.sent(networkId, e, clock.instant());
-        if (outbox.isEmpty()) {
-            flushSoon.run();
-        }
-        outbox.computeIfAbsent(networkId, n -> new ArrayList<>()).add(e);
+        outbox.send(networkId, e);
     }
 
-    /** Sends the queued own changes. Scoped: to the network's participants only, never every member. */
+    /**
+     * Sends the queued own changes (scoped: to the network's participants only, never every member), then
+     * gives the listener the view changes gathered since, one call per network.
+     */
     void flush() {
-        outbox.forEach((networkId, events) -> {
-            List<TableMessage> messages = TableMessages.events(networkId, events, config.pageLimits());
-            for (String p : participants.getOrDefault(networkId, Set.of())) {
-                if (!p.equals(localNode)) {
-                    messages.forEach(m -> send.accept(p, m));
-                }
+        outbox.drain(this::sendOwn, (networkId, changes) -> {
+            try {
+                listener.onChanges(networkId, changes);
+            } catch (RuntimeException e) {
+                LOG.error("table listener failed network={}", networkId, e);
             }
         });
-        outbox.clear();
     }
 
+    private void sendOwn(String networkId, List<TableEvent> events) {
+        List<TableMessage> messages = TableMessages.events(networkId, events, config.pageLimits());
+        for (String p : participants.getOrDefault(networkId, Set.of())) {
+            if (!p.equals(localNode)) {
+                messages.forEach(m -> send.accept(p, m));
+            }
+        }
+    }
+
+    /** To the listener at the next flush, behind the tasks already queued (see {@link Outbox}). */
     private void publish(String networkId, List<ViewChange> changes) {
-        if (changes.isEmpty()) {
-            return;
-        }
-        try {
-            listener.onChanges(networkId, List.copyOf(changes));
-        } catch (RuntimeException e) {
-            LOG.error("table listener failed network={}", networkId, e);
-        }
+        outbox.publish(networkId, changes);
     }
 
     private void reject(String from, TableMessage m, String why) {

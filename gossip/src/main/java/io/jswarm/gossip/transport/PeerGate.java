@@ -1,6 +1,7 @@
 package io.jswarm.gossip.transport;
 
 import io.jswarm.encryption.tls.PeerTrust;
+import io.micrometer.core.instrument.Timer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -9,6 +10,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +27,20 @@ final class PeerGate extends ChannelInboundHandlerAdapter {
     private final PeerTrust trust;
     private final TransportMetrics metrics;
     private final Consumer<ChannelHandlerContext> onVerified;
+    private final Timer handshakes;
+    private long activeNanos;
 
-    PeerGate(PeerTrust trust, TransportMetrics metrics, Consumer<ChannelHandlerContext> onVerified) {
+    PeerGate(PeerTrust trust, TransportMetrics metrics, boolean client, Consumer<ChannelHandlerContext> onVerified) {
         this.trust = trust;
         this.metrics = metrics;
+        this.handshakes = client ? metrics.handshakesClient : metrics.handshakesServer;
         this.onVerified = onVerified;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        activeNanos = System.nanoTime();
+        super.channelActive(ctx);
     }
 
     @Override
@@ -47,6 +58,7 @@ final class PeerGate extends ChannelInboundHandlerAdapter {
                     ctx.close();
                     return;
                 }
+                handshakes.record(System.nanoTime() - activeNanos, TimeUnit.NANOSECONDS);
                 String node = PeerTrust.nodeIdOf(leaf);
                 ctx.channel().attr(PEER).set(node);
                 LOG.debug("gossip peer verified node={} remote={}", node, ctx.channel().remoteAddress());

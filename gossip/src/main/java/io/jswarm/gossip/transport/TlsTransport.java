@@ -45,8 +45,10 @@ import reactor.core.publisher.Sinks;
 
 /**
  * scalecube {@link Transport} over Netty 4.1 with mutual TLS 1.3 in both directions and protobuf frames.
- * Binds the advertise address (never the wildcard) and dials from it too. One cached outbound connection per
- * peer address, dropped when it closes. Thread-safe; one event-loop thread.
+ * Binds the advertise address (never the wildcard) and dials from it too. A message to an address goes over
+ * our outbound connection to it, else over a verified inbound one whose peer named that address ({@link InboundRoutes}),
+ * else a new connection: a full mesh of N nodes needs N(N-1)/2 handshakes and sockets, not N(N-1). What
+ * arrives is always from the connection's verified certificate. Thread-safe; one event-loop thread.
  */
 public final class TlsTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(TlsTransport.class);
@@ -63,6 +65,7 @@ public final class TlsTransport implements Transport {
     private final ConcurrentMap<String, CompletableFuture<Channel>> outbound = new ConcurrentHashMap<>();
     /** The outbound connects still waiting for the peer's SYN-ACK (TLS not begun), by target. */
     private final ConcurrentMap<String, CompletableFuture<Channel>> dialing = new ConcurrentHashMap<>();
+    private final InboundRoutes inboundRoutes = new InboundRoutes();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile BiConsumer<String, TableMessage> tableHandler = (peer, m) -> { };
     private volatile boolean stopped;
@@ -152,9 +155,25 @@ public final class TlsTransport implements Transport {
 
     @Override
     public Mono<Void> send(String target, Message message) {
+        return write(target, null, message);
+    }
+
+    /**
+     * Sends a table message to {@code nodeId} at {@code target}: dropped (failed) unless the connection's
+     * verified peer is that node, so a node's table state never reaches another node that now holds its address.
+     */
+    public Mono<Void> sendTo(String nodeId, String target, Message message) {
+        return write(target, Objects.requireNonNull(nodeId, "nodeId"), message);
+    }
+
+    private Mono<Void> write(String target, String nodeId, Message message) {
         Objects.requireNonNull(target, "address");
         Objects.requireNonNull(message, "message");
         return Mono.create(sink -> connection(target).whenComplete((ch, err) -> {
+            String peer = err == null ? ch.attr(PeerGate.PEER).get() : null;
+            if (err == null && nodeId != null && !nodeId.equals(peer)) {
+                err = new IllegalStateException("connection to " + target + " is with " + peer + ", not " + nodeId);
+            }
             if (err != null) {
                 sink.error(err);
                 return;
@@ -277,6 +296,10 @@ public final class TlsTransport implements Transport {
                     || !existing.isCompletedExceptionally() && existing.join().isActive())) {
                 return existing;
             }
+            Channel in = inboundRoutes.to(target);
+            if (in != null) {
+                return CompletableFuture.completedFuture(in);
+            }
             CompletableFuture<Channel> created = new CompletableFuture<>();
             boolean installed = existing == null ? outbound.putIfAbsent(target, created) == null
                     : outbound.replace(target, existing, created);
@@ -326,16 +349,27 @@ public final class TlsTransport implements Transport {
                     ch.closeFuture().addListener(c -> outbound.remove(target, result));
                     ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
                         if (h.isSuccess()) {
-                            if (!result.complete(ch)) { // superseded by a redial meanwhile
-                                ch.attr(ABANDONED).set(Boolean.TRUE);
-                                ch.close();
-                            }
+                            // The promise fires before PeerGate sees the handshake event: complete once it has
+                            // named (or refused) the peer, so every sender sees the verified node id.
+                            ch.eventLoop().execute(() -> verified(ch, target, result));
                         } else {
                             outbound.remove(target, result);
                             result.completeExceptionally(h.cause());
                         }
                     });
                 });
+    }
+
+    private void verified(Channel ch, String target, CompletableFuture<Channel> result) {
+        if (ch.hasAttr(PeerGate.PEER) && ch.attr(PeerGate.PEER).get() != null) {
+            if (!result.complete(ch)) { // superseded by a redial meanwhile
+                ch.attr(ABANDONED).set(Boolean.TRUE);
+                ch.close();
+            }
+        } else {
+            outbound.remove(target, result);
+            result.completeExceptionally(new IllegalStateException("gossip peer at " + target + " refused"));
+        }
     }
 
     private ChannelInitializer<SocketChannel> initializer(boolean client) {
@@ -347,7 +381,7 @@ public final class TlsTransport implements Transport {
                 SslHandler ssl = client ? tls.client.newHandler(ch.alloc()) : tls.server.newHandler(ch.alloc());
                 ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
                 ch.pipeline().addLast("tls", ssl)
-                        .addLast("gate", new PeerGate(tls.trust, metrics, ctx -> channels.add(ctx.channel())))
+                        .addLast("gate", new PeerGate(tls.trust, metrics, client, ctx -> channels.add(ctx.channel())))
                         .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameLength, 0, 4, 0, 4))
                         .addLast("length", new LengthFieldPrepender(4))
                         .addLast("codec", new FrameCodec(codec, metrics))
@@ -378,6 +412,7 @@ public final class TlsTransport implements Transport {
                 }
                 return;
             }
+            inboundRoutes.learn(ctx.channel(), m.sender());
             deliver(m);
         }
 

@@ -27,7 +27,8 @@ final class Nodes implements AutoCloseable {
     final Map<String, Node> nodes = new ConcurrentHashMap<>();
 
     /** One replicator and the view its listener built (must always equal visible()). */
-    record Node(String id, TableReplicator replicator, Map<String, EndpointRecord> view, List<ViewChange> changes) {
+    record Node(String id, TableReplicator replicator, Map<String, EndpointRecord> view, List<ViewChange> changes,
+                List<Integer> calls) {
         Map<String, EndpointRecord> visible() {
             return replicator.visible(NET);
         }
@@ -36,7 +37,9 @@ final class Nodes implements AutoCloseable {
     Node start(String id, ReplicatorConfig config) {
         Map<String, EndpointRecord> view = new ConcurrentHashMap<>();
         List<ViewChange> changes = new CopyOnWriteArrayList<>();
+        List<Integer> calls = new CopyOnWriteArrayList<>(); // the size of each listener call, in order
         TableReplicator.Listener listener = (net, cs) -> {
+            calls.add(cs.size());
             for (ViewChange c : cs) {
                 changes.add(c);
                 switch (c) {
@@ -49,7 +52,7 @@ final class Nodes implements AutoCloseable {
         var r = new TableReplicator(id, network.messenger(id), config, listener, world,
                 new SplittableRandom(id.hashCode()), world.loop());
         r.start();
-        Node n = new Node(id, r, view, changes);
+        Node n = new Node(id, r, view, changes, calls);
         nodes.put(id, n);
         return n;
     }

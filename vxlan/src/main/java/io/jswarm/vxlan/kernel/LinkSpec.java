@@ -53,7 +53,7 @@ public sealed interface LinkSpec {
 
     static void checkName(String name) {
         if (name == null || name.isEmpty() || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 15
-                || !name.matches("[^/:\\s]+") || name.equals(".") || name.equals("..")) {
+                || !InterfaceNames.PATTERN.matcher(name).matches() || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("bad interface name: '" + name + "' (1-15 bytes, no '/', ':' or space)");
         }
     }
