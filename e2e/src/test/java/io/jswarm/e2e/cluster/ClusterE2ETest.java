@@ -309,6 +309,21 @@ class ClusterE2ETest {
         return lab.dataRoot(name).resolve("swarm/certificates");
     }
 
+    /**
+     * {@code init} on the first daemon (the manager, at host 1's address), then every other daemon joins as a
+     * worker; returns the worker join token.
+     */
+    static String formSwarm(ClusterLab lab, String... names) {
+        var init = cli(lab, names[0], "init", "--advertise-addr", ClusterLab.addr(1));
+        org.junit.jupiter.api.Assertions.assertEquals(0, init.rc(), init.all());
+        String token = cli(lab, names[0], "join-token", "-q", "worker").out().strip();
+        for (int h = 1; h < names.length; h++) {
+            var j = cli(lab, names[h], "join", "--token", token, ClusterLab.addr(1) + ":2377");
+            org.junit.jupiter.api.Assertions.assertEquals(0, j.rc(), j.all());
+        }
+        return token;
+    }
+
     static void awaitDaemon(ClusterLab lab, String name) throws Exception {
         await("daemon " + name + " answering", () -> {
             try {

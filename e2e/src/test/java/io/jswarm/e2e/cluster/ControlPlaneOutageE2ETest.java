@@ -51,12 +51,7 @@ class ControlPlaneOutageE2ETest {
             for (String d : D) {
                 awaitDaemon(lab, d);
             }
-            assertEquals(0, cli(lab, D[0], "init", "--advertise-addr", ClusterLab.addr(1)).rc());
-            String token = cli(lab, D[0], "join-token", "-q", "worker").out().strip();
-            for (int h = 2; h <= 3; h++) {
-                var j = cli(lab, D[h - 1], "join", "--token", token, ClusterLab.addr(1) + ":2377");
-                assertEquals(0, j.rc(), j.all());
-            }
+            String token = ClusterE2ETest.formSwarm(lab, D);
             awaitReady(lab);
             assertEquals(0, cli(lab, D[0], "network", "create", "-d", "overlay", "--attachable", "jspow-ov").rc());
             String[] sb = new String[4];

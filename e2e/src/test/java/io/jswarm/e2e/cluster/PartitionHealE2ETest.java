@@ -55,12 +55,7 @@ class PartitionHealE2ETest {
             for (String d : D) {
                 awaitDaemon(lab, d);
             }
-            assertEquals(0, cli(lab, D[0], "init", "--advertise-addr", ClusterLab.addr(1)).rc());
-            String token = cli(lab, D[0], "join-token", "-q", "worker").out().strip();
-            for (int h = 2; h <= 3; h++) {
-                var j = cli(lab, D[h - 1], "join", "--token", token, ClusterLab.addr(1) + ":2377");
-                assertEquals(0, j.rc(), j.all());
-            }
+            ClusterE2ETest.formSwarm(lab, D);
             await("3 nodes ready", () -> readyNodes(lab) == 3, lab, D[0]);
             var created = cli(lab, D[0], "network", "create", "-d", "overlay", "--attachable", "jsheal-ov");
             assertEquals(0, created.rc(), created.all());
