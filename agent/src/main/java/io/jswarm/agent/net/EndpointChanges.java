@@ -150,7 +150,7 @@ final class EndpointChanges {
         core.kernel.undo(n, sb, le, lastOnNetwork);
         core.steps.reached("remove:kernel");
         local.removeEndpoint(sb.getKey(), le.getEndpointId());
-        local.addRelease(n.getNetworkId(), le.getEndpointId());
+        PendingRelease release = local.addRelease(n.getNetworkId(), le.getEndpointId());
         core.save();
         core.steps.reached("remove:saved");
         if (lastOnNetwork) {
@@ -170,8 +170,7 @@ final class EndpointChanges {
             core.peers.sandboxNetworks(sb.getKey(), LocalState.networkIds(left.get()));
         }
         LOG.info("endpoint detached network={} sandbox={} endpoint={}", n.getName(), sb.getKey(), le.getEndpointId());
-        return local.releases().stream().filter(x -> x.getEndpointId().equals(le.getEndpointId())).findFirst()
-                .orElseThrow();
+        return release;
     }
 
     private InetAddress vtep() {

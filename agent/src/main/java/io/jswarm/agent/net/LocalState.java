@@ -83,10 +83,12 @@ final class LocalState {
         return releases;
     }
 
-    void addRelease(String networkId, String endpointId) {
+    PendingRelease addRelease(String networkId, String endpointId) {
+        PendingRelease r = PendingRelease.newBuilder().setNetworkId(networkId).setEndpointId(endpointId).build();
         List<PendingRelease> next = new ArrayList<>(releases);
-        next.add(PendingRelease.newBuilder().setNetworkId(networkId).setEndpointId(endpointId).build());
+        next.add(r);
         releases = List.copyOf(next);
+        return r;
     }
 
     /** True if it was pending. */

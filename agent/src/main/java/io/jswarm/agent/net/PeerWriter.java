@@ -162,11 +162,6 @@ final class PeerWriter {
         return programmed.contains(networkId);
     }
 
-    /** Adopted peers not yet known to be gone (for tests and inspect). */
-    Map<InetAddress, Peer> adopted(String networkId) {
-        return Map.copyOf(adopted.getOrDefault(networkId, Map.of()));
-    }
-
     /**
      * The node whose VTEP is {@code vtep} is back and its tables had time to refill. Its adopted peers that its
      * entries do not list went while this daemon was away; but only once the table holds at least one of its
@@ -234,16 +229,6 @@ final class PeerWriter {
         }
     }
 
-    /** Re-derives every programmed network's peers from the mirror (after a reconcile, or to heal). */
-    void reprogramAll() {
-        for (String net : List.copyOf(programmed)) {
-            Set<InetAddress> all = ips(tables.getOrDefault(net, Map.of()).values());
-            all.addAll(adopted.getOrDefault(net, Map.of()).keySet());
-            all.addAll(dataplane.peers(specId.apply(net)).keySet());
-            program(net, all);
-        }
-    }
-
     /** Brings the kernel's peers for {@code ips} to the desired state, in one batch of each kind. */
     private void program(String networkId, Set<InetAddress> ips) {
         if (!programmed.contains(networkId) || ips.isEmpty()) {
@@ -277,7 +262,7 @@ final class PeerWriter {
             }
             LOG.debug("peers applied network={} added={} removed={}", networkId, upserts.size(), removals.size());
         } catch (IOException | RuntimeException e) {
-            // The periodic reconcile and reprogramAll repair whatever did not go in.
+            // The periodic reconcile (kernel repair, then every table re-read) fixes whatever did not go in.
             LOG.warn("peers not applied network={} error={}", networkId, e.toString());
         }
     }
