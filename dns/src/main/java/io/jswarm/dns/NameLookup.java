@@ -30,4 +30,14 @@ public interface NameLookup {
     default boolean isLocal(InetAddress address) {
         return name(address).isPresent();
     }
+
+    /**
+     * Whether names (and reverse lookups) this lookup does not know may be forwarded to the host's resolvers.
+     * False for a sandbox whose networks are all {@code --internal}: as in Docker, an internal network has no
+     * external DNS, so a query that would leave it (an exfiltration path: the name itself carries the data)
+     * is answered REFUSED by the embedded server and never sent upstream.
+     */
+    default boolean forwards() {
+        return true;
+    }
 }

@@ -23,7 +23,8 @@ import java.util.Optional;
 
 /**
  * Answers one sandbox's queries on its event loop, for UDP ({@link DatagramDnsQuery}) and TCP alike: A and
- * PTR from the {@link NameLookup}, everything else forwarded (or NXDOMAIN when there are no upstreams). Every
+ * PTR from the {@link NameLookup}, everything else forwarded (or NXDOMAIN when there are no upstreams, REFUSED
+ * when the lookup does not forward: a sandbox on internal networks only). Every
  * query gets an answer: one that cannot be encoded becomes SERVFAIL, never silence.
  */
 final class QueryHandler extends SimpleChannelInboundHandler<DnsQuery> {
@@ -91,6 +92,12 @@ final class QueryHandler extends SimpleChannelInboundHandler<DnsQuery> {
                     return;
                 }
             }
+        }
+        if (!lookup.forwards()) {
+            // Internal networks only: nothing leaves for the host's resolvers. REFUSED ("not for policy
+            // reasons"), so a client neither waits for a timeout nor caches the name as non-existent.
+            send(reply, query, question, DnsResponseCode.REFUSED, List.of());
+            return;
         }
         if (config.upstreams().isEmpty()) {
             send(reply, query, question, DnsResponseCode.NXDOMAIN, List.of());

@@ -59,6 +59,13 @@ public interface Dataplane {
     boolean namespaceExists(Netns.AtPath namespace);
 
     /**
+     * Whether a namespace file is the daemon's own or PID 1's network namespace (by nsfs device and inode, so
+     * bind mounts of it count): {@link #ensureEndpoint} refuses such a sandbox, and callers check it before
+     * anything is made.
+     */
+    boolean isHostNamespace(Netns.AtPath namespace);
+
+    /**
      * The remote peers this data plane currently programs on the network, by IP (after {@link #adoptNetwork},
      * those found in the kernel); empty for an unknown network.
      */

@@ -157,6 +157,14 @@ final class EndpointConverger {
                 .anyMatch(r -> r.dst().length() == 0 && r.dst().isIpv4() == sameFamilyAs.isIpv4());
     }
 
+    /** The daemon's own (or PID 1's) namespace: never a sandbox (see {@code HostNamespaces}). */
+    boolean isHostNamespace(Netns sb) {
+        return switch (sb) {
+            case Netns.Current c -> true;
+            case Netns.AtPath(var path) -> kernel.isHostNamespace(path);
+        };
+    }
+
     boolean sandboxExists(Netns sb) {
         return switch (sb) {
             case Netns.Current c -> true;

@@ -110,6 +110,11 @@ public final class KernelDataplane implements Dataplane {
     }
 
     @Override
+    public boolean isHostNamespace(Netns.AtPath namespace) {
+        return kernel.isHostNamespace(namespace.path());
+    }
+
+    @Override
     public Map<InetAddress, Peer> peers(String networkId) {
         lock.lock();
         try {

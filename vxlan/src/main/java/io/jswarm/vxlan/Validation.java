@@ -44,6 +44,12 @@ final class Validation {
         if (net == null) {
             throw new IllegalArgumentException(what + ": unknown network, ensureNetwork it first");
         }
+        if (endpoints.isHostNamespace(spec.sandbox())) {
+            // Also for an endpoint already known (saved before this check existed): never into the host.
+            throw new IllegalArgumentException(what + ": sandbox " + spec.sandbox() + " is the host's network "
+                    + "namespace (the daemon's own or PID 1's); an overlay endpoint there would change the host's "
+                    + "networking");
+        }
         EndpointState existing = net.endpoints.get(spec.id());
         if (existing != null) {
             if (existing.spec().equals(spec)) {

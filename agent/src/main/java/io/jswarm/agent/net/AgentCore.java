@@ -56,7 +56,9 @@ final class AgentCore {
         this.loop = loop;
         this.local = new LocalState();
         this.peers = new PeerWriter(nodeId, dataplane, NetworkAgent::specId,
-                id -> local.network(id).map(io.jswarm.proto.state.Network::getName).orElse(""));
+                id -> local.network(id).map(io.jswarm.proto.state.Network::getName).orElse(""),
+                // A network not known locally counts as internal: it never opens forwarding by itself.
+                id -> local.network(id).map(io.jswarm.proto.state.Network::getInternal).orElse(true));
         peers.onTableSize(metrics::tableSize);
         this.kernel = new HostKernel(nodeId, dataplane, peers, dns, local);
     }

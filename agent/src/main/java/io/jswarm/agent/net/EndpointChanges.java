@@ -55,11 +55,17 @@ final class EndpointChanges {
         return !reserved.isEmpty();
     }
 
-    /** Checks that need no manager; reserves {@code key} until {@link #commit} or {@link #abandon}. */
-    Plan prepare(String network, String key, Netns.AtPath ns, boolean created, String dnsName) throws IOException {
+    /**
+     * Every check that needs no manager, before the manager, the kernel or the saved state is changed (a value
+     * refused only after them would leave an endpoint half-made); reserves {@code key} until {@link #commit}
+     * or {@link #abandon}.
+     */
+    Plan prepare(String network, String key, Netns.AtPath ns, boolean created, String dnsName, List<String> aliases,
+                 String requestedIp) throws IOException {
         if (network.isEmpty()) {
             throw invalid("a network is required");
         }
+        AttachChecks.requestedIp(requestedIp);
         if (reserved.contains(key)) {
             throw Status.ALREADY_EXISTS.withDescription("sandbox " + key + " is being attached already")
                     .asRuntimeException();
@@ -71,6 +77,7 @@ final class EndpointChanges {
                     + existing.get().getName()).asRuntimeException();
         }
         InetAddress vtep = vtep();
+        AttachChecks.names(dnsName, aliases, vtep, core.nodeId);
         // Before the manager hands out anything: a runtime's namespace may already have its own eth0.
         String ifName = local.nextIfName(key, created ? Set.of() : core.kernel.interfaceNames(ns));
         reserved.add(key);
@@ -99,6 +106,7 @@ final class EndpointChanges {
         var before = local.copy();
         try {
             local.vtep(p.vtep().getHostAddress(), p.port());
+            core.kernel.record(le); // what the table will refuse fails here, before the kernel is touched
             local.put(sb, le, n);
             core.save(); // ATTACHING: a kill from here on is undone at start
             core.steps.reached("attach:journaled");

@@ -263,7 +263,7 @@ public final class NetworkAgent implements AutoCloseable {
         awaitFirstView();
         EndpointChanges.Plan plan = loop.call(() -> {
             Sandboxes.Target t = target.call();
-            return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName());
+            return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName(), aliases, ip);
         });
         AttachEndpointResponse a;
         try {

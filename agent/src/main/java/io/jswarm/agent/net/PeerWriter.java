@@ -43,6 +43,7 @@ final class PeerWriter {
     private final Function<String, String> specId;
     /** A network's name by id ("" while unknown): sandboxes resolve {@code NAME.NETWORK}. */
     private final Function<String, String> networkName;
+    private final java.util.function.Predicate<String> internal;
     /** Visible entries of each joined network's table, by network id then endpoint id. */
     private final Map<String, Map<String, EndpointRecord>> tables = new HashMap<>();
     /** Networks present in the kernel (by full network id). */
@@ -64,10 +65,17 @@ final class PeerWriter {
 
     PeerWriter(String localNode, Dataplane dataplane, Function<String, String> specId,
                Function<String, String> networkName) {
+        this(localNode, dataplane, specId, networkName, id -> false);
+    }
+
+    /** @param internal whether a network is {@code --internal} (a sandbox on internal networks only forwards no DNS) */
+    PeerWriter(String localNode, Dataplane dataplane, Function<String, String> specId,
+               Function<String, String> networkName, java.util.function.Predicate<String> internal) {
         this.localNode = localNode;
         this.dataplane = dataplane;
         this.specId = specId;
         this.networkName = networkName;
+        this.internal = internal;
     }
 
     // ---- tables ----
@@ -314,10 +322,12 @@ final class PeerWriter {
     private void rebuild(String sandboxKey) {
         // Keyed by name (unique in a cluster); by id while the name is unknown, so no table is lost.
         Map<String, Map<String, EndpointRecord>> views = new LinkedHashMap<>();
+        boolean external = false;
         for (String n : sandboxNetworks.getOrDefault(sandboxKey, Set.of())) {
             String name = networkName.apply(n);
             views.put(name == null || name.isEmpty() ? n : name, tables.getOrDefault(n, Map.of()));
+            external |= !internal.test(n);
         }
-        names(sandboxKey).update(views);
+        names(sandboxKey).update(views, external);
     }
 }

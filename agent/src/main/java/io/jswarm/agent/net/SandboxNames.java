@@ -17,28 +17,42 @@ import java.util.Optional;
  * rebuilt immutable {@link EndpointNames} on every table change, so a lookup never blocks or sees a half-made map.
  */
 final class SandboxNames implements NameLookup {
-    private volatile EndpointNames names = EndpointNames.empty();
+    /** Names and the forwarding decision swap together, so no query sees one without the other. */
+    private record Current(EndpointNames names, boolean forwards) {
+    }
 
-    /** @param views the visible view of each of the sandbox's networks, by network name */
-    void update(Map<String, Map<String, EndpointRecord>> views) {
+    /** Until the first update: nothing known and nothing forwarded (fail closed). */
+    private volatile Current current = new Current(EndpointNames.empty(), false);
+
+    /**
+     * @param views    the visible view of each of the sandbox's networks, by network name
+     * @param forwards whether unknown names may go to the host's resolvers: false when every network of the
+     *                 sandbox is internal (Docker: no external DNS on internal networks)
+     */
+    void update(Map<String, Map<String, EndpointRecord>> views, boolean forwards) {
         Map<String, List<DnsEndpoint>> byNetwork = new LinkedHashMap<>();
         views.forEach((network, view) -> byNetwork.put(network, view.values().stream()
                 .map(r -> new DnsEndpoint(r.name(), r.aliases(), r.ip())).toList()));
-        names = EndpointNames.of(byNetwork);
+        current = new Current(EndpointNames.of(byNetwork), forwards);
     }
 
     @Override
     public List<Inet4Address> addresses(String name) {
-        return names.addresses(name);
+        return current.names().addresses(name);
     }
 
     @Override
     public Optional<String> name(InetAddress address) {
-        return names.name(address);
+        return current.names().name(address);
     }
 
     @Override
     public boolean isLocal(InetAddress address) {
-        return names.isLocal(address);
+        return current.names().isLocal(address);
+    }
+
+    @Override
+    public boolean forwards() {
+        return current.forwards();
     }
 }

@@ -58,6 +58,12 @@ final class Sandboxes {
             ns = named(ref);
             dnsName = dnsName.isEmpty() ? ref : dnsName;
         }
+        if (core.dataplane.isHostNamespace(ns)) {
+            // Checked before anything is made; by nsfs identity, so /proc/1/ns/net and bind mounts count too.
+            throw EndpointChanges.invalid("cannot connect " + ref + ": it is the host's network namespace (the "
+                    + "daemon's own or PID 1's); an overlay interface and default route there would change the host's "
+                    + "networking");
+        }
         if (!core.dataplane.namespaceExists(ns)) {
             throw Status.NOT_FOUND.withDescription("No such sandbox: " + ref + " (no network namespace at "
                     + ns.path() + ")").asRuntimeException();

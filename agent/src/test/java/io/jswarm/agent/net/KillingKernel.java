@@ -72,6 +72,11 @@ final class KillingKernel implements Kernel {
     }
 
     @Override
+    public boolean isHostNamespace(Path path) {
+        return kernel.isHostNamespace(path);
+    }
+
+    @Override
     public void apply(Netns ns, List<? extends KernelChange> changes) throws KernelException, IOException {
         step("apply " + changes.size() + " changes");
         kernel.apply(ns, changes);

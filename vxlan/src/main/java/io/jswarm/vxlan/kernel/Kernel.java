@@ -31,6 +31,15 @@ public interface Kernel extends AutoCloseable {
     boolean namespaceExists(Path path);
 
     /**
+     * Whether {@code path} is this process's own or PID 1's network namespace (the host's), compared by the
+     * nsfs device and inode, so {@code /proc/PID/ns/net} of a host process and a bind mount of the host
+     * namespace count too. Sandboxes are never put there ({@link HostNamespaces}).
+     */
+    default boolean isHostNamespace(Path path) {
+        return HostNamespaces.isHost(path);
+    }
+
+    /**
      * Applies {@code changes} in order inside {@code ns}. Every change is attempted even if an earlier one
      * failed (the kernel processes a batch that way); if any failed, a {@link KernelException} lists all
      * failures and the successful changes stay applied. See {@link KernelChange} for per-change semantics.

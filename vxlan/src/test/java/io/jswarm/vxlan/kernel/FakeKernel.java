@@ -106,6 +106,22 @@ public final class FakeKernel implements Kernel {
         return namespaces.containsKey(Netns.at(path));
     }
 
+    /**
+     * The fake's host namespace is {@link Netns#current()}; the files that name it on Linux do here too, and so
+     * does every path {@link #bindHostNamespace} bound it at (by identity, as the kernel compares nsfs inodes).
+     */
+    @Override
+    public synchronized boolean isHostNamespace(Path path) {
+        FakeNetns host = namespaces.get(Netns.current());
+        return io.jswarm.vxlan.kernel.HostNamespaces.HOST_FILES.contains(path)
+                || namespaces.get(Netns.at(path)) == host;
+    }
+
+    /** As {@code mount --bind /proc/1/ns/net PATH}: the host namespace, reachable at a second path. */
+    public synchronized void bindHostNamespace(Path path) {
+        namespaces.put(Netns.at(path), namespaces.get(Netns.current()));
+    }
+
     @Override
     public synchronized void apply(Netns ns, List<? extends KernelChange> batch) throws IOException {
         applyCount++;

@@ -1,0 +1,61 @@
+package io.jswarm.vxlan.kernel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Which network namespaces a sandbox must never be: the one this process runs in (the daemon's, on a real
+ * host the host's) and PID 1's (the host's, also when the daemon itself runs in another namespace). An
+ * overlay interface and a default route put there would change the host's own networking.
+ *
+ * <p>Namespaces are compared by the (device, inode) of their nsfs files, never by path: {@code /proc/self/ns/net},
+ * {@code /proc/PID/ns/net} of any process in the host namespace and a {@code /run/netns/X} bind mount of it
+ * all stat to the same pair.
+ */
+public final class HostNamespaces {
+    /** The files naming the namespaces a sandbox must not be. */
+    public static final List<Path> HOST_FILES = List.of(Path.of("/proc/self/ns/net"), Path.of("/proc/1/ns/net"));
+
+    private HostNamespaces() {
+    }
+
+    /** Identity of a namespace file. */
+    record Id(long dev, long inode) {
+    }
+
+    /** Whether {@code path} is the daemon's own or PID 1's network namespace. */
+    public static boolean isHost(Path path) {
+        return isAnyOf(path, HOST_FILES);
+    }
+
+    /**
+     * Whether {@code path} names the same namespace as one of {@code hostFiles}. A path that cannot be read
+     * is no namespace at all (callers refuse it as missing); a host file that cannot be read is skipped.
+     */
+    static boolean isAnyOf(Path path, List<Path> hostFiles) {
+        Id target = id(path);
+        if (target == null) {
+            return false;
+        }
+        for (Path h : hostFiles) {
+            if (Objects.equals(target, id(h))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Id id(Path p) {
+        try {
+            // stat(2) follows the /proc magic links to the nsfs inode, as iproute2's "ip netns identify" does.
+            Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino");
+            return new Id(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null;
+        }
+    }
+}
