@@ -3,6 +3,7 @@ package io.jswarm.e2e.cluster;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.await;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.awaitDaemon;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.cli;
+import static io.jswarm.e2e.cluster.ClusterE2ETest.join;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.info;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.members;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.nodes;
@@ -63,7 +64,7 @@ class CertificateRenewalE2ETest {
             expiries.put(D[0], new LinkedHashSet<>(List.of(info(lab, D[0]).getCertificateExpiryMillis())));
             String token = cli(lab, D[0], "join-token", "-q", "worker").out().strip();
             for (int h = 2; h <= 3; h++) {
-                var j = cli(lab, D[h - 1], "join", "--token", token, ClusterLab.addr(1) + ":2377");
+                var j = join(lab, D[h - 1], token, ClusterLab.addr(1) + ":2377");
                 assertEquals(0, j.rc(), j.all());
                 expiries.put(D[h - 1], new LinkedHashSet<>(List.of(info(lab, D[h - 1]).getCertificateExpiryMillis())));
             }

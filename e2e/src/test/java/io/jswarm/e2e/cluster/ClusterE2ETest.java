@@ -63,12 +63,12 @@ class ClusterE2ETest {
             // --- refusals at join time, each leaving the cluster as it was.
             JoinToken real = JoinToken.parse(token);
             String wrongSecret = new JoinToken(real.caDigest(), "0".repeat(25)).value();
-            Result r = cli(lab, "jscl-h3", "join", "--token", wrongSecret, managerAddr);
+            Result r = join(lab, "jscl-h3", wrongSecret, managerAddr);
             assertEquals(1, r.rc, r.all());
             assertEquals("Error response from daemon: A valid join token is necessary to join this cluster", r.err.strip());
 
             var otherCa = CertificateAuthority.create(Identifiers.newId(), Duration.ofDays(1), InstantSource.system());
-            r = cli(lab, "jscl-h3", "join", "--token", JoinToken.generate(otherCa.certificate()).value(), managerAddr);
+            r = join(lab, "jscl-h3", JoinToken.generate(otherCa.certificate()).value(), managerAddr);
             assertEquals(1, r.rc, r.all());
             assertTrue(r.err.contains("remote CA does not match fingerprint"), r.err);
 
@@ -77,7 +77,7 @@ class ClusterE2ETest {
             Process fake = lab.startDaemon(2, "jscl-fake");
             awaitDaemon(lab, "jscl-fake");
             assertEquals(0, cli(lab, "jscl-fake", "init", "--advertise-addr", ClusterLab.addr(2)).rc);
-            r = cli(lab, "jscl-h3", "join", "--token", token, ClusterLab.addr(2) + ":2377");
+            r = join(lab, "jscl-h3", token, ClusterLab.addr(2) + ":2377");
             assertEquals(1, r.rc, r.all());
             assertTrue(r.err.startsWith("Error response from daemon: error while validating Root CA Certificate: "
                     + "remote CA does not match fingerprint"), r.err);
@@ -89,11 +89,11 @@ class ClusterE2ETest {
 
             // --- h2 and h3 join with the printed token.
             long t0 = System.nanoTime();
-            r = cli(lab, "jscl-h2", "join", "--token", token, managerAddr);
+            r = join(lab, "jscl-h2", token, managerAddr);
             long joinMillis = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(0, r.rc, r.all());
             assertEquals("This node joined a swarm as a worker.", r.out.strip());
-            assertEquals(0, cli(lab, "jscl-h3", "join", "--token", token, managerAddr).rc);
+            assertEquals(0, join(lab, "jscl-h3", token, managerAddr).rc);
             List<NodeInfo> all = awaitNodes(lab, "3 Ready nodes", ns -> ns.size() == 3
                     && ns.stream().allMatch(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY));
             assertEquals(List.of(ClusterLab.addr(1), ClusterLab.addr(2), ClusterLab.addr(3)),
@@ -198,7 +198,7 @@ class ClusterE2ETest {
                 Files.copy(certs(lab, "jscl-h3").resolve(f), h3Certs.resolve(f));
             }
             assertEquals(0, cli(lab, "jscl-h3", "leave").rc);
-            r = cli(lab, "jscl-h3", "join", "--token", token, managerAddr);
+            r = join(lab, "jscl-h3", token, managerAddr);
             assertEquals("Error response from daemon: A valid join token is necessary to join this cluster", r.err.strip());
 
             // --- node rm: the old h3 identity is refused everywhere from then on.
@@ -208,7 +208,7 @@ class ClusterE2ETest {
             assertEquals(2, nodes(lab, "jscl-h1").size());
             assertEquals("PERMISSION_DENIED: node " + h3Id + " was removed from the swarm",
                     lab.probe(3, "renew", managerAddr, h3Certs.toString()));
-            assertEquals(0, cli(lab, "jscl-h3", "join", "--token", newToken, managerAddr).rc);
+            assertEquals(0, join(lab, "jscl-h3", newToken, managerAddr).rc);
             awaitNodes(lab, "h3 back under a new identity", ns -> ns.size() == 3
                     && ns.stream().allMatch(n -> n.getStatus() == NodeStatus.NODE_STATUS_READY));
 
@@ -305,6 +305,30 @@ class ClusterE2ETest {
         return new Result(rc, out.toString(), err.toString());
     }
 
+    /**
+     * {@code join} with the token in an owner-only file ({@code --token-file}), never in an argument: a secret
+     * in argv is readable by every user in {@code ps} (issue 9). The file is gone when this returns.
+     */
+    static Result join(ClusterLab lab, String name, String token, String manager) {
+        Path file = null;
+        try {
+            file = java.nio.file.Files.createTempFile("jswarm-token-", "", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            java.nio.file.Files.writeString(file, token + "\n");
+            return cli(lab, name, "join", "--token-file", file.toString(), manager);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (file != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(file);
+                } catch (java.io.IOException ignored) {
+                    // a temp file; the OS cleans /tmp
+                }
+            }
+        }
+    }
+
     static Path certs(ClusterLab lab, String name) {
         return lab.dataRoot(name).resolve("swarm/certificates");
     }
@@ -318,7 +342,7 @@ class ClusterE2ETest {
         org.junit.jupiter.api.Assertions.assertEquals(0, init.rc(), init.all());
         String token = cli(lab, names[0], "join-token", "-q", "worker").out().strip();
         for (int h = 1; h < names.length; h++) {
-            var j = cli(lab, names[h], "join", "--token", token, ClusterLab.addr(1) + ":2377");
+            var j = join(lab, names[h], token, ClusterLab.addr(1) + ":2377");
             org.junit.jupiter.api.Assertions.assertEquals(0, j.rc(), j.all());
         }
         return token;

@@ -3,6 +3,7 @@ package io.jswarm.e2e.cluster;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.await;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.awaitDaemon;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.cli;
+import static io.jswarm.e2e.cluster.ClusterE2ETest.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -120,7 +121,7 @@ class ControlPlaneOutageE2ETest {
             var left = cli(lab, D[2], "leave");
             assertEquals(0, left.rc(), left.all());
             await("h3's endpoint withdrawn from h1's table", () -> endpointsAtManager(lab) == 2, lab, D[0]);
-            var again = cli(lab, D[2], "join", "--token", token, ClusterLab.addr(1) + ":2377");
+            var again = join(lab, D[2], token, ClusterLab.addr(1) + ":2377");
             assertEquals(0, again.rc(), again.all());
             // The manager refuses a second endpoint of one name: this attach succeeds only if leave released it.
             var reattach = cli(lab, D[2], "network", "attach", "jspow-ov", "--name", sb[3]);

@@ -3,6 +3,7 @@ package io.jswarm.e2e.cluster;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.await;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.awaitDaemon;
 import static io.jswarm.e2e.cluster.ClusterE2ETest.cli;
+import static io.jswarm.e2e.cluster.ClusterE2ETest.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -49,7 +50,7 @@ class NetworkE2ETest {
             assertEquals(0, init.rc(), init.all());
             String token = cli(lab, D[0], "join-token", "-q", "worker").out().strip();
             for (int h = 2; h <= 3; h++) {
-                var j = cli(lab, D[h - 1], "join", "--token", token, ClusterLab.addr(1) + ":2377");
+                var j = join(lab, D[h - 1], token, ClusterLab.addr(1) + ":2377");
                 assertEquals(0, j.rc(), j.all());
             }
             await("3 nodes ready", () -> {
