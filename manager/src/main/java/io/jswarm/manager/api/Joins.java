@@ -39,15 +39,16 @@ final class Joins {
     /** The current join token for {@code role}. */
     JoinToken token(io.jswarm.encryption.Role role) {
         InitCluster c = manager.table().cluster();
-        return new JoinToken(manager.ca().digest(), role == io.jswarm.encryption.Role.MANAGER
-                ? c.getManagerTokenSecret() : c.getWorkerTokenSecret());
+        return new JoinToken(manager.ca().digest(), manager.secrets().secret(c, NodeTable.toProto(role)));
     }
 
     /** Replaces the token for {@code role}; the old one stops working at once. */
     JoinToken rotate(io.jswarm.encryption.Role role) {
         JoinToken fresh = JoinToken.generate(manager.ca().certificate());
-        manager.submit(Command.newBuilder().setRotateJoinToken(RotateJoinToken.newBuilder()
-                .setRole(NodeTable.toProto(role)).setNewSecret(fresh.secret())).build(), Applied.JoinTokenRotated.class);
+        Role r = NodeTable.toProto(role);
+        byte[] sealed = manager.secrets().seal(manager.table().cluster().getClusterId(), r, fresh.secret());
+        manager.submit(Command.newBuilder().setRotateJoinToken(RotateJoinToken.newBuilder().setRole(r)
+                .setNewSecretSealed(com.google.protobuf.ByteString.copyFrom(sealed))).build(), Applied.JoinTokenRotated.class);
         LOG.info("join token rotated role={}", role.label());
         return fresh;
     }
@@ -65,9 +66,9 @@ final class Joins {
             throw invalidToken("other cluster", remote); // a token of another swarm
         }
         Role role;
-        if (token.sameSecret(new JoinToken(token.caDigest(), cluster.getWorkerTokenSecret()))) {
+        if (token.sameSecret(new JoinToken(token.caDigest(), manager.secrets().secret(cluster, Role.ROLE_WORKER)))) {
             role = Role.ROLE_WORKER;
-        } else if (token.sameSecret(new JoinToken(token.caDigest(), cluster.getManagerTokenSecret()))) {
+        } else if (token.sameSecret(new JoinToken(token.caDigest(), manager.secrets().secret(cluster, Role.ROLE_MANAGER)))) {
             role = Role.ROLE_MANAGER;
         } else {
             throw invalidToken("wrong secret", remote);

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * (the command log is local; a replicated log slots in behind {@code CommandLog}). Joins live in
  * {@link Joins}, the network API in {@link Networks} behind the authorised {@link ManagerApi}.
  *
- * <p>Directory layout ({@code swarmDir}): {@code ca/} (root key, 0600), {@code certificates/} (this node's
+ * <p>Directory layout ({@code swarmDir}): {@code ca/} (root key and the join secrets' seal key, 0600),
+ * {@code certificates/} (this node's
  * identity), {@code raft/} (command log and snapshots).
  */
 public final class ManagerNode implements AutoCloseable {
@@ -52,6 +53,7 @@ public final class ManagerNode implements AutoCloseable {
     private final ManagerConfig config;
     private final InstantSource clock;
     private final CertificateAuthority ca;
+    private final JoinSecrets secrets;
     private final ManagerStore store;
     private final IdentityKeyManager keys;
     private final SessionRegistry sessions;
@@ -63,11 +65,12 @@ public final class ManagerNode implements AutoCloseable {
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ManagerNode(Path swarmDir, ManagerConfig config, InstantSource clock, CertificateAuthority ca,
-                        ManagerStore store, NodeIdentity identity) {
+                        JoinSecrets secrets, ManagerStore store, NodeIdentity identity) {
         this.swarmDir = swarmDir;
         this.config = config;
         this.clock = clock;
         this.ca = ca;
+        this.secrets = secrets;
         this.store = store;
         this.keys = new IdentityKeyManager(identity);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -88,15 +91,20 @@ public final class ManagerNode implements AutoCloseable {
         String nodeId = Identifiers.newId();
         CertificateAuthority ca = CertificateAuthority.create(clusterId, CertificateAuthority.DEFAULT_ROOT_VALIDITY, clock);
         ca.store(swarmDir.resolve("ca"));
+        JoinSecrets secrets = JoinSecrets.open(swarmDir.resolve("ca"), new java.security.SecureRandom());
         NodeIdentity identity = ca.issue(nodeId, Role.MANAGER, p.certExpiry());
         identity.store(swarmDir.resolve("certificates"));
         long now = clock.millis();
         try (ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
             X509Certificate root = ca.certificate();
+            var worker = io.jswarm.proto.state.Role.ROLE_WORKER;
+            var manager = io.jswarm.proto.state.Role.ROLE_MANAGER;
             commit(store, Command.newBuilder().setInitCluster(InitCluster.newBuilder()
                     .setClusterId(clusterId).setCaCertificateDer(der(root))
-                    .setWorkerTokenSecret(JoinToken.generate(root).secret())
-                    .setManagerTokenSecret(JoinToken.generate(root).secret())
+                    .setWorkerTokenSealed(com.google.protobuf.ByteString.copyFrom(
+                            secrets.seal(clusterId, worker, JoinToken.generate(root).secret())))
+                    .setManagerTokenSealed(com.google.protobuf.ByteString.copyFrom(
+                            secrets.seal(clusterId, manager, JoinToken.generate(root).secret())))
                     .setDefaultAddressPool(AddressPool.newBuilder().addAllCidrs(p.addrPools()).setMaskLength(p.maskLength()))
                     .setDataPathPort(p.dataPathPort()).setNodeCertValiditySeconds(p.certExpiry().toSeconds())
                     .setCreatedAtMillis(now)).build());
@@ -112,6 +120,7 @@ public final class ManagerNode implements AutoCloseable {
     /** Reopens the manager state in {@code swarmDir} (after {@link #bootstrap} or a restart). Starts nothing. */
     public static ManagerNode open(Path swarmDir, ManagerConfig config, InstantSource clock) throws IOException {
         CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
+        JoinSecrets secrets = JoinSecrets.open(swarmDir.resolve("ca"), new java.security.SecureRandom());
         NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
         ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY);
         boolean ours = store.view().cluster().map(c -> c.getClusterId().equals(ca.clusterId())).orElse(false);
@@ -119,7 +128,7 @@ public final class ManagerNode implements AutoCloseable {
             store.close();
             throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
         }
-        return new ManagerNode(swarmDir, config, clock, ca, store, identity);
+        return new ManagerNode(swarmDir, config, clock, ca, secrets, store, identity);
     }
 
     /** Binds the API port and starts heartbeats and certificate renewal. */
@@ -192,6 +201,10 @@ public final class ManagerNode implements AutoCloseable {
 
     ManagerStore store() {
         return store;
+    }
+
+    JoinSecrets secrets() {
+        return secrets;
     }
 
     CertificateAuthority ca() {

@@ -180,12 +180,13 @@ public final class LocalCommandLog implements CommandLog {
             throw new IllegalArgumentException("snapshot at " + snap.getLastAppliedIndex() + " but log ends at " + lastIndex);
         }
         Path tmp = dir.resolve("snapshot.pb.tmp");
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.deleteIfExists(tmp); // a leftover of a crash may have other permissions
+        // Owner-only from its creation on, not after the state was written into it.
+        try (FileChannel out = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
             out.write(ByteBuffer.wrap(snap.toByteArray()));
             out.force(true);
         }
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
         // Snapshot first, then empty the log: a crash in between leaves records the snapshot already
         // covers, which load() skips by their index, never a gap.
         Files.move(tmp, dir.resolve("snapshot.pb"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -102,9 +102,12 @@ public final class StateMachine {
             }
             case ROTATE_JOIN_TOKEN -> {
                 var r = command.getRotateJoinToken();
+                // Both forms are copied: a sealed rotation also clears an older plaintext secret.
                 cluster = r.getRole() == Role.ROLE_MANAGER
-                        ? cluster.toBuilder().setManagerTokenSecret(r.getNewSecret()).build()
-                        : cluster.toBuilder().setWorkerTokenSecret(r.getNewSecret()).build();
+                        ? cluster.toBuilder().setManagerTokenSecret(r.getNewSecret())
+                                .setManagerTokenSealed(r.getNewSecretSealed()).build()
+                        : cluster.toBuilder().setWorkerTokenSecret(r.getNewSecret())
+                                .setWorkerTokenSealed(r.getNewSecretSealed()).build();
                 yield new Applied.JoinTokenRotated(r.getRole());
             }
             case SET_NODE_ROLE -> {
