@@ -305,8 +305,16 @@ public final class Daemon implements AutoCloseable {
     private NetworkAgent startNetworks(String nodeId, GossipNode g) {
         var dataplane = new KernelDataplane(new NetlinkKernel(NetlinkKernel.Settings.defaults(), new KernelMetrics(registry)),
                 DataplaneConfig.defaults().withRunDir(config.execRoot()));
+        // Tests only: the sandboxes' upstreams from another file, so an e2e test can stand up its own upstream.
+        String resolvConf = System.getenv("JSWARM_UNSAFE_RESOLV_CONF");
+        SandboxDns sandboxDns = SandboxDns.onHost();
+        if (resolvConf != null && !resolvConf.isBlank()) {
+            LOG.warn("JSWARM_UNSAFE_RESOLV_CONF={}: sandboxes forward to its nameservers, not /etc/resolv.conf's "
+                    + "(tests only)", resolvConf.strip());
+            sandboxDns = SandboxDns.onHost(java.nio.file.Path.of(resolvConf.strip()));
+        }
         var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
-                SandboxResolver.of(SandboxDns.onHost()),
+                SandboxResolver.of(sandboxDns),
                 NetworkAgent.Settings.defaults(swarm.path().resolve("networks")), registry);
         String crashAt = System.getenv("JSWARM_UNSAFE_CRASH_AT"); // tests only: prove crash consistency for real
         if (crashAt != null && !crashAt.isBlank()) {

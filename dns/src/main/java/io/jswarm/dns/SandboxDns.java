@@ -58,7 +58,12 @@ public final class SandboxDns implements AutoCloseable {
      * {@code /etc/resolv.conf} (none: unknown names fail fast).
      */
     public static SandboxDns onHost() {
-        ResolvConf files = ResolvConf.system();
+        return onHost(ResolvConf.system().hostFile());
+    }
+
+    /** As {@link #onHost()}, with the upstreams read from {@code hostResolvConf} (tests: a stub upstream). */
+    public static SandboxDns onHost(java.nio.file.Path hostResolvConf) {
+        ResolvConf files = new ResolvConf(ResolvConf.system().etcNetns(), hostResolvConf);
         return new SandboxDns(DnsConfig.withUpstreams(files.hostUpstreams()), SandboxHost.linux(), files);
     }
 
