@@ -47,7 +47,7 @@ final class Validation {
         if (endpoints.isHostNamespace(spec.sandbox())) {
             // Also for an endpoint already known (saved before this check existed): never into the host.
             throw new IllegalArgumentException(what + ": sandbox " + spec.sandbox() + " is the host's network "
-                    + "namespace (the daemon's own or PID 1's); an overlay endpoint there would change the host's "
+                    + "namespace (the daemon's own or the machine's initial one); an overlay endpoint there would change the host's "
                     + "networking");
         }
         EndpointState existing = net.endpoints.get(spec.id());

@@ -61,7 +61,7 @@ final class Sandboxes {
         if (core.dataplane.isHostNamespace(ns)) {
             // Checked before anything is made; by nsfs identity, so /proc/1/ns/net and bind mounts count too.
             throw EndpointChanges.invalid("cannot connect " + ref + ": it is the host's network namespace (the "
-                    + "daemon's own or PID 1's); an overlay interface and default route there would change the host's "
+                    + "daemon's own or the machine's initial one); an overlay interface and default route there would change the host's "
                     + "networking");
         }
         if (!core.dataplane.namespaceExists(ns)) {

@@ -17,8 +17,11 @@ import java.util.Objects;
  * all stat to the same pair.
  */
 public final class HostNamespaces {
-    /** The files naming the namespaces a sandbox must not be. */
+    /** The files naming the namespaces a sandbox must not be (see {@link #hostFiles()} for one more). */
     public static final List<Path> HOST_FILES = List.of(Path.of("/proc/self/ns/net"), Path.of("/proc/1/ns/net"));
+    /** PF_KTHREAD in the flags field of {@code /proc/PID/stat}. */
+    private static final long PF_KTHREAD = 0x00200000L;
+    private static final Path KTHREADD = Path.of("/proc/2");
 
     private HostNamespaces() {
     }
@@ -27,9 +30,34 @@ public final class HostNamespaces {
     record Id(long dev, long inode) {
     }
 
-    /** Whether {@code path} is the daemon's own or PID 1's network namespace. */
+    /** Whether {@code path} is the daemon's own or the machine's initial (PID 1's, the kernel threads') network namespace. */
     public static boolean isHost(Path path) {
-        return isAnyOf(path, HOST_FILES);
+        return isAnyOf(path, hostFiles());
+    }
+
+    /**
+     * {@link #HOST_FILES}, plus the namespace of the kernel's threads ({@code kthreadd}, PID 2, when it is a
+     * kernel thread: they live in the initial network namespace) for hosts where PID 1's namespace cannot be
+     * read (a sandboxed init refuses ptrace-mode access even to root). In a PID namespace no kernel thread is
+     * visible, and PID 2 is an ordinary process that is not added.
+     */
+    static List<Path> hostFiles() {
+        if (!isKernelThread(KTHREADD)) {
+            return HOST_FILES;
+        }
+        return java.util.stream.Stream.concat(HOST_FILES.stream(), java.util.stream.Stream.of(KTHREADD.resolve("ns/net")))
+                .toList();
+    }
+
+    private static boolean isKernelThread(Path proc) {
+        try {
+            String stat = Files.readString(proc.resolve("stat"));
+            // "2 (kthreadd) S 0 0 0 0 -1 2129984 ...": the name may hold spaces, so count from the last ')'.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return f.length > 6 && (Long.parseLong(f[6]) & PF_KTHREAD) != 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -19,6 +19,10 @@ class HostNamespacesTest {
         assertTrue(HostNamespaces.isHost(Path.of("/proc/self/ns/net")));
         assertTrue(HostNamespaces.isHost(Path.of("/proc/thread-self/ns/net")), "another path, the same inode");
         assertTrue(HostNamespaces.isHost(Path.of("/proc/" + ProcessHandle.current().pid() + "/ns/net")));
+        if (HostNamespaces.hostFiles().size() > HostNamespaces.HOST_FILES.size()) {
+            // kthreadd is visible (no PID namespace): the kernel's own namespace counts even if PID 1's is unreadable.
+            assertTrue(HostNamespaces.isHost(Path.of("/proc/2/ns/net")));
+        }
         Path plain = Files.createFile(dir.resolve("net"));
         assertFalse(HostNamespaces.isHost(plain));
         assertFalse(HostNamespaces.isHost(dir.resolve("missing")));
