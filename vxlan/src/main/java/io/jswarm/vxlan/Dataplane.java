@@ -63,7 +63,9 @@ public interface Dataplane {
      * bind mounts of it count): {@link #ensureEndpoint} refuses such a sandbox, and callers check it before
      * anything is made.
      */
-    boolean isHostNamespace(Netns.AtPath namespace);
+    default boolean isHostNamespace(Netns.AtPath namespace) {
+        return io.jswarm.vxlan.kernel.HostNamespaces.isHost(namespace.path());
+    }
 
     /**
      * The remote peers this data plane currently programs on the network, by IP (after {@link #adoptNetwork},

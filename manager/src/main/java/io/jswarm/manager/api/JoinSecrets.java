@@ -42,6 +42,38 @@ final class JoinSecrets {
         return seal.open(sealed.toByteArray(), context(c.getClusterId(), role));
     }
 
+    /**
+     * A data root from before sealing: each plaintext secret is sealed in place (a rotation to the same secret,
+     * so every token handed out keeps working) and the log is compacted, so the plaintext leaves the disk.
+     * Returns how many were sealed.
+     */
+    int sealLegacy(io.jswarm.manager.state.ManagerStore store) throws IOException {
+        InitCluster c = store.view().cluster().orElse(null);
+        if (c == null) {
+            return 0;
+        }
+        int sealed = 0;
+        for (Role role : new Role[] {Role.ROLE_WORKER, Role.ROLE_MANAGER}) {
+            boolean manager = role == Role.ROLE_MANAGER;
+            String plain = manager ? c.getManagerTokenSecret() : c.getWorkerTokenSecret();
+            boolean hasSealed = !(manager ? c.getManagerTokenSealed() : c.getWorkerTokenSealed()).isEmpty();
+            if (plain.isEmpty() || hasSealed) {
+                continue;
+            }
+            var outcome = store.submit(io.jswarm.proto.state.Command.newBuilder().setRotateJoinToken(
+                    io.jswarm.proto.state.RotateJoinToken.newBuilder().setRole(role).setNewSecretSealed(
+                            com.google.protobuf.ByteString.copyFrom(seal(c.getClusterId(), role, plain)))).build());
+            if (outcome instanceof io.jswarm.manager.state.ManagerStore.Outcome.Refused r) {
+                throw new IOException("cannot seal the " + role + " join secret: " + r.reason());
+            }
+            sealed++;
+        }
+        if (sealed > 0) {
+            store.compactNow();
+        }
+        return sealed;
+    }
+
     /** Binds a sealed secret to its cluster and role (authenticated, not secret). */
     private static String context(String clusterId, Role role) {
         return "jswarm join secret/" + clusterId + "/" + role.name();

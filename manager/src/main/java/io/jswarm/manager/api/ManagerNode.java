@@ -128,6 +128,14 @@ public final class ManagerNode implements AutoCloseable {
             store.close();
             throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
         }
+        try {
+            if (secrets.sealLegacy(store) > 0) {
+                LOG.info("join secrets of an older version sealed; the command log no longer holds them in plaintext");
+            }
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
         return new ManagerNode(swarmDir, config, clock, ca, secrets, store, identity);
     }
 

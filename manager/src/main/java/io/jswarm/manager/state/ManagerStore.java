@@ -86,6 +86,16 @@ public final class ManagerStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a snapshot of the state now and empties the log, e.g. so that commands it supersedes (a secret
+     * written in plaintext by an older version) leave the disk at once instead of at the next compaction.
+     */
+    public void compactNow() throws IOException {
+        synchronized (writer) {
+            log.compact(state.snapshot());
+        }
+    }
+
     /** The state after the last applied command. Lock-free: never waits for a write in progress. */
     public StateView view() {
         return published;

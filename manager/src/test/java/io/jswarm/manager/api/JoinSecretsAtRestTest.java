@@ -120,6 +120,43 @@ class JoinSecretsAtRestTest {
     }
 
     @Test
+    void aDataRootFromBeforeSealingIsSealedInPlaceAndItsTokensKeepWorking() throws Exception {
+        // What bootstrap wrote before: the secrets in plaintext in InitCluster.
+        String clusterId = io.jswarm.encryption.Identifiers.newId();
+        String nodeId = io.jswarm.encryption.Identifiers.newId();
+        var ca = io.jswarm.encryption.CertificateAuthority.create(clusterId,
+                io.jswarm.encryption.CertificateAuthority.DEFAULT_ROOT_VALIDITY, NetworkApiTest.CLOCK);
+        ca.store(dir.resolve("ca"));
+        ca.issue(nodeId, Role.MANAGER, Duration.ofHours(2)).store(dir.resolve("certificates"));
+        JoinToken worker = JoinToken.generate(ca.certificate());
+        JoinToken manager = JoinToken.generate(ca.certificate());
+        try (var store = io.jswarm.manager.state.ManagerStore.open(io.jswarm.manager.state.LocalCommandLog.open(
+                dir.resolve("raft")), io.jswarm.manager.state.ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
+            store.submit(io.jswarm.proto.state.Command.newBuilder().setInitCluster(io.jswarm.proto.state.InitCluster
+                    .newBuilder().setClusterId(clusterId).setCaCertificateDer(ByteString.copyFrom(
+                            ca.certificate().getEncoded())).setWorkerTokenSecret(worker.secret())
+                    .setManagerTokenSecret(manager.secret()).setDataPathPort(4789)
+                    .setNodeCertValiditySeconds(7200)).build());
+            store.submit(io.jswarm.proto.state.Command.newBuilder().setAddNode(io.jswarm.proto.state.AddNode.newBuilder()
+                    .setNodeId(nodeId).setHostname("m1").setRole(io.jswarm.proto.state.Role.ROLE_MANAGER)
+                    .setAdvertiseAddr("127.0.0.1")).build());
+        }
+        assertEquals(List.of(Path.of("raft/commands.log")), filesHolding(worker.secret()), "the old format");
+
+        try (ManagerNode m = open()) {
+            assertEquals(worker, m.joinToken(Role.WORKER), "the same token after the upgrade");
+            assertEquals(manager, m.joinToken(Role.MANAGER));
+            assertFalse(m.joins().join(joinWith(worker), new InetSocketAddress("127.0.0.2", 5000)).getNodeId().isEmpty());
+        }
+        assertEquals(List.of(), filesHolding(worker.secret()), "sealed in place, the old log compacted away");
+        assertEquals(List.of(), filesHolding(manager.secret()));
+        everythingOwnerOnly();
+        try (ManagerNode m = open()) {
+            assertEquals(worker, m.joinToken(Role.WORKER), "and again after another restart");
+        }
+    }
+
+    @Test
     void aSealedSecretOpensOnlyWithItsKeyClusterAndRole() throws Exception {
         JoinSecrets s = JoinSecrets.open(dir.resolve("ca"), new java.security.SecureRandom());
         var c = io.jswarm.proto.state.InitCluster.newBuilder().setClusterId("c1")
