@@ -67,13 +67,12 @@ class ForgedMembershipTest {
                 sent++;
                 Thread.sleep(20);
             }
-            for (Node x : List.of(a, c)) {
-                await(Duration.ofSeconds(5), () -> x.counter("jswarm.gossip.claims.dropped") > 0, "forgeries judged at " + x.id());
-            }
-            for (Node x : List.of(a, c)) {
-                assertTrue(x.sees(b), "b must still be a member at " + x.id());
+            for (Node x : List.of(a, c)) { // 4 s of forgeries: before the guard b was removed within milliseconds
                 assertTrue(x.eventsOf(MembershipEvent.Removed.class, b.id()).isEmpty(), "b removed at " + x.id());
                 assertTrue(x.eventsOf(MembershipEvent.Leaving.class, b.id()).isEmpty(), "b leaving at " + x.id());
+                assertTrue(x.sees(b), "b must still be a member at " + x.id());
+            }
+            for (Node x : List.of(a, c)) {
                 assertTrue(forged(x, "dead") > 0 && forged(x, "suspect") > 0 && forged(x, "leaving") > 0
                         && forged(x, "incarnation") > 0, "every kind counted at " + x.id());
             }
