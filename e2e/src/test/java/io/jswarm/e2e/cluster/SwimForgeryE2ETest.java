@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * LEAVING and higher-incarnation records about h2 ({@link SwimForger}). Meanwhile (checked every 500 ms) the
  * manager's {@code node ls} keeps h2 Ready and every node's own gossip view keeps h2 (and h2 keeps the
  * others), and pings between sandboxes on h1 and h2 (every 100 ms, both ways) lose nothing. Before the guard
- * the manager showed h2 Down within a second and the sandboxes lost most of their traffic. Then h2 really
+ * (measured): h2 Down at the manager and removed at h1 and h3 at every check, 61 of 260 pings answered each
+ * way. Then h2 really
  * dies (SIGKILL): it must still be removed as fast as before (the fast path, ~0.4 s).
  */
 @RequiresRoot
@@ -96,12 +97,12 @@ class SwimForgeryE2ETest {
             System.out.printf("jsswim: %d checks during the attack, violations %s; pings c1->c2 %d/%d, c2->c1 %d/%d%n",
                     checks, violations, l12.received(), l12.sent(), l21.received(), l21.sent());
             assertTrue(forged.contains("SENT "), "the attack ran: " + forged);
-            assertTrue(lab.log(D[0]).contains("membership claim dropped"), "the manager judged the forgeries");
             assertTrue(violations.isEmpty(), "during the attack: " + violations);
             // Static kernel entries carry the pings; only the membership could take them away. One lost reply
             // each way is allowed for a machine shared by several test runs (it is reported either way).
             assertTrue(l12.sent() == PING_SECONDS * 10 && l12.lost() <= 1, "c1->c2 " + l12.lost() + " lost");
             assertTrue(l21.sent() == PING_SECONDS * 10 && l21.lost() <= 1, "c2->c1 " + l21.lost() + " lost");
+            assertTrue(lab.log(D[0]).contains("membership claim dropped"), "the manager judged the forgeries");
 
             // A real death is still detected at once.
             long killed = System.nanoTime();
