@@ -71,6 +71,7 @@ class ForgedMembershipTest {
                 assertTrue(x.eventsOf(MembershipEvent.Removed.class, b.id()).isEmpty(), "b removed at " + x.id());
                 assertTrue(x.eventsOf(MembershipEvent.Leaving.class, b.id()).isEmpty(), "b leaving at " + x.id());
                 assertTrue(x.sees(b), "b must still be a member at " + x.id());
+                assertTrue(x.eventsOf(MembershipEvent.Updated.class, b.id()).isEmpty(), "b flapped at " + x.id());
             }
             for (Node x : List.of(a, c)) {
                 assertTrue(forged(x, "dead") > 0 && forged(x, "suspect") > 0 && forged(x, "leaving") > 0
