@@ -2,11 +2,14 @@ package io.jswarm.gossip;
 
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.tls.IdentityKeyManager;
+import io.jswarm.gossip.internal.ClaimGuard;
 import io.jswarm.gossip.internal.DeadVerdict;
 import io.jswarm.gossip.internal.DeathConfirmer;
 import io.jswarm.gossip.internal.MemberView;
 import io.jswarm.gossip.internal.MembershipMetrics;
 import io.jswarm.gossip.internal.RejoinRounds;
+import io.jswarm.gossip.internal.RecordClaims;
+import io.jswarm.gossip.internal.RejoinSync;
 import io.jswarm.gossip.internal.Rejoiner;
 import io.jswarm.gossip.transport.TlsTransport;
 import io.jswarm.gossip.transport.TransportListener;
@@ -103,7 +106,10 @@ public final class ScalecubeMembership implements Membership {
         });
         metrics = new MembershipMetrics(registry);
         transport = new TlsTransport(keys, config.advertise(), revoked, config.maxFrameLength(),
-                config.connectTimeout(), new WireCodec(this::onSuspectRecord), registry);
+                config.connectTimeout(), new WireCodec(this::onSuspectRecord, (id, incarnation) -> { }), registry);
+        // Inbound SUSPECT records reach metrics and the rejoin rounds only once the guard let them through.
+        transport.inboundFilter(ClaimGuard.standard(identity.nodeId(), registry,
+                (id, hint) -> onLoop(() -> ownCheck(id, hint)), this::onSuspectRecord));
         view = new MemberView(config.flapHoldDown(), executor, this::publish, System::nanoTime);
         rejoin = new RejoinRounds(new Rejoiner(config.rejoinWindow(), System::nanoTime), transport, config);
         if (config.deathProbes() > 0) {
@@ -322,6 +328,24 @@ public final class ScalecubeMembership implements Membership {
         view.entry(nodeId).ifPresent(e -> {
             metrics.connectionSuspicion();
             confirmer.suspect(nodeId, e.address());
+        });
+    }
+
+    /**
+     * Someone else claimed that {@code nodeId} is dead, suspect, leaving or at a newer incarnation: the guard
+     * dropped the claim, and this is all it may cause: ask the member itself for its table (its own record comes
+     * back from it), and for a death claim also start the fast-path check, whose verdict needs refused connects.
+     */
+    private void ownCheck(String nodeId, RecordClaims.Hint hint) {
+        if (state.get() != State.RUNNING) {
+            return;
+        }
+        view.entry(nodeId).filter(MemberView.Entry::admitted).ifPresent(e -> {
+            transport.send(e.address(), RejoinSync.request(transport.address()))
+                    .subscribe(null, err -> LOG.debug("own check of node={} failed: {}", nodeId, err.toString()));
+            if (hint == RecordClaims.Hint.CHECK && confirmer != null && !confirmer.isChecking(nodeId)) {
+                confirmer.suspect(nodeId, e.address());
+            }
         });
     }
 

@@ -92,9 +92,22 @@
  * SIGSTOP 5 s: no removal; SIGSTOP 25 s: removed by SWIM after 11.6-12.5 s (SUSPICION_TIMEOUT),
  * re-admitted about 0.1 s after SIGCONT.
  *
+ * <h2>A member speaks only for itself</h2>
+ * Authentication is per node, not per message, and SWIM trusts what members say about each other. So every
+ * scalecube message from the wire passes {@link io.jswarm.gossip.internal.ClaimGuard} first (the rules:
+ * {@link io.jswarm.gossip.internal.RecordClaims}), judged against the connection's verified node id: no third
+ * party's DEAD, SUSPECT or LEAVING record is merged (it may start our own check: a SYNC to the member and the
+ * fast-path probes); only a member raises its own incarnation; records about us make us refute at most once
+ * per sender and second and never overflow; pings, acks back to a relay, metadata and gossip requests must come
+ * from whom they name; DEST_GONE acks are dropped. Removal is therefore always this node's own verdict: its
+ * probes and indirect probes ending in its own suspicion timeout, or refused connects. What is lost: a relay of
+ * someone's news counts only up to what that member told us itself, so a member's news reaches each node from
+ * the member (its gossips and syncs, and the rejoin rounds that seek a suspect).
+ *
  * <h2>Known limits</h2>
- * Authentication is per node, not per message: a member holding a valid, unrevoked certificate can send
- * any SWIM message, including false claims about others, as in SWIM itself. scalecube's overload behaviour
+ * A member can still lie about itself, delay others' gossip at a node by taking their sequence ids with
+ * records that pass, and answer ping-reqs falsely (keeping a dead member alive a little longer, never
+ * killing a live one). scalecube's overload behaviour
  * (gossip storms above a few dozen nodes) is unchanged; keep clusters small or stagger start-ups.
  */
 package io.jswarm.gossip;

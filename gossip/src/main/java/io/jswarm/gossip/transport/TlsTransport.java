@@ -68,6 +68,7 @@ public final class TlsTransport implements Transport {
     private final InboundRoutes inboundRoutes = new InboundRoutes();
     private volatile TransportListener listener = TransportListener.NONE;
     private volatile BiConsumer<String, TableMessage> tableHandler = (peer, m) -> { };
+    private volatile InboundFilter inboundFilter = InboundFilter.NONE;
     private volatile boolean stopped;
     private volatile EventLoopGroup group;
     private volatile ChannelGroup channels;
@@ -101,6 +102,14 @@ public final class TlsTransport implements Transport {
      */
     public void tableHandler(BiConsumer<String, TableMessage> handler) {
         this.tableHandler = Objects.requireNonNull(handler);
+    }
+
+    /**
+     * Sets what checks each scalecube message from the wire against the sender's verified identity before
+     * scalecube sees it (the membership layer's {@code ClaimGuard}); table messages and local injections skip it.
+     */
+    public void inboundFilter(InboundFilter filter) {
+        this.inboundFilter = Objects.requireNonNull(filter);
     }
 
     @Override
@@ -412,8 +421,13 @@ public final class TlsTransport implements Transport {
                 }
                 return;
             }
-            inboundRoutes.learn(ctx.channel(), m.sender());
-            deliver(m);
+            String peer = ctx.channel().attr(PeerGate.PEER).get();
+            Message admitted = inboundFilter.admit(peer, (InetSocketAddress) ctx.channel().remoteAddress(), m);
+            if (admitted == null) {
+                return; // counted and logged by the filter; the connection stays (one bad claim, not a bad peer)
+            }
+            inboundRoutes.learn(ctx.channel(), admitted.sender());
+            deliver(admitted);
         }
 
         @Override

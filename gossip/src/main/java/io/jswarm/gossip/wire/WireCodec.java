@@ -41,6 +41,7 @@ public final class WireCodec {
             Set.of(Message.HEADER_QUALIFIER, Message.HEADER_CORRELATION_ID, Message.HEADER_SENDER);
 
     private final BiConsumer<String, Integer> suspectObserver;
+    private final BiConsumer<String, Integer> inboundSuspectObserver;
 
     /** A codec that reports nothing. */
     public WireCodec() {
@@ -49,7 +50,16 @@ public final class WireCodec {
 
     /** @param suspectObserver told (member id, incarnation) of every SUSPECT record gossiped in or out */
     public WireCodec(BiConsumer<String, Integer> suspectObserver) {
-        this.suspectObserver = suspectObserver;
+        this(suspectObserver, suspectObserver);
+    }
+
+    /**
+     * @param outbound told of every SUSPECT record gossiped out (this node's own suspicions and relays)
+     * @param inbound  told of every SUSPECT record decoded, before anything has checked who may say so
+     */
+    public WireCodec(BiConsumer<String, Integer> outbound, BiConsumer<String, Integer> inbound) {
+        this.suspectObserver = outbound;
+        this.inboundSuspectObserver = inbound;
     }
 
     /** Wraps a table message for {@code Transport.send}; the only header is the qualifier (no sender claim). */
@@ -93,7 +103,7 @@ public final class WireCodec {
             case GOSSIP_REQUEST -> b.setGossipRequest(gossipRequestToProto(data));
             case GET_METADATA_REQUEST -> b.setGetMetadataRequest(ScalecubeTypes.metadataRequestToProto(data));
             case GET_METADATA_RESPONSE -> b.setGetMetadataResponse(ScalecubeTypes.metadataResponseToProto(data));
-            case MEMBERSHIP_RECORD -> b.setMembershipRecord(observe(ScalecubeTypes.recordToProto(data)));
+            case MEMBERSHIP_RECORD -> b.setMembershipRecord(observe(ScalecubeTypes.recordToProto(data), suspectObserver));
             case TABLE -> {
                 if (!(data instanceof TableMessage t)) {
                     throw new WireException("expected TableMessage, got " + typeOf(data));
@@ -125,7 +135,7 @@ public final class WireCodec {
             case GOSSIP_REQUEST -> gossipRequestFromProto(e.getGossipRequest());
             case GET_METADATA_REQUEST -> ScalecubeTypes.metadataRequestFromProto(e.getGetMetadataRequest());
             case GET_METADATA_RESPONSE -> ScalecubeTypes.metadataResponseFromProto(e.getGetMetadataResponse());
-            case MEMBERSHIP_RECORD -> ScalecubeTypes.recordFromProto(observe(e.getMembershipRecord()));
+            case MEMBERSHIP_RECORD -> ScalecubeTypes.recordFromProto(observe(e.getMembershipRecord(), inboundSuspectObserver));
             // Only parsed here; its content is validated by the replicator, which knows the authenticated sender.
             case TABLE -> e.getTable();
             case PAYLOAD_NOT_SET -> throw new WireException("envelope without payload");
@@ -133,9 +143,10 @@ public final class WireCodec {
         return Message.with(headersOnly).data(data).build();
     }
 
-    private io.jswarm.proto.gossip.MembershipRecord observe(io.jswarm.proto.gossip.MembershipRecord r) {
+    private static io.jswarm.proto.gossip.MembershipRecord observe(io.jswarm.proto.gossip.MembershipRecord r,
+                                                                   BiConsumer<String, Integer> observer) {
         if (r.getStatus() == io.jswarm.proto.gossip.MemberStatus.MEMBER_STATUS_SUSPECT) {
-            suspectObserver.accept(r.getMember().getId(), r.getIncarnation());
+            observer.accept(r.getMember().getId(), r.getIncarnation());
         }
         return r;
     }
