@@ -27,6 +27,7 @@ final class RtnlDecoder {
     private static final int IFADDR_LEN = 8;
     private static final int RTMSG_LEN = 12;
     private static final int NDMSG_LEN = 12;
+    private static final int TCMSG_LEN = 20;
 
     private RtnlDecoder() {
     }
@@ -61,11 +62,17 @@ final class RtnlDecoder {
             Link.VxlanInfo vxlan = "vxlan".equals(kind) && info.has(IFLA_INFO_DATA) ? vxlan(info.nested(IFLA_INFO_DATA))
                     : null;
             int master = a.u32(IFLA_MASTER, 0);
+            Link.BridgePort port = info != null && "bridge".equals(info.string(IFLA_INFO_SLAVE_KIND))
+                    && info.has(IFLA_INFO_SLAVE_DATA) ? bridgePort(info.nested(IFLA_INFO_SLAVE_DATA)) : null;
             links.add(new Link(index, a.string(IFLA_IFNAME), kind, a.u32(IFLA_MTU, 0),
                     mac != null && mac.length == 6 ? MacAddress.of(mac) : null, (flags & IFF_UP) != 0,
-                    master == 0 ? null : names.get(master), vxlan));
+                    master == 0 ? null : names.get(master), vxlan, port));
         }
         return links;
+    }
+
+    private static Link.BridgePort bridgePort(NlAttrs d) {
+        return new Link.BridgePort(d.u8(IFLA_BRPORT_LEARNING, 1) != 0, d.u8(IFLA_BRPORT_LOCKED, 0) != 0);
     }
 
     private static Link.VxlanInfo vxlan(NlAttrs d) {
@@ -150,11 +157,73 @@ final class RtnlDecoder {
             NlAttrs a = attrs(m, NDMSG_LEN);
             MacAddress mac = mac(a.bytes(NDA_LLADDR));
             if (dev != null && mac != null) {
+                boolean sticky = (flags & NTF_STICKY) != 0 && (flags & NTF_SELF) == 0 && (state & NUD_PERMANENT) == 0
+                        && !a.has(NDA_DST);
                 out.add(new FdbEntry(dev, mac, a.address(NDA_DST), (flags & NTF_SELF) != 0,
-                        (state & NUD_PERMANENT) != 0));
+                        (state & NUD_PERMANENT) != 0, sticky));
             }
         }
         return out;
+    }
+
+    /** One flower filter on an ingress as dumped: prio, protocol, the keys jswarm uses, the gact verdict. */
+    record Flower(int prio, int ethType, InetAddress ipv4Src, InetAddress arpSip, MacAddress arpSha, int action) {
+    }
+
+    /**
+     * The flower filters of an ingress filter dump. Chain heads (handle 0) are skipped; a filter of another
+     * kind, with a partial mask or with any action but one gact comes back with action -1, so it never matches.
+     */
+    static List<Flower> flowers(List<ByteBuffer> filterDump) {
+        List<Flower> out = new ArrayList<>();
+        for (ByteBuffer m : filterDump) {
+            if (m.getShort(4) != RTM_NEWTFILTER || m.getInt(NLMSG_HDRLEN + 8) == 0) {
+                continue;
+            }
+            int info = m.getInt(NLMSG_HDRLEN + 16);
+            int prio = info >>> 16;
+            int ethType = Short.toUnsignedInt(Short.reverseBytes((short) info));
+            NlAttrs a = attrs(m, TCMSG_LEN);
+            NlAttrs o = a.nested(TCA_OPTIONS);
+            if (!"flower".equals(a.string(TCA_KIND)) || o == null) {
+                out.add(new Flower(prio, ethType, null, null, null, -1));
+                continue;
+            }
+            InetAddress src = full(o, TCA_FLOWER_KEY_IPV4_SRC_MASK, 4) ? o.address(TCA_FLOWER_KEY_IPV4_SRC) : null;
+            InetAddress sip = full(o, TCA_FLOWER_KEY_ARP_SIP_MASK, 4) ? o.address(TCA_FLOWER_KEY_ARP_SIP) : null;
+            MacAddress sha = full(o, TCA_FLOWER_KEY_ARP_SHA_MASK, 6) ? mac(o.bytes(TCA_FLOWER_KEY_ARP_SHA)) : null;
+            boolean partial = (o.has(TCA_FLOWER_KEY_IPV4_SRC) && src == null) || (o.has(TCA_FLOWER_KEY_ARP_SIP)
+                    && sip == null) || (o.has(TCA_FLOWER_KEY_ARP_SHA) && sha == null);
+            out.add(new Flower(prio, ethType, src, sip, sha, partial ? -1 : gact(o.nested(TCA_FLOWER_ACT))));
+        }
+        return out;
+    }
+
+    private static boolean full(NlAttrs o, int maskType, int length) {
+        byte[] mask = o.bytes(maskType);
+        if (mask == null || mask.length != length) {
+            return false;
+        }
+        for (byte b : mask) {
+            if (b != (byte) 0xFF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The verdict of an action list holding exactly one gact, else -1. */
+    private static int gact(NlAttrs acts) {
+        if (acts == null || acts.has(2)) {
+            return -1;
+        }
+        NlAttrs act = acts.nested(1);
+        NlAttrs options = act == null ? null : act.nested(TCA_ACT_OPTIONS);
+        byte[] parms = options == null ? null : options.bytes(TCA_GACT_PARMS);
+        if (!"gact".equals(act == null ? null : act.string(TCA_ACT_KIND)) || parms == null || parms.length < 20) {
+            return -1;
+        }
+        return ByteBuffer.wrap(parms).order(java.nio.ByteOrder.nativeOrder()).getInt(8);
     }
 
     private static MacAddress mac(byte[] b) {

@@ -129,6 +129,88 @@ final class RtnlEncoder {
         return w.finish();
     }
 
+    /** RTM_NEWLINK with the bridge-port flags as slave data ({@code ip link set DEV type bridge_slave ...}). */
+    byte[] setBridgePort(int index, boolean learning, boolean locked) {
+        w.begin(RTM_NEWLINK, MODIFY);
+        ifinfo(index, 0, 0);
+        int info = w.beginNest(IFLA_LINKINFO);
+        w.attrBareString(IFLA_INFO_SLAVE_KIND, "bridge");
+        int data = w.beginNest(IFLA_INFO_SLAVE_DATA);
+        w.attrU8(IFLA_BRPORT_LEARNING, learning ? 1 : 0);
+        w.attrU8(IFLA_BRPORT_LOCKED, locked ? 1 : 0);
+        w.endNest(data);
+        w.endNest(info);
+        return w.finish();
+    }
+
+    /** RTM_NEWQDISC clsact, exclusive ({@code tc qdisc add dev D clsact}), or RTM_DELQDISC of it. */
+    byte[] clsact(boolean add, int index) {
+        w.begin(add ? RTM_NEWQDISC : RTM_DELQDISC, add ? ADD : MODIFY);
+        tcmsg(index, TC_H_CLSACT_HANDLE, TC_H_CLSACT, 0);
+        if (add) {
+            w.attrString(TCA_KIND, "clsact");
+        }
+        return w.finish();
+    }
+
+    /**
+     * RTM_NEWTFILTER, exclusive: a flower filter on the ingress of {@code index} at {@code prio} with handle 1
+     * for {@code ethType} ({@code ETH_P_ALL}: any), the given keys (each {@code null}: not matched) and a gact
+     * action ({@code TC_ACT_OK} or {@code TC_ACT_SHOT}).
+     */
+    byte[] flower(int index, int prio, int ethType, byte[] ipv4Src, byte[] arpSip, MacAddress arpSha, int action) {
+        w.begin(RTM_NEWTFILTER, ADD);
+        tcmsg(index, 1, TC_H_INGRESS_PARENT, (prio << 16) | Short.toUnsignedInt(Short.reverseBytes((short) ethType)));
+        w.attrString(TCA_KIND, "flower");
+        int options = w.beginNest(TCA_OPTIONS);
+        int acts = w.beginNest(TCA_FLOWER_ACT);
+        int act = w.beginNest(1);
+        w.attrString(TCA_ACT_KIND, "gact");
+        int actOptions = w.beginNest(TCA_ACT_OPTIONS);
+        w.attr(TCA_GACT_PARMS, gactParms(action));
+        w.endNest(actOptions);
+        w.endNest(act);
+        w.endNest(acts);
+        if (ethType != ETH_P_ALL) {
+            w.attrU16Be(TCA_FLOWER_KEY_ETH_TYPE, ethType);
+        }
+        if (ipv4Src != null) {
+            w.attr(TCA_FLOWER_KEY_IPV4_SRC, ipv4Src).attr(TCA_FLOWER_KEY_IPV4_SRC_MASK, ones(4));
+        }
+        if (arpSip != null) {
+            w.attr(TCA_FLOWER_KEY_ARP_SIP, arpSip).attr(TCA_FLOWER_KEY_ARP_SIP_MASK, ones(4));
+        }
+        if (arpSha != null) {
+            w.attr(TCA_FLOWER_KEY_ARP_SHA, arpSha.bytes()).attr(TCA_FLOWER_KEY_ARP_SHA_MASK, ones(6));
+        }
+        w.attrU32(TCA_FLOWER_FLAGS, TCA_CLS_FLAGS_SKIP_HW);
+        w.endNest(options);
+        return w.finish();
+    }
+
+    /** A dump of the filters on the ingress of {@code index} ({@code tc filter show dev D ingress}). */
+    byte[] dumpIngressFilters(int index) {
+        w.begin(RTM_GETTFILTER, NLM_F_REQUEST | NLM_F_DUMP);
+        tcmsg(index, 0, TC_H_INGRESS_PARENT, 0);
+        return w.finish();
+    }
+
+    /** struct tc_gact: index, capab, action, refcnt, bindcnt (host byte order). */
+    private static byte[] gactParms(int action) {
+        return java.nio.ByteBuffer.allocate(20).order(java.nio.ByteOrder.nativeOrder()).putInt(0).putInt(0)
+                .putInt(action).putInt(0).putInt(0).array();
+    }
+
+    private static byte[] ones(int n) {
+        byte[] b = new byte[n];
+        java.util.Arrays.fill(b, (byte) 0xFF);
+        return b;
+    }
+
+    private void tcmsg(int index, int handle, int parent, int info) {
+        w.u8(AF_UNSPEC).u8(0).u16(0).u32(index).u32(handle).u32(parent).u32(info);
+    }
+
     private void ifinfo(int index, int flags, int change) {
         w.u8(AF_UNSPEC).u8(0).u16(0).u32(index).u32(flags).u32(change);
     }
@@ -184,9 +266,19 @@ final class RtnlEncoder {
      * Non-permanent entries are NUD_REACHABLE as iproute2's "dynamic"; not-self ones go to the master.
      */
     byte[] setFdb(int index, MacAddress mac, InetAddress dst, boolean self, boolean permanent) {
+        return setFdb(index, mac, dst, self, permanent, false);
+    }
+
+    /** As above; {@code sticky}: {@code bridge fdb replace MAC dev PORT master static sticky}. */
+    byte[] setFdb(int index, MacAddress mac, InetAddress dst, boolean self, boolean permanent, boolean sticky) {
         w.begin(RTM_NEWNEIGH, SET);
-        ndmsg(AF_BRIDGE, index, NUD_NOARP | (permanent ? NUD_PERMANENT : NUD_REACHABLE),
-                self ? NTF_SELF : NTF_MASTER);
+        if (sticky) {
+            // "master static sticky": NUD_NOARP alone is the bridge's static entry (NUD_PERMANENT would make it local).
+            ndmsg(AF_BRIDGE, index, NUD_NOARP, NTF_MASTER | NTF_STICKY);
+        } else {
+            ndmsg(AF_BRIDGE, index, NUD_NOARP | (permanent ? NUD_PERMANENT : NUD_REACHABLE),
+                    self ? NTF_SELF : NTF_MASTER);
+        }
         fdbAttrs(mac, dst);
         return w.finish();
     }

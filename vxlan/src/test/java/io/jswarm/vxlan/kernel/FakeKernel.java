@@ -156,6 +156,16 @@ public final class FakeKernel implements Kernel {
     }
 
     @Override
+    public synchronized java.util.Optional<PortFilter> portFilter(Netns ns, String dev) throws IOException {
+        FakeLink link = existing(ns).link(dev);
+        if (link == null) {
+            throw new KernelException("RTM_GETTFILTER dev " + dev, null, FakeChanges.ENODEV, "ENODEV",
+                    "device " + dev + " not found");
+        }
+        return java.util.Optional.ofNullable(link.filter);
+    }
+
+    @Override
     public synchronized void announce(Netns ns, String dev, Map<InetAddress, MacAddress> addresses)
             throws IOException {
         FakeNetns target = existing(ns);

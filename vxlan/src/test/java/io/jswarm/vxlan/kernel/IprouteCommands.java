@@ -35,6 +35,10 @@ final class IprouteCommands {
                 cmd.add("self");
                 yield List.of(cmd);
             }
+            case KernelChange.SetBridgePort p -> List.of(List.of("ip", "link", "set", p.dev(), "type", "bridge_slave",
+                    "learning", p.port().learning() ? "on" : "off", "locked", p.port().locked() ? "on" : "off"));
+            case KernelChange.SetPortFilter p -> portFilter(p.filter());
+            case KernelChange.DeletePortFilter p -> List.of(List.of("tc", "qdisc", "del", "dev", p.dev(), "clsact"));
         };
     }
 
@@ -53,6 +57,9 @@ final class IprouteCommands {
             case KernelChange.ReplaceRoute r -> false;
             case KernelChange.SetNeighbor n -> false;
             case KernelChange.SetFdb f -> false;
+            case KernelChange.SetBridgePort p -> false;
+            case KernelChange.SetPortFilter p -> false;
+            case KernelChange.DeletePortFilter p -> true;
         };
         return isDelete && (out.contains("Cannot find device") || out.contains("No such") || out.contains("not found")
                 || out.contains("Cannot assign requested address") || out.contains("does not exist"));
@@ -129,7 +136,29 @@ final class IprouteCommands {
         if (e.permanent()) {
             cmd.add("permanent");
         }
+        if (e.sticky()) {
+            cmd.addAll(List.of("static", "sticky"));
+        }
         return cmd;
+    }
+
+    /** {@link PortFilter}'s tc commands; the delete may fail (absent) and is ignored by the caller's absentIsFine. */
+    private static List<List<String>> portFilter(PortFilter f) {
+        String ip = f.ip().getHostAddress();
+        List<String> ingress = List.of("tc", "filter", "add", "dev", f.dev(), "ingress");
+        return List.of(List.of("sh", "-c", "tc qdisc del dev " + f.dev() + " clsact 2>/dev/null; true"),
+                List.of("tc", "qdisc", "add", "dev", f.dev(), "clsact"),
+                concat(ingress, "prio", "1", "handle", "1", "protocol", "ip", "flower", "skip_hw", "src_ip", ip,
+                        "action", "ok"),
+                concat(ingress, "prio", "2", "handle", "1", "protocol", "arp", "flower", "skip_hw", "arp_sip", ip,
+                        "arp_sha", f.mac().toString(), "action", "ok"),
+                concat(ingress, "prio", "3", "handle", "1", "protocol", "all", "flower", "skip_hw", "action", "drop"));
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> out = new ArrayList<>(head);
+        out.addAll(List.of(tail));
+        return out;
     }
 
     private static String nsName(Netns ns) {
