@@ -55,7 +55,12 @@ final class PortGuards {
             repairs.add(net.id(), Kind.PORT_GUARD, port + " bridge port " + host.port() + ", want learning off locked on");
             changes.add(new SetBridgePort(port, Link.BridgePort.GUARDED));
         }
-        PortFilter want = new PortFilter(port, spec.mac(), spec.address().address());
+        if (!(spec.address().address() instanceof java.net.Inet4Address ip)) {
+            // IPv6 overlays are not built yet: an IPv6 endpoint keeps the MAC guard; its source filter (with
+            // neighbour discovery's rules) comes with them.
+            return changes;
+        }
+        PortFilter want = new PortFilter(port, spec.mac(), ip);
         if (!kernel.portFilter(net.ns, port).filter(want::equals).isPresent()) {
             repairs.add(net.id(), Kind.PORT_GUARD, port + " source filter, want " + want.ip().getHostAddress() + " "
                     + want.mac());

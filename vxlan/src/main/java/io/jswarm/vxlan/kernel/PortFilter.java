@@ -5,15 +5,16 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 
 /**
- * The source filter on a sandbox's bridge port (tc {@code clsact} ingress of the port, that is of the frames
- * the sandbox sends): IPv4 passes only with source {@code ip}, ARP only with sender {@code ip} and sender MAC
- * {@code mac}; everything else is dropped before the bridge sees it. In tc terms:
+ * The source filter on a sandbox's bridge port: one classic-BPF program in direct-action mode on the tc
+ * {@code clsact} ingress of the port (the frames the sandbox sends), before the bridge sees them. It passes
+ * IPv4 only with source {@code ip}, ARP (Ethernet/IPv4) only with sender {@code ip} and sender MAC {@code mac},
+ * and drops everything else, VLAN-tagged frames included. In tc terms:
  * <pre>
  * tc qdisc add dev DEV clsact
- * tc filter add dev DEV ingress prio 1 handle 1 protocol ip  flower skip_hw src_ip IP action ok
- * tc filter add dev DEV ingress prio 2 handle 1 protocol arp flower skip_hw arp_sip IP arp_sha MAC action ok
- * tc filter add dev DEV ingress prio 3 handle 1 protocol all flower skip_hw action drop
+ * tc filter add dev DEV ingress prio 1 handle 1 protocol all bpf da bytecode '...'   (PortFilters.program)
  * </pre>
+ * Classic BPF needs neither flower nor gact (kernels built without them, such as this project's 6.18, still
+ * have {@code cls_bpf}) and no loaded eBPF object: the program is data, read back and compared by reconcile.
  * IPv4 only for now: IPv6 (and every other ethertype) is dropped until IPv6 overlays give endpoints IPv6
  * addresses to allow.
  */

@@ -157,8 +157,8 @@ final class NamespaceSession implements AutoCloseable {
     }
 
     /**
-     * A port filter is five requests: the old clsact goes (absent is fine: {@link Recovery#isHarmless}), a new
-     * one and the three rules come. All carry the change's position, so a failure of any names the change.
+     * A port filter is three requests: the old clsact goes (absent is fine: {@link Recovery#isHarmless}), a new
+     * one and the program come. All carry the change's position, so a failure of any names the change.
      */
     private byte[] portFilter(Run run, int i, SetPortFilter c) throws IOException {
         PortFilter f = c.filter();
@@ -167,16 +167,13 @@ final class NamespaceSession implements AutoCloseable {
             run.failures.put(i, noDevice(c, f.dev()));
             return null;
         }
-        byte[] ip = f.ip().getAddress();
         run.pending.add(new Pending(i, new DeletePortFilter(f.dev()), encoder.clsact(false, index)));
         run.pending.add(new Pending(i, c, encoder.clsact(true, index)));
-        run.pending.add(new Pending(i, c, encoder.flower(index, 1, ETH_P_IP, ip, null, null, TC_ACT_OK)));
-        run.pending.add(new Pending(i, c, encoder.flower(index, 2, ETH_P_ARP, null, ip, f.mac(), TC_ACT_OK)));
-        return encoder.flower(index, 3, ETH_P_ALL, null, null, null, TC_ACT_SHOT);
+        return encoder.bpfFilter(index, PortFilters.program(f), PortFilters.NAME);
     }
 
-    /** The flower filters on {@code dev}'s ingress; ENODEV if there is no such device. */
-    List<RtnlDecoder.Flower> ingressFlowers(String dev) throws IOException {
+    /** The filters on {@code dev}'s ingress; ENODEV if there is no such device. */
+    List<RtnlDecoder.TcFilter> ingressFilters(String dev) throws IOException {
         lock.lock();
         try {
             checkOpen();
@@ -187,7 +184,7 @@ final class NamespaceSession implements AutoCloseable {
                         "no device named " + dev + " in namespace " + ns);
             }
             try {
-                return RtnlDecoder.flowers(channel.dump(RTM_GETTFILTER, () -> encoder.dumpIngressFilters(index)));
+                return RtnlDecoder.filters(channel.dump(RTM_GETTFILTER, () -> encoder.dumpIngressFilters(index)));
             } catch (KernelException e) {
                 // No clsact on the device: the kernel refuses the dump of a parent that does not exist.
                 if (e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT) {

@@ -143,7 +143,7 @@ public final class NetlinkKernel implements Kernel {
 
     @Override
     public java.util.Optional<PortFilter> portFilter(Netns ns, String dev) throws IOException {
-        return reported("dump.filters", () -> PortFilters.recognise(dev, session(ns).ingressFlowers(dev)));
+        return reported("dump.filters", () -> PortFilters.recognise(dev, session(ns).ingressFilters(dev)));
     }
 
     @Override

@@ -166,64 +166,26 @@ final class RtnlDecoder {
         return out;
     }
 
-    /** One flower filter on an ingress as dumped: prio, protocol, the keys jswarm uses, the gact verdict. */
-    record Flower(int prio, int ethType, InetAddress ipv4Src, InetAddress arpSip, MacAddress arpSha, int action) {
+    /** One filter on an ingress as dumped: prio, protocol, kind, and for a classic-BPF filter its program. */
+    record TcFilter(int prio, int ethType, String kind, byte[] bpfOps, boolean directAction) {
     }
 
-    /**
-     * The flower filters of an ingress filter dump. Chain heads (handle 0) are skipped; a filter of another
-     * kind, with a partial mask or with any action but one gact comes back with action -1, so it never matches.
-     */
-    static List<Flower> flowers(List<ByteBuffer> filterDump) {
-        List<Flower> out = new ArrayList<>();
+    /** The filters of an ingress filter dump; chain heads (handle 0) are skipped. */
+    static List<TcFilter> filters(List<ByteBuffer> filterDump) {
+        List<TcFilter> out = new ArrayList<>();
         for (ByteBuffer m : filterDump) {
             if (m.getShort(4) != RTM_NEWTFILTER || m.getInt(NLMSG_HDRLEN + 8) == 0) {
                 continue;
             }
             int info = m.getInt(NLMSG_HDRLEN + 16);
-            int prio = info >>> 16;
-            int ethType = Short.toUnsignedInt(Short.reverseBytes((short) info));
             NlAttrs a = attrs(m, TCMSG_LEN);
             NlAttrs o = a.nested(TCA_OPTIONS);
-            if (!"flower".equals(a.string(TCA_KIND)) || o == null) {
-                out.add(new Flower(prio, ethType, null, null, null, -1));
-                continue;
-            }
-            InetAddress src = full(o, TCA_FLOWER_KEY_IPV4_SRC_MASK, 4) ? o.address(TCA_FLOWER_KEY_IPV4_SRC) : null;
-            InetAddress sip = full(o, TCA_FLOWER_KEY_ARP_SIP_MASK, 4) ? o.address(TCA_FLOWER_KEY_ARP_SIP) : null;
-            MacAddress sha = full(o, TCA_FLOWER_KEY_ARP_SHA_MASK, 6) ? mac(o.bytes(TCA_FLOWER_KEY_ARP_SHA)) : null;
-            boolean partial = (o.has(TCA_FLOWER_KEY_IPV4_SRC) && src == null) || (o.has(TCA_FLOWER_KEY_ARP_SIP)
-                    && sip == null) || (o.has(TCA_FLOWER_KEY_ARP_SHA) && sha == null);
-            out.add(new Flower(prio, ethType, src, sip, sha, partial ? -1 : gact(o.nested(TCA_FLOWER_ACT))));
+            byte[] ops = o == null ? null : o.bytes(TCA_BPF_OPS);
+            boolean da = o != null && (o.u32(TCA_BPF_FLAGS, 0) & TCA_BPF_FLAG_ACT_DIRECT) != 0;
+            out.add(new TcFilter(info >>> 16, Short.toUnsignedInt(Short.reverseBytes((short) info)), a.string(TCA_KIND),
+                    ops, da));
         }
         return out;
-    }
-
-    private static boolean full(NlAttrs o, int maskType, int length) {
-        byte[] mask = o.bytes(maskType);
-        if (mask == null || mask.length != length) {
-            return false;
-        }
-        for (byte b : mask) {
-            if (b != (byte) 0xFF) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The verdict of an action list holding exactly one gact, else -1. */
-    private static int gact(NlAttrs acts) {
-        if (acts == null || acts.has(2)) {
-            return -1;
-        }
-        NlAttrs act = acts.nested(1);
-        NlAttrs options = act == null ? null : act.nested(TCA_ACT_OPTIONS);
-        byte[] parms = options == null ? null : options.bytes(TCA_GACT_PARMS);
-        if (!"gact".equals(act == null ? null : act.string(TCA_ACT_KIND)) || parms == null || parms.length < 20) {
-            return -1;
-        }
-        return ByteBuffer.wrap(parms).order(java.nio.ByteOrder.nativeOrder()).getInt(8);
     }
 
     private static MacAddress mac(byte[] b) {

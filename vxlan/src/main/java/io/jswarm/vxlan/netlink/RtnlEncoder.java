@@ -154,36 +154,19 @@ final class RtnlEncoder {
     }
 
     /**
-     * RTM_NEWTFILTER, exclusive: a flower filter on the ingress of {@code index} at {@code prio} with handle 1
-     * for {@code ethType} ({@code ETH_P_ALL}: any), the given keys (each {@code null}: not matched) and a gact
-     * action ({@code TC_ACT_OK} or {@code TC_ACT_SHOT}).
+     * RTM_NEWTFILTER, exclusive: a classic-BPF filter in direct-action mode on the ingress of {@code index}, prio 1,
+     * handle 1, every protocol ({@code tc filter add dev D ingress prio 1 handle 1 protocol all bpf da bytecode ..}).
+     * {@code ops} are struct sock_filter (8 bytes each, host order).
      */
-    byte[] flower(int index, int prio, int ethType, byte[] ipv4Src, byte[] arpSip, MacAddress arpSha, int action) {
+    byte[] bpfFilter(int index, byte[] ops, String name) {
         w.begin(RTM_NEWTFILTER, ADD);
-        tcmsg(index, 1, TC_H_INGRESS_PARENT, (prio << 16) | Short.toUnsignedInt(Short.reverseBytes((short) ethType)));
-        w.attrString(TCA_KIND, "flower");
+        tcmsg(index, 1, TC_H_INGRESS_PARENT, (1 << 16) | Short.toUnsignedInt(Short.reverseBytes((short) ETH_P_ALL)));
+        w.attrString(TCA_KIND, "bpf");
         int options = w.beginNest(TCA_OPTIONS);
-        int acts = w.beginNest(TCA_FLOWER_ACT);
-        int act = w.beginNest(1);
-        w.attrString(TCA_ACT_KIND, "gact");
-        int actOptions = w.beginNest(TCA_ACT_OPTIONS);
-        w.attr(TCA_GACT_PARMS, gactParms(action));
-        w.endNest(actOptions);
-        w.endNest(act);
-        w.endNest(acts);
-        if (ethType != ETH_P_ALL) {
-            w.attrU16Be(TCA_FLOWER_KEY_ETH_TYPE, ethType);
-        }
-        if (ipv4Src != null) {
-            w.attr(TCA_FLOWER_KEY_IPV4_SRC, ipv4Src).attr(TCA_FLOWER_KEY_IPV4_SRC_MASK, ones(4));
-        }
-        if (arpSip != null) {
-            w.attr(TCA_FLOWER_KEY_ARP_SIP, arpSip).attr(TCA_FLOWER_KEY_ARP_SIP_MASK, ones(4));
-        }
-        if (arpSha != null) {
-            w.attr(TCA_FLOWER_KEY_ARP_SHA, arpSha.bytes()).attr(TCA_FLOWER_KEY_ARP_SHA_MASK, ones(6));
-        }
-        w.attrU32(TCA_FLOWER_FLAGS, TCA_CLS_FLAGS_SKIP_HW);
+        w.attr(TCA_BPF_OPS_LEN, new byte[] {(byte) (ops.length / 8), (byte) ((ops.length / 8) >>> 8)});
+        w.attr(TCA_BPF_OPS, ops);
+        w.attrString(TCA_BPF_NAME, name);
+        w.attrU32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
         w.endNest(options);
         return w.finish();
     }
@@ -193,18 +176,6 @@ final class RtnlEncoder {
         w.begin(RTM_GETTFILTER, NLM_F_REQUEST | NLM_F_DUMP);
         tcmsg(index, 0, TC_H_INGRESS_PARENT, 0);
         return w.finish();
-    }
-
-    /** struct tc_gact: index, capab, action, refcnt, bindcnt (host byte order). */
-    private static byte[] gactParms(int action) {
-        return java.nio.ByteBuffer.allocate(20).order(java.nio.ByteOrder.nativeOrder()).putInt(0).putInt(0)
-                .putInt(action).putInt(0).putInt(0).array();
-    }
-
-    private static byte[] ones(int n) {
-        byte[] b = new byte[n];
-        java.util.Arrays.fill(b, (byte) 0xFF);
-        return b;
     }
 
     private void tcmsg(int index, int handle, int parent, int info) {

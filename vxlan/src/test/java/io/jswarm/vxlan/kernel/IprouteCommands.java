@@ -37,7 +37,8 @@ final class IprouteCommands {
             }
             case KernelChange.SetBridgePort p -> List.of(List.of("ip", "link", "set", p.dev(), "type", "bridge_slave",
                     "learning", p.port().learning() ? "on" : "off", "locked", p.port().locked() ? "on" : "off"));
-            case KernelChange.SetPortFilter p -> portFilter(p.filter());
+            case KernelChange.SetPortFilter p ->
+                    throw new UnsupportedOperationException("the iproute2 oracle does not program port filters");
             case KernelChange.DeletePortFilter p -> List.of(List.of("tc", "qdisc", "del", "dev", p.dev(), "clsact"));
         };
     }
@@ -140,25 +141,6 @@ final class IprouteCommands {
             cmd.addAll(List.of("static", "sticky"));
         }
         return cmd;
-    }
-
-    /** {@link PortFilter}'s tc commands; the delete may fail (absent) and is ignored by the caller's absentIsFine. */
-    private static List<List<String>> portFilter(PortFilter f) {
-        String ip = f.ip().getHostAddress();
-        List<String> ingress = List.of("tc", "filter", "add", "dev", f.dev(), "ingress");
-        return List.of(List.of("sh", "-c", "tc qdisc del dev " + f.dev() + " clsact 2>/dev/null; true"),
-                List.of("tc", "qdisc", "add", "dev", f.dev(), "clsact"),
-                concat(ingress, "prio", "1", "handle", "1", "protocol", "ip", "flower", "skip_hw", "src_ip", ip,
-                        "action", "ok"),
-                concat(ingress, "prio", "2", "handle", "1", "protocol", "arp", "flower", "skip_hw", "arp_sip", ip,
-                        "arp_sha", f.mac().toString(), "action", "ok"),
-                concat(ingress, "prio", "3", "handle", "1", "protocol", "all", "flower", "skip_hw", "action", "drop"));
-    }
-
-    private static List<String> concat(List<String> head, String... tail) {
-        List<String> out = new ArrayList<>(head);
-        out.addAll(List.of(tail));
-        return out;
     }
 
     private static String nsName(Netns ns) {
