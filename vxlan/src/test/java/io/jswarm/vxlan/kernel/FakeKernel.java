@@ -42,7 +42,11 @@ public final class FakeKernel implements Kernel {
 
     /** The complete state of one namespace, comparable with {@code equals}. */
     public record NamespaceState(List<Link> links, List<Address> addresses, List<Route> routes,
-                                 List<Neighbor> neighbors, List<FdbEntry> fdb) {
+                                 List<Neighbor> neighbors, List<FdbEntry> fdb, List<PortFilter> filters) {
+        public NamespaceState(List<Link> links, List<Address> addresses, List<Route> routes, List<Neighbor> neighbors,
+                              List<FdbEntry> fdb) {
+            this(links, addresses, routes, neighbors, fdb, List.of());
+        }
     }
 
     /** One gratuitous ARP {@link #announce} would have sent. */
@@ -311,7 +315,8 @@ public final class FakeKernel implements Kernel {
         Map<String, NamespaceState> out = new TreeMap<>();
         for (FakeNetns ns : namespaces.values()) {
             out.put(ns.id.toString(), new NamespaceState(ns.linkDump(), List.copyOf(ns.addresses),
-                    ns.routeDump(), List.copyOf(ns.neighbors.values()), List.copyOf(ns.fdb.values())));
+                    ns.routeDump(), List.copyOf(ns.neighbors.values()), List.copyOf(ns.fdb.values()),
+                    ns.links.values().stream().map(l -> l.filter).filter(java.util.Objects::nonNull).toList()));
         }
         return out;
     }
