@@ -75,6 +75,52 @@ class PortGuardOnLinuxTest {
         assertTrue(dp1.reconcile().clean() && dp2.reconcile().clean(), "reconcile found drift after the attack");
     }
 
+    @Test
+    void theGuardIsWhatIproute2ReadsAndReconcileRestoresIt() throws Exception {
+        String h1 = hosts().getFirst();
+        KernelDataplane dp = dataplane(h1);
+        String net = ID + "r";
+        dp.ensureNetwork(NetworkSpec.of(net, 4097, "192.0.2.1/24", VTEP1));
+        endpoint(dp, net, "epa", "a", A);
+        Netns ns = Netns.named(net);
+        io.jswarm.vxlan.kernel.PortFilter want = new io.jswarm.vxlan.kernel.PortFilter("veepa",
+                MacAddress.parse(mac(A)), IpPrefix.parseAddress(A));
+        assertGuardedPerIproute2(net);
+        assertEquals(java.util.Optional.of(want), kernel.portFilter(ns, "veepa"));
+        assertTrue(dp.reconcile().clean());
+
+        run("ip", "-n", net, "link", "set", "veepa", "type", "bridge_slave", "learning", "on", "locked", "off");
+        run("bridge", "-n", net, "fdb", "del", mac(A), "dev", "veepa", "master");
+        run("tc", "-n", net, "qdisc", "del", "dev", "veepa", "clsact");
+        ReconcileReport report = dp.reconcile();
+        assertEquals(3, report.count(ReconcileReport.Kind.PORT_GUARD), report.toString());
+        assertGuardedPerIproute2(net);
+        assertTrue(dp.reconcile().clean());
+
+        // A foreign program (this one passes everything) is not ours: replaced.
+        run("tc", "-n", net, "qdisc", "del", "dev", "veepa", "clsact");
+        run("tc", "-n", net, "qdisc", "add", "dev", "veepa", "clsact");
+        run("tc", "-n", net, "filter", "add", "dev", "veepa", "ingress", "prio", "1", "handle", "1", "protocol", "all",
+                "bpf", "da", "bytecode", "1,6 0 0 0,");
+        assertTrue(kernel.portFilter(ns, "veepa").isEmpty());
+        assertEquals(1, dp.reconcile().count(ReconcileReport.Kind.PORT_GUARD));
+        assertEquals(java.util.Optional.of(want), kernel.portFilter(ns, "veepa"));
+        assertGuardedPerIproute2(net);
+    }
+
+    private static void assertGuardedPerIproute2(String net) {
+        String port = run("ip", "-n", net, "-d", "-j", "link", "show", "veepa");
+        assertTrue(port.contains("\"learning\":false") && port.contains("\"locked\":true"), port);
+        String fdb = run("bridge", "-n", net, "fdb", "show", "dev", "veepa");
+        assertTrue(fdb.contains(mac(A) + " sticky master br0 static"), fdb);
+        String filters = run("tc", "-n", net, "filter", "show", "dev", "veepa", "ingress");
+        // tc prints the classic program as it holds it: 19 instructions, A's address (192.0.2.11) as a number.
+        long ip = 192L << 24 | 2 << 8 | 11;
+        assertTrue(filters.contains("direct-action") && filters.contains("bytecode '19,32 0 0 4294963248,")
+                && filters.contains(",21 11 12 " + ip + ","), filters);
+        assertEquals(1, filters.lines().filter(l -> l.contains("handle")).count(), filters);
+    }
+
     /** {@code bNet}: the network namespace holding B's bridge port. */
     private void attackAndCheck(String a, String c, String aNet, String bNet) throws Exception {
         // C knows B (a neighbour entry the attack will try to poison) and A is reachable before the attack.

@@ -169,7 +169,7 @@ final class NamespaceSession implements AutoCloseable {
         }
         run.pending.add(new Pending(i, new DeletePortFilter(f.dev()), encoder.clsact(false, index)));
         run.pending.add(new Pending(i, c, encoder.clsact(true, index)));
-        return encoder.bpfFilter(index, PortFilters.program(f), PortFilters.NAME);
+        return encoder.bpfFilter(index, PortFilters.program(f));
     }
 
     /** The filters on {@code dev}'s ingress; ENODEV if there is no such device. */

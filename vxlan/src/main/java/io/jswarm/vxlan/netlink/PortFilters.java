@@ -40,8 +40,6 @@ import java.util.Optional;
  * </pre>
  */
 final class PortFilters {
-    /** The filter's name in {@code tc filter show}. */
-    static final String NAME = "jswarm-port-guard";
     private static final int LD_W = 0x20;
     private static final int LD_H = 0x28;
     private static final int JEQ = 0x15;

@@ -98,7 +98,6 @@ final class Rtnl {
     static final int TC_H_INGRESS_PARENT = 0xFFFFFFF2;
     static final int TCA_BPF_OPS_LEN = 4;
     static final int TCA_BPF_OPS = 5;
-    static final int TCA_BPF_NAME = 7;
     static final int TCA_BPF_FLAGS = 8;
     static final int TCA_BPF_FLAG_ACT_DIRECT = 1;
     static final int ETH_P_ALL = 0x0003;

@@ -158,14 +158,13 @@ final class RtnlEncoder {
      * handle 1, every protocol ({@code tc filter add dev D ingress prio 1 handle 1 protocol all bpf da bytecode ..}).
      * {@code ops} are struct sock_filter (8 bytes each, host order).
      */
-    byte[] bpfFilter(int index, byte[] ops, String name) {
+    byte[] bpfFilter(int index, byte[] ops) {
         w.begin(RTM_NEWTFILTER, ADD);
         tcmsg(index, 1, TC_H_INGRESS_PARENT, (1 << 16) | Short.toUnsignedInt(Short.reverseBytes((short) ETH_P_ALL)));
         w.attrString(TCA_KIND, "bpf");
         int options = w.beginNest(TCA_OPTIONS);
         w.attr(TCA_BPF_OPS_LEN, new byte[] {(byte) (ops.length / 8), (byte) ((ops.length / 8) >>> 8)});
         w.attr(TCA_BPF_OPS, ops);
-        w.attrString(TCA_BPF_NAME, name);
         w.attrU32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
         w.endNest(options);
         return w.finish();
