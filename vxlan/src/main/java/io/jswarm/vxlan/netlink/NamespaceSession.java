@@ -177,7 +177,10 @@ final class NamespaceSession implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
-            cacheNames(channel.dump(RTM_GETLINK, AF_UNSPEC));
+            // Reconcile asks once per port: the cached names serve unless stale or missing the device.
+            if (nameToIndex == null || namesStale || !nameToIndex.containsKey(dev)) {
+                cacheNames(channel.dump(RTM_GETLINK, AF_UNSPEC));
+            }
             Integer index = nameToIndex.get(dev);
             if (index == null) {
                 throw new KernelException("RTM_GETTFILTER dev " + dev, null, Errno.ENODEV, Errno.name(Errno.ENODEV),
