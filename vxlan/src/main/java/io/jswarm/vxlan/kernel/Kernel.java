@@ -55,8 +55,8 @@ public interface Kernel extends AutoCloseable {
     List<FdbEntry> fdb(Netns ns) throws IOException;
 
     /**
-     * The source filter on {@code dev}'s ingress if it is exactly a {@link PortFilter} (the three rules, in that
-     * order, nothing else), else empty: no filter, a foreign one, or one damaged by hand.
+     * The source filter on {@code dev}'s ingress if it is exactly a {@link PortFilter} (its one program, nothing
+     * else), else empty: no filter, a foreign one, or one damaged by hand.
      *
      * @throws KernelException with ENODEV if {@code dev} does not exist in {@code ns}
      */

@@ -90,7 +90,7 @@ final class Rtnl {
     static final int NTF_MASTER = 0x04;
     static final int NTF_STICKY = 0x40;
 
-    /** tc (linux/pkt_sched.h, pkt_cls.h, tc_act/tc_gact.h). */
+    /** tc (linux/pkt_sched.h, pkt_cls.h). */
     static final int TCA_KIND = 1;
     static final int TCA_OPTIONS = 2;
     static final int TC_H_CLSACT = 0xFFFFFFF1;
