@@ -10,8 +10,10 @@ import java.nio.file.Path;
  * @param runDir the daemon's run directory; network namespaces are bound under {@code runDir/netns}, so
  *               several daemons on one machine (each with its own run directory) never collide.
  *               Default {@code /run/jswarm}.
+ * @param portGuard whether each sandbox's bridge port is guarded against MAC, IP and ARP spoofing
+ *                  ({@link PortGuards}). Default on; off only to measure what it costs (the {@code datapath} bench).
  */
-public record DataplaneConfig(Netns hostNs, Path runDir) {
+public record DataplaneConfig(Netns hostNs, Path runDir, boolean portGuard) {
     public static final Path DEFAULT_RUN_DIR = Path.of("/run/jswarm");
 
     public DataplaneConfig {
@@ -20,16 +22,25 @@ public record DataplaneConfig(Netns hostNs, Path runDir) {
         }
     }
 
+    /** With the port guard on. */
+    public DataplaneConfig(Netns hostNs, Path runDir) {
+        this(hostNs, runDir, true);
+    }
+
+    public DataplaneConfig withPortGuard(boolean on) {
+        return new DataplaneConfig(hostNs, runDir, on);
+    }
+
     public static DataplaneConfig defaults() {
         return new DataplaneConfig(Netns.current(), DEFAULT_RUN_DIR);
     }
 
     public DataplaneConfig withHostNs(Netns ns) {
-        return new DataplaneConfig(ns, runDir);
+        return new DataplaneConfig(ns, runDir, portGuard);
     }
 
     public DataplaneConfig withRunDir(Path dir) {
-        return new DataplaneConfig(hostNs, dir);
+        return new DataplaneConfig(hostNs, dir, portGuard);
     }
 
     /** The namespace file of network {@code networkId}. */

@@ -2,6 +2,7 @@ package io.jswarm.vxlan;
 
 import io.jswarm.vxlan.ReconcileReport.Kind;
 import io.jswarm.vxlan.kernel.Address;
+import io.jswarm.vxlan.kernel.FdbEntry;
 import io.jswarm.vxlan.kernel.Kernel;
 import io.jswarm.vxlan.kernel.KernelChange;
 import io.jswarm.vxlan.kernel.KernelChange.AddAddress;
@@ -27,9 +28,12 @@ import org.slf4j.LoggerFactory;
 final class EndpointConverger {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointConverger.class);
     private final Kernel kernel;
+    /** The spoofing guard of each port, or {@code null} when {@link DataplaneConfig#portGuard()} is off. */
+    private final PortGuards guards;
 
-    EndpointConverger(Kernel kernel) {
+    EndpointConverger(Kernel kernel, boolean portGuard) {
         this.kernel = kernel;
+        this.guards = portGuard ? new PortGuards(kernel) : null;
     }
 
     /**
@@ -37,15 +41,15 @@ final class EndpointConverger {
      * {@code ensureEndpoint} can be undone.
      */
     void converge(NetworkState net, EndpointState ep, Repairs repairs, Rollback rollback) throws IOException {
-        converge(net, ep, repairs, rollback, null);
+        converge(net, ep, repairs, rollback, null, null);
     }
 
     /**
-     * As above, with the network namespace's links already dumped ({@code null}: dump them), so reconciling a
-     * network with many endpoints dumps its links once rather than once per endpoint.
+     * As above, with the network namespace's links and FDB already dumped ({@code null}: dump them), so
+     * reconciling a network with many endpoints dumps them once rather than once per endpoint.
      */
-    void converge(NetworkState net, EndpointState ep, Repairs repairs, Rollback rollback, Map<String, Link> netLinks)
-            throws IOException {
+    void converge(NetworkState net, EndpointState ep, Repairs repairs, Rollback rollback, Map<String, Link> netLinks,
+                  List<FdbEntry> netFdb) throws IOException {
         EndpointSpec spec = ep.spec();
         Netns sb = spec.sandbox();
         if (sb instanceof Netns.AtPath(var path) && !kernel.namespaceExists(path)) {
@@ -72,14 +76,29 @@ final class EndpointConverger {
             made = true;
         }
         Repairs attrs = made ? repairs.muted() : repairs;
+        Repairs guardRepairs = attrs;
         if (made) {
             host = link(net.ns, ep.hostIf());
         }
         if (host.mtu() != net.mtu || !host.up() || !Names.BRIDGE.equals(host.master())) {
             attrs.add(net.id(), Kind.LINK_WRONG, ep.hostIf() + " mtu=" + host.mtu() + " up=" + host.up() + " master="
                     + host.master() + ", want mtu=" + net.mtu + " up master=br0");
+            boolean enslaved = !Names.BRIDGE.equals(host.master());
             kernel.apply(net.ns, new SetLink(ep.hostIf(), host.up() ? null : true,
-                    host.mtu() == net.mtu ? null : net.mtu, null, Names.BRIDGE.equals(host.master()) ? null : Names.BRIDGE));
+                    host.mtu() == net.mtu ? null : net.mtu, null, enslaved ? Names.BRIDGE : null));
+            if (enslaved) {
+                // A port made now has the kernel's default flags and no entries: setting them is part of the repair.
+                host = link(net.ns, ep.hostIf());
+                guardRepairs = attrs.muted();
+                netFdb = null;
+            }
+        }
+        if (guards != null) {
+            List<KernelChange> guard = guards.converge(net, ep, host, netFdb != null ? netFdb : kernel.fdb(net.ns),
+                    guardRepairs);
+            if (!guard.isEmpty()) {
+                kernel.apply(net.ns, guard);
+            }
         }
         List<KernelChange> inSandbox = sandboxChanges(net, ep, attrs);
         if (!inSandbox.isEmpty()) {

@@ -52,7 +52,7 @@ public final class KernelDataplane implements Dataplane {
         this.kernel = kernel;
         this.config = config;
         this.networks = new NetworkConverger(kernel, config);
-        this.endpoints = new EndpointConverger(kernel);
+        this.endpoints = new EndpointConverger(kernel, config.portGuard());
         this.peers = new PeerProgrammer(kernel);
         this.defaultRoutes = new DefaultRoutes(kernel, endpoints);
     }
@@ -327,8 +327,9 @@ public final class KernelDataplane implements Dataplane {
         }
         if (!net.endpoints.isEmpty()) {
             Map<String, Link> netLinks = NetworkConverger.byName(kernel.links(net.ns));
+            List<io.jswarm.vxlan.kernel.FdbEntry> netFdb = config.portGuard() ? kernel.fdb(net.ns) : null;
             for (EndpointState ep : net.endpoints.values()) {
-                endpoints.converge(net, ep, inside, null, netLinks);
+                endpoints.converge(net, ep, inside, null, netLinks, netFdb);
             }
         }
     }

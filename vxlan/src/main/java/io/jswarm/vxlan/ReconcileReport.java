@@ -41,6 +41,11 @@ public record ReconcileReport(List<Repair> repairs) {
         FDB_MISSING,
         FDB_STALE,
         /** An FDB entry pointing at the wrong VTEP, replaced. */
-        FDB_WRONG_VTEP
+        FDB_WRONG_VTEP,
+        /**
+         * A sandbox port's spoofing guard (port flags, its static FDB entry, its source filter) was missing or
+         * wrong, and was set again.
+         */
+        PORT_GUARD
     }
 }

@@ -89,6 +89,11 @@ final class KillingKernel implements Kernel {
     }
 
     @Override
+    public java.util.Optional<io.jswarm.vxlan.kernel.PortFilter> portFilter(Netns ns, String dev) throws IOException {
+        return kernel.portFilter(ns, dev);
+    }
+
+    @Override
     public List<Link> links(Netns ns) throws IOException {
         return kernel.links(ns);
     }

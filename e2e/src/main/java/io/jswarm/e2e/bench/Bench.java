@@ -11,7 +11,11 @@ import java.util.StringJoiner;
  */
 public final class Bench {
     /** Every name the benchmarks create starts with this family. */
-    static final String FAMILY = "jsbench";
+    /**
+     * The name family of everything a bench creates; {@code JSWARM_BENCH_FAMILY} overrides it so a run cannot
+     * clean away another run's labs on a shared machine (a lab removes its family's leftovers when made).
+     */
+    static final String FAMILY = System.getenv().getOrDefault("JSWARM_BENCH_FAMILY", "jsbench");
     private Bench() {
     }
 

@@ -22,11 +22,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * TCP throughput between two endpoints on two simulated hosts: (A) over the path jswarm's data plane
- * programmed, (B) over the same topology built by hand with iproute2 ({@code handbuilt-overlay.sh}), in a
- * second lab of the same shape. Rounds alternate A B A B ... so drift (CPU frequency, other load) hits both;
- * medians are reported. Before measuring, both topologies are dumped and compared, so the ratio measures
- * jswarm's path and not a difference in MTU or flags.
+ * TCP throughput and ping round trips between two endpoints on two simulated hosts: (A) over the path jswarm's
+ * data plane programmed, (U) the same without the port guard (the spoofing filter on each sandbox's bridge
+ * port: what it costs is {@code guard_ratio} and the RTT fields), (B) over the same topology built by hand with
+ * iproute2 ({@code handbuilt-overlay.sh}), each in a lab of the same shape. Rounds alternate A U B A U B ... so
+ * drift (CPU frequency, other load) hits all three; medians are reported. Before measuring, U and B are dumped
+ * and compared, so the ratio measures jswarm's path and not a difference in MTU or flags.
  */
 final class DatapathBench {
     private static final int PORT = 5201;
@@ -42,33 +43,41 @@ final class DatapathBench {
         }
         try (Kernel kernel = Kernels.open();
              HostLab jsLab = HostLab.create(kernel, family, 2);
+             HostLab openLab = HostLab.create(kernel, family, 2);
              HostLab handLab = HostLab.create(kernel, family, 2)) {
-            LabOverlay js = LabOverlay.standard(jsLab);
-            for (HostLab.Host h : jsLab.hosts()) {
-                Dataplane dp = Kernels.dataplane(kernel, h.config());
-                dp.ensureNetwork(js.network(h));
-                dp.ensureEndpoint(js.endpoint(h));
-                HostLab.Host other = jsLab.host(3 - h.index());
-                dp.upsertPeers(js.id(), List.of(js.peer(other)));
-            }
+            LabOverlay js = jswarm(kernel, jsLab, true);
+            LabOverlay open = jswarm(kernel, openLab, false);
             int mtu = linkMtu(kernel, Netns.at(js.networkNsFile(jsLab.host(1))), "vxlan0");
             LabOverlay hand = LabOverlay.standard(handLab);
             for (HostLab.Host h : handLab.hosts()) {
                 buildByHand(handLab, hand, h, handLab.host(3 - h.index()), mtu);
             }
-            List<String> jsShape = shape(kernel, js, jsLab);
+            // The unguarded path is the data plane as it was before the port guard: it must match the hand-built
+            // one, so the ratio still measures jswarm's path; the guarded one differs by the guard alone.
+            List<String> openShape = shape(kernel, open, openLab);
             List<String> handShape = shape(kernel, hand, handLab);
-            boolean same = jsShape.equals(handShape);
+            boolean same = openShape.equals(handShape);
             if (!same) {
-                Bench.log("topologies differ; only in jswarm's: " + minus(jsShape, handShape)
-                        + "; only in the hand-built: " + minus(handShape, jsShape));
+                Bench.log("topologies differ; only in jswarm's: " + minus(openShape, handShape)
+                        + "; only in the hand-built: " + minus(handShape, openShape));
             }
+            Bench.log("the port guard adds: " + minus(shape(kernel, js, jsLab), openShape));
             List<Double> a = new ArrayList<>();
+            List<Double> u = new ArrayList<>();
             List<Double> b = new ArrayList<>();
+            List<Double> rttA = new ArrayList<>();
+            List<Double> rttU = new ArrayList<>();
+            List<Double> rttB = new ArrayList<>();
             for (int r = 1; r <= rounds; r++) {
                 a.add(iperf(js, jsLab, seconds));
+                u.add(iperf(open, openLab, seconds));
                 b.add(iperf(hand, handLab, seconds));
-                Bench.log(String.format("round %d: jswarm %.2f Gbit/s, handbuilt %.2f Gbit/s", r, a.getLast(), b.getLast()));
+                rttA.add(rttMicros(js, jsLab));
+                rttU.add(rttMicros(open, openLab));
+                rttB.add(rttMicros(hand, handLab));
+                Bench.log(String.format("round %d: jswarm %.2f Gbit/s %.0f us, unguarded %.2f Gbit/s %.0f us, "
+                        + "handbuilt %.2f Gbit/s %.0f us", r, a.getLast(), rttA.getLast(), u.getLast(), rttU.getLast(),
+                        b.getLast(), rttB.getLast()));
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("bench", "datapath");
@@ -78,13 +87,53 @@ final class DatapathBench {
             out.put("jswarm_gbps", Bench.median(a));
             out.put("handbuilt_gbps", Bench.median(b));
             out.put("ratio", Bench.median(a) / Bench.median(b));
-            out.put("jswarm_min_gbps", a.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
-            out.put("jswarm_max_gbps", a.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
-            out.put("handbuilt_min_gbps", b.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
-            out.put("handbuilt_max_gbps", b.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+            out.put("jswarm_min_gbps", min(a));
+            out.put("jswarm_max_gbps", max(a));
+            out.put("handbuilt_min_gbps", min(b));
+            out.put("handbuilt_max_gbps", max(b));
             out.put("same_topology", same);
+            out.put("unguarded_gbps", Bench.median(u));
+            out.put("unguarded_min_gbps", min(u));
+            out.put("unguarded_max_gbps", max(u));
+            out.put("guard_ratio", Bench.median(a) / Bench.median(u));
+            out.put("jswarm_rtt_us", Bench.median(rttA));
+            out.put("unguarded_rtt_us", Bench.median(rttU));
+            out.put("handbuilt_rtt_us", Bench.median(rttB));
             return out;
         }
+    }
+
+    /** jswarm's data plane on both hosts of {@code lab}, with or without the port guard. */
+    private static LabOverlay jswarm(Kernel kernel, HostLab lab, boolean guard) throws IOException {
+        LabOverlay net = LabOverlay.standard(lab);
+        for (HostLab.Host h : lab.hosts()) {
+            Dataplane dp = Kernels.dataplane(kernel, h.config().withPortGuard(guard));
+            dp.ensureNetwork(net.network(h));
+            dp.ensureEndpoint(net.endpoint(h));
+            dp.upsertPeers(net.id(), List.of(net.peer(lab.host(3 - h.index()))));
+        }
+        return net;
+    }
+
+    private static final Pattern RTT = Pattern.compile("rtt min/avg/max/mdev = [0-9.]+/([0-9.]+)/");
+
+    /** Mean round-trip time of 300 pings 10 ms apart from h1's endpoint to h2's, in microseconds. */
+    private static double rttMicros(LabOverlay net, HostLab lab) throws IOException {
+        Exec.Result ping = Exec.run(30, List.of("ip", "netns", "exec", net.sandboxName(lab.host(1)), "ping", "-n", "-q",
+                "-c", "300", "-i", "0.01", net.endpointIp(lab.host(2))));
+        Matcher m = RTT.matcher(ping.output());
+        if (!ping.ok() || !m.find()) {
+            throw new IllegalStateException("ping failed (exit " + ping.exit() + "): " + tail(ping.output()));
+        }
+        return Double.parseDouble(m.group(1)) * 1000;
+    }
+
+    private static double min(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    private static double max(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     }
 
     private static void buildByHand(HostLab lab, LabOverlay net, HostLab.Host h, HostLab.Host peer, int mtu)

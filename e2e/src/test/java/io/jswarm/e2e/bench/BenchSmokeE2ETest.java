@@ -33,6 +33,7 @@ class BenchSmokeE2ETest {
         // The hand-built script must build exactly what the data plane builds, or the ratio means nothing.
         assertEquals(true, r.get("same_topology"), r.toString());
         assertTrue((Double) r.get("jswarm_gbps") > 0 && (Double) r.get("handbuilt_gbps") > 0, r.toString());
+        assertTrue((Double) r.get("unguarded_gbps") > 0 && (Double) r.get("jswarm_rtt_us") > 0, r.toString());
     }
 
     @Test

@@ -11,13 +11,32 @@ import java.net.InetAddress;
  * @param dst       the remote VTEP for VXLAN entries, else {@code null}
  * @param self      NTF_SELF: the entry belongs to the device itself, not its master
  * @param permanent NUD_PERMANENT (static, never aged out)
+ * @param sticky    NTF_STICKY on a bridge ({@code master}) entry: static (NUD_NOARP, never aged) and never moved to
+ *                  another port by learning; {@code permanent} is then {@code false} (a permanent bridge entry is
+ *                  one of the bridge's own addresses, delivered to the host)
  */
-public record FdbEntry(String dev, MacAddress mac, InetAddress dst, boolean self, boolean permanent) {
+public record FdbEntry(String dev, MacAddress mac, InetAddress dst, boolean self, boolean permanent, boolean sticky) {
     public FdbEntry {
         LinkSpec.checkName(dev);
         if (mac == null) {
             throw new IllegalArgumentException("FDB entry needs a MAC");
         }
+        if (sticky && (self || permanent || dst != null)) {
+            throw new IllegalArgumentException("a sticky FDB entry is a static bridge entry: no self, permanent or dst");
+        }
+    }
+
+    public FdbEntry(String dev, MacAddress mac, InetAddress dst, boolean self, boolean permanent) {
+        this(dev, mac, dst, self, permanent, false);
+    }
+
+    /**
+     * The entry jswarm programs for a local endpoint on its bridge port: {@code MAC dev PORT master static sticky}.
+     * The bridge forwards the MAC to that port without learning, learning elsewhere cannot move it, and a locked
+     * port lets only this MAC in.
+     */
+    public static FdbEntry port(String portDev, MacAddress mac) {
+        return new FdbEntry(portDev, mac, null, false, false, true);
     }
 
     /** The entry jswarm programs for a remote endpoint: {@code MAC dev VXLAN dst VTEP self permanent}. */

@@ -64,6 +64,14 @@ public interface Kernel extends AutoCloseable {
     List<FdbEntry> fdb(Netns ns) throws IOException;
 
     /**
+     * The source filter on {@code dev}'s ingress if it is exactly a {@link PortFilter} (its one program, nothing
+     * else), else empty: no filter, a foreign one, or one damaged by hand.
+     *
+     * @throws KernelException with ENODEV if {@code dev} does not exist in {@code ns}
+     */
+    java.util.Optional<PortFilter> portFilter(Netns ns, String dev) throws IOException;
+
+    /**
      * Sends one gratuitous ARP per IPv4 address (broadcast ARP request, sender = target = the address, sender
      * MAC = its MAC, Ethernet source = {@code dev}'s own MAC) out of {@code dev} in {@code ns}, so that hosts
      * on that segment holding an unresolved or stale entry for the address get the MAC now instead of at their

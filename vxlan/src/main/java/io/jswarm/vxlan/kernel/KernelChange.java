@@ -88,6 +88,38 @@ public sealed interface KernelChange {
     record SetFdb(FdbEntry entry) implements KernelChange {
     }
 
+    /**
+     * Sets the bridge-port flags of {@code dev}, a port of a bridge ({@code ip link set DEV type bridge_slave
+     * learning on|off locked on|off}); EOPNOTSUPP if it is no port. Idempotent.
+     */
+    record SetBridgePort(String dev, Link.BridgePort port) implements KernelChange {
+        public SetBridgePort {
+            LinkSpec.checkName(dev);
+            if (port == null) {
+                throw new IllegalArgumentException("bridge port flags of " + dev + " are required");
+            }
+        }
+    }
+
+    /**
+     * Installs {@code filter} on its device, replacing whatever ingress filters the device had (the device's
+     * {@code clsact} qdisc is deleted and made anew, so a foreign or damaged filter does not survive).
+     */
+    record SetPortFilter(PortFilter filter) implements KernelChange {
+        public SetPortFilter {
+            if (filter == null) {
+                throw new IllegalArgumentException("port filter is required");
+            }
+        }
+    }
+
+    /** Removes the device's {@code clsact} qdisc and with it every filter on it; succeeds if there is none. */
+    record DeletePortFilter(String dev) implements KernelChange {
+        public DeletePortFilter {
+            LinkSpec.checkName(dev);
+        }
+    }
+
     /** Deletes an FDB entry; {@code dst} narrows the match on VXLAN devices and may be {@code null}. */
     record DeleteFdb(String dev, MacAddress mac, InetAddress dst) implements KernelChange {
         public DeleteFdb {

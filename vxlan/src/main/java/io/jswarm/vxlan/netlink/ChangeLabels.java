@@ -24,6 +24,11 @@ final class ChangeLabels {
             case KernelChange.DeleteNeighbor c -> "RTM_DELNEIGH " + ip(c.ip()) + " dev " + c.dev();
             case KernelChange.SetFdb c -> "RTM_NEWNEIGH fdb " + c.entry().mac() + " dev " + c.entry().dev()
                     + (c.entry().dst() == null ? "" : " dst " + ip(c.entry().dst()));
+            case KernelChange.SetBridgePort c -> "RTM_NEWLINK " + c.dev() + " (bridge port learning="
+                    + c.port().learning() + " locked=" + c.port().locked() + ")";
+            case KernelChange.SetPortFilter c -> "RTM_NEWTFILTER " + c.filter().dev() + " (port filter "
+                    + ip(c.filter().ip()) + " " + c.filter().mac() + ")";
+            case KernelChange.DeletePortFilter c -> "RTM_DELQDISC clsact dev " + c.dev();
             case KernelChange.DeleteFdb c -> "RTM_DELNEIGH fdb " + c.mac() + " dev " + c.dev()
                     + (c.dst() == null ? "" : " dst " + ip(c.dst()));
         };

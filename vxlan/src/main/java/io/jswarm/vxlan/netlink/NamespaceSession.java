@@ -7,6 +7,7 @@ import io.jswarm.vxlan.kernel.KernelChange;
 import io.jswarm.vxlan.kernel.KernelChange.*;
 import io.jswarm.vxlan.kernel.KernelException;
 import io.jswarm.vxlan.kernel.LinkSpec;
+import io.jswarm.vxlan.kernel.PortFilter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -143,11 +144,59 @@ final class NamespaceSession implements AutoCloseable {
                     index -> encoder.setNeighbor(index, c.neighbor().ip(), c.neighbor().mac()));
             case DeleteNeighbor c -> ifPresent(run, c.dev(), index -> encoder.deleteNeighbor(index, c.ip()));
             case SetFdb c -> orNoDevice(run, i, c, c.entry().dev(), index -> encoder.setFdb(index, c.entry().mac(),
-                    c.entry().dst(), c.entry().self(), c.entry().permanent()));
+                    c.entry().dst(), c.entry().self(), c.entry().permanent(), c.entry().sticky()));
+            case SetBridgePort c -> orNoDevice(run, i, c, c.dev(),
+                    index -> encoder.setBridgePort(index, c.port().learning(), c.port().locked()));
+            case SetPortFilter c -> portFilter(run, i, c);
+            case DeletePortFilter c -> ifPresent(run, c.dev(), index -> encoder.clsact(false, index));
             case DeleteFdb c -> ifPresent(run, c.dev(), index -> encoder.deleteFdb(index, c.mac(), c.dst()));
         };
         if (message != null) {
             run.pending.add(new Pending(i, change, message));
+        }
+    }
+
+    /**
+     * A port filter is three requests: the old clsact goes (absent is fine: {@link Recovery#isHarmless}), a new
+     * one and the program come. All carry the change's position, so a failure of any names the change.
+     */
+    private byte[] portFilter(Run run, int i, SetPortFilter c) throws IOException {
+        PortFilter f = c.filter();
+        int index = resolve(run, f.dev());
+        if (index == 0) {
+            run.failures.put(i, noDevice(c, f.dev()));
+            return null;
+        }
+        run.pending.add(new Pending(i, new DeletePortFilter(f.dev()), encoder.clsact(false, index)));
+        run.pending.add(new Pending(i, c, encoder.clsact(true, index)));
+        return encoder.bpfFilter(index, PortFilters.program(f));
+    }
+
+    /** The filters on {@code dev}'s ingress; ENODEV if there is no such device. */
+    List<RtnlDecoder.TcFilter> ingressFilters(String dev) throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            // Reconcile asks once per port: the cached names serve unless stale or missing the device.
+            if (nameToIndex == null || namesStale || !nameToIndex.containsKey(dev)) {
+                cacheNames(channel.dump(RTM_GETLINK, AF_UNSPEC));
+            }
+            Integer index = nameToIndex.get(dev);
+            if (index == null) {
+                throw new KernelException("RTM_GETTFILTER dev " + dev, null, Errno.ENODEV, Errno.name(Errno.ENODEV),
+                        "no device named " + dev + " in namespace " + ns);
+            }
+            try {
+                return RtnlDecoder.filters(channel.dump(RTM_GETTFILTER, () -> encoder.dumpIngressFilters(index)));
+            } catch (KernelException e) {
+                // No clsact on the device: the kernel refuses the dump of a parent that does not exist.
+                if (e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT) {
+                    return List.of();
+                }
+                throw e;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -213,10 +213,15 @@ final class NetlinkChannel implements AutoCloseable {
      * the kernel flags it inconsistent (NLM_F_DUMP_INTR) or when answers are lost to an overrun.
      */
     List<ByteBuffer> dump(int type, int family) throws IOException {
+        return dump(type, () -> encoder.dump(type, family));
+    }
+
+    /** As {@link #dump(int, int)} with a request of its own ({@code type} names it in errors and logs). */
+    List<ByteBuffer> dump(int type, java.util.function.Supplier<byte[]> request) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
                 List<ByteBuffer> result = new ArrayList<>();
-                if (dumpOnce(type, family, result) || attempt == MAX_DUMP_ATTEMPTS) {
+                if (dumpOnce(type, request.get(), result) || attempt == MAX_DUMP_ATTEMPTS) {
                     return result;
                 }
             } catch (Transport.OverrunException e) {
@@ -230,10 +235,10 @@ final class NetlinkChannel implements AutoCloseable {
     }
 
     /** One dump; false if the kernel marked it interrupted. */
-    private boolean dumpOnce(int type, int family, List<ByteBuffer> into) throws IOException {
+    private boolean dumpOnce(int type, byte[] request, List<ByteBuffer> into) throws IOException {
         int dumpSeq = seq++;
         sendBuffer.clear();
-        put(encoder.dump(type, family), dumpSeq, false);
+        put(request, dumpSeq, false);
         sendBuffer.flip();
         transport.send(sendBuffer);
         boolean consistent = true;

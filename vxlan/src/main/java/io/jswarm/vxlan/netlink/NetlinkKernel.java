@@ -12,6 +12,7 @@ import io.jswarm.vxlan.kernel.KernelException;
 import io.jswarm.vxlan.kernel.KernelListener;
 import io.jswarm.vxlan.kernel.Link;
 import io.jswarm.vxlan.kernel.Neighbor;
+import io.jswarm.vxlan.kernel.PortFilter;
 import io.jswarm.vxlan.kernel.Route;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -138,6 +139,11 @@ public final class NetlinkKernel implements Kernel {
     @Override
     public List<FdbEntry> fdb(Netns ns) throws IOException {
         return reported("dump.fdb", () -> session(ns).dump(RTM_GETNEIGH, AF_BRIDGE, RtnlDecoder::fdb));
+    }
+
+    @Override
+    public java.util.Optional<PortFilter> portFilter(Netns ns, String dev) throws IOException {
+        return reported("dump.filters", () -> PortFilters.recognise(dev, session(ns).ingressFilters(dev)));
     }
 
     @Override

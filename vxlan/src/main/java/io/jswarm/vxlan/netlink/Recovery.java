@@ -91,6 +91,10 @@ final class Recovery {
         boolean delete = change instanceof KernelChange.DeleteLink || change instanceof KernelChange.DeleteAddress
                 || change instanceof KernelChange.DeleteRoute || change instanceof KernelChange.DeleteNeighbor
                 || change instanceof KernelChange.DeleteFdb;
+        if (change instanceof KernelChange.DeletePortFilter) {
+            // RTM_DELQDISC of a clsact that is not there: "Cannot find specified qdisc" (EINVAL or ENOENT).
+            return errno == Errno.ENOENT || errno == Errno.EINVAL || errno == Errno.ENODEV;
+        }
         return delete && (errno == Errno.ENOENT || errno == Errno.ENODEV || errno == Errno.ESRCH
                 || errno == Errno.EADDRNOTAVAIL);
     }

@@ -33,6 +33,10 @@ final class Rtnl {
     static final int RTM_NEWNEIGH = 28;
     static final int RTM_DELNEIGH = 29;
     static final int RTM_GETNEIGH = 30;
+    static final int RTM_NEWQDISC = 36;
+    static final int RTM_DELQDISC = 37;
+    static final int RTM_NEWTFILTER = 44;
+    static final int RTM_GETTFILTER = 46;
 
     static final int AF_UNSPEC = 0;
     static final int AF_INET = 2;
@@ -49,6 +53,10 @@ final class Rtnl {
     static final int IFLA_INFO_KIND = 1;
     static final int IFLA_INFO_DATA = 2;
     static final int VETH_INFO_PEER = 1;
+    static final int IFLA_INFO_SLAVE_KIND = 4;
+    static final int IFLA_INFO_SLAVE_DATA = 5;
+    static final int IFLA_BRPORT_LEARNING = 8;
+    static final int IFLA_BRPORT_LOCKED = 39;
 
     static final int IFLA_VXLAN_ID = 1;
     static final int IFLA_VXLAN_LOCAL = 4;
@@ -80,6 +88,19 @@ final class Rtnl {
     static final int NUD_PERMANENT = 0x80;
     static final int NTF_SELF = 0x02;
     static final int NTF_MASTER = 0x04;
+    static final int NTF_STICKY = 0x40;
+
+    /** tc (linux/pkt_sched.h, pkt_cls.h). */
+    static final int TCA_KIND = 1;
+    static final int TCA_OPTIONS = 2;
+    static final int TC_H_CLSACT = 0xFFFFFFF1;
+    static final int TC_H_CLSACT_HANDLE = 0xFFFF0000;
+    static final int TC_H_INGRESS_PARENT = 0xFFFFFFF2;
+    static final int TCA_BPF_OPS_LEN = 4;
+    static final int TCA_BPF_OPS = 5;
+    static final int TCA_BPF_FLAGS = 8;
+    static final int TCA_BPF_FLAG_ACT_DIRECT = 1;
+    static final int ETH_P_ALL = 0x0003;
     static final int NDA_DST = 1;
     static final int NDA_LLADDR = 2;
 
@@ -100,6 +121,10 @@ final class Rtnl {
             case RTM_NEWNEIGH -> "RTM_NEWNEIGH";
             case RTM_DELNEIGH -> "RTM_DELNEIGH";
             case RTM_GETNEIGH -> "RTM_GETNEIGH";
+            case RTM_NEWQDISC -> "RTM_NEWQDISC";
+            case RTM_DELQDISC -> "RTM_DELQDISC";
+            case RTM_NEWTFILTER -> "RTM_NEWTFILTER";
+            case RTM_GETTFILTER -> "RTM_GETTFILTER";
             case NLMSG_NOOP -> "NLMSG_NOOP";
             default -> "type " + type;
         };

@@ -27,6 +27,7 @@ final class RtnlDecoder {
     private static final int IFADDR_LEN = 8;
     private static final int RTMSG_LEN = 12;
     private static final int NDMSG_LEN = 12;
+    private static final int TCMSG_LEN = 20;
 
     private RtnlDecoder() {
     }
@@ -61,11 +62,17 @@ final class RtnlDecoder {
             Link.VxlanInfo vxlan = "vxlan".equals(kind) && info.has(IFLA_INFO_DATA) ? vxlan(info.nested(IFLA_INFO_DATA))
                     : null;
             int master = a.u32(IFLA_MASTER, 0);
+            Link.BridgePort port = info != null && "bridge".equals(info.string(IFLA_INFO_SLAVE_KIND))
+                    && info.has(IFLA_INFO_SLAVE_DATA) ? bridgePort(info.nested(IFLA_INFO_SLAVE_DATA)) : null;
             links.add(new Link(index, a.string(IFLA_IFNAME), kind, a.u32(IFLA_MTU, 0),
                     mac != null && mac.length == 6 ? MacAddress.of(mac) : null, (flags & IFF_UP) != 0,
-                    master == 0 ? null : names.get(master), vxlan));
+                    master == 0 ? null : names.get(master), vxlan, port));
         }
         return links;
+    }
+
+    private static Link.BridgePort bridgePort(NlAttrs d) {
+        return new Link.BridgePort(d.u8(IFLA_BRPORT_LEARNING, 1) != 0, d.u8(IFLA_BRPORT_LOCKED, 0) != 0);
     }
 
     private static Link.VxlanInfo vxlan(NlAttrs d) {
@@ -150,9 +157,33 @@ final class RtnlDecoder {
             NlAttrs a = attrs(m, NDMSG_LEN);
             MacAddress mac = mac(a.bytes(NDA_LLADDR));
             if (dev != null && mac != null) {
+                boolean sticky = (flags & NTF_STICKY) != 0 && (flags & NTF_SELF) == 0 && (state & NUD_PERMANENT) == 0
+                        && !a.has(NDA_DST);
                 out.add(new FdbEntry(dev, mac, a.address(NDA_DST), (flags & NTF_SELF) != 0,
-                        (state & NUD_PERMANENT) != 0));
+                        (state & NUD_PERMANENT) != 0, sticky));
             }
+        }
+        return out;
+    }
+
+    /** One filter on an ingress as dumped: prio, protocol, kind, and for a classic-BPF filter its program. */
+    record TcFilter(int prio, int ethType, String kind, byte[] bpfOps, boolean directAction) {
+    }
+
+    /** The filters of an ingress filter dump; chain heads (handle 0) are skipped. */
+    static List<TcFilter> filters(List<ByteBuffer> filterDump) {
+        List<TcFilter> out = new ArrayList<>();
+        for (ByteBuffer m : filterDump) {
+            if (m.getShort(4) != RTM_NEWTFILTER || m.getInt(NLMSG_HDRLEN + 8) == 0) {
+                continue;
+            }
+            int info = m.getInt(NLMSG_HDRLEN + 16);
+            NlAttrs a = attrs(m, TCMSG_LEN);
+            NlAttrs o = a.nested(TCA_OPTIONS);
+            byte[] ops = o == null ? null : o.bytes(TCA_BPF_OPS);
+            boolean da = o != null && (o.u32(TCA_BPF_FLAGS, 0) & TCA_BPF_FLAG_ACT_DIRECT) != 0;
+            out.add(new TcFilter(info >>> 16, Short.toUnsignedInt(Short.reverseBytes((short) info)), a.string(TCA_KIND),
+                    ops, da));
         }
         return out;
     }

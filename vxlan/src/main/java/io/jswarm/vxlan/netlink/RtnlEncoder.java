@@ -129,6 +129,58 @@ final class RtnlEncoder {
         return w.finish();
     }
 
+    /** RTM_NEWLINK with the bridge-port flags as slave data ({@code ip link set DEV type bridge_slave ...}). */
+    byte[] setBridgePort(int index, boolean learning, boolean locked) {
+        w.begin(RTM_NEWLINK, MODIFY);
+        ifinfo(index, 0, 0);
+        int info = w.beginNest(IFLA_LINKINFO);
+        w.attrBareString(IFLA_INFO_SLAVE_KIND, "bridge");
+        int data = w.beginNest(IFLA_INFO_SLAVE_DATA);
+        w.attrU8(IFLA_BRPORT_LEARNING, learning ? 1 : 0);
+        w.attrU8(IFLA_BRPORT_LOCKED, locked ? 1 : 0);
+        w.endNest(data);
+        w.endNest(info);
+        return w.finish();
+    }
+
+    /** RTM_NEWQDISC clsact, exclusive ({@code tc qdisc add dev D clsact}), or RTM_DELQDISC of it. */
+    byte[] clsact(boolean add, int index) {
+        w.begin(add ? RTM_NEWQDISC : RTM_DELQDISC, add ? ADD : MODIFY);
+        tcmsg(index, TC_H_CLSACT_HANDLE, TC_H_CLSACT, 0);
+        if (add) {
+            w.attrString(TCA_KIND, "clsact");
+        }
+        return w.finish();
+    }
+
+    /**
+     * RTM_NEWTFILTER, exclusive: a classic-BPF filter in direct-action mode on the ingress of {@code index}, prio 1,
+     * handle 1, every protocol ({@code tc filter add dev D ingress prio 1 handle 1 protocol all bpf da bytecode ..}).
+     * {@code ops} are struct sock_filter (8 bytes each, host order).
+     */
+    byte[] bpfFilter(int index, byte[] ops) {
+        w.begin(RTM_NEWTFILTER, ADD);
+        tcmsg(index, 1, TC_H_INGRESS_PARENT, (1 << 16) | Short.toUnsignedInt(Short.reverseBytes((short) ETH_P_ALL)));
+        w.attrString(TCA_KIND, "bpf");
+        int options = w.beginNest(TCA_OPTIONS);
+        w.attr(TCA_BPF_OPS_LEN, new byte[] {(byte) (ops.length / 8), (byte) ((ops.length / 8) >>> 8)});
+        w.attr(TCA_BPF_OPS, ops);
+        w.attrU32(TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+        w.endNest(options);
+        return w.finish();
+    }
+
+    /** A dump of the filters on the ingress of {@code index} ({@code tc filter show dev D ingress}). */
+    byte[] dumpIngressFilters(int index) {
+        w.begin(RTM_GETTFILTER, NLM_F_REQUEST | NLM_F_DUMP);
+        tcmsg(index, 0, TC_H_INGRESS_PARENT, 0);
+        return w.finish();
+    }
+
+    private void tcmsg(int index, int handle, int parent, int info) {
+        w.u8(AF_UNSPEC).u8(0).u16(0).u32(index).u32(handle).u32(parent).u32(info);
+    }
+
     private void ifinfo(int index, int flags, int change) {
         w.u8(AF_UNSPEC).u8(0).u16(0).u32(index).u32(flags).u32(change);
     }
@@ -184,9 +236,19 @@ final class RtnlEncoder {
      * Non-permanent entries are NUD_REACHABLE as iproute2's "dynamic"; not-self ones go to the master.
      */
     byte[] setFdb(int index, MacAddress mac, InetAddress dst, boolean self, boolean permanent) {
+        return setFdb(index, mac, dst, self, permanent, false);
+    }
+
+    /** As above; {@code sticky}: {@code bridge fdb replace MAC dev PORT master static sticky}. */
+    byte[] setFdb(int index, MacAddress mac, InetAddress dst, boolean self, boolean permanent, boolean sticky) {
         w.begin(RTM_NEWNEIGH, SET);
-        ndmsg(AF_BRIDGE, index, NUD_NOARP | (permanent ? NUD_PERMANENT : NUD_REACHABLE),
-                self ? NTF_SELF : NTF_MASTER);
+        if (sticky) {
+            // "master static sticky": NUD_NOARP alone is the bridge's static entry (NUD_PERMANENT would make it local).
+            ndmsg(AF_BRIDGE, index, NUD_NOARP, NTF_MASTER | NTF_STICKY);
+        } else {
+            ndmsg(AF_BRIDGE, index, NUD_NOARP | (permanent ? NUD_PERMANENT : NUD_REACHABLE),
+                    self ? NTF_SELF : NTF_MASTER);
+        }
         fdbAttrs(mac, dst);
         return w.finish();
     }

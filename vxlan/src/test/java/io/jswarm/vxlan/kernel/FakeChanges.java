@@ -55,9 +55,26 @@ final class FakeChanges {
                 if (sf.entry().dst() != null && dev.vxlan == null) {
                     throw error("RTM_NEWNEIGH", sf, EINVAL, "only a VXLAN device takes an FDB destination");
                 }
+                if (sf.entry().sticky() && dev.master == null) {
+                    throw error("RTM_NEWNEIGH", sf, EOPNOTSUPP, "a master FDB entry needs a bridge port");
+                }
                 ns.setFdb(sf.entry());
             }
             case KernelChange.DeleteFdb df -> ns.deleteFdb(df.dev(), df.mac(), df.dst());
+            case KernelChange.SetBridgePort sp -> {
+                FakeLink dev = device(ns, sp, "RTM_NEWLINK", sp.dev());
+                if (dev.master == null) {
+                    throw error("RTM_NEWLINK", sp, EOPNOTSUPP, "bridge port flags on a device that is no port");
+                }
+                dev.port = sp.port();
+            }
+            case KernelChange.SetPortFilter sf -> device(ns, sf, "RTM_NEWQDISC", sf.filter().dev()).filter = sf.filter();
+            case KernelChange.DeletePortFilter df -> {
+                FakeLink dev = ns.link(df.dev());
+                if (dev != null) {
+                    dev.filter = null;
+                }
+            }
         }
     }
 
@@ -139,8 +156,12 @@ final class FakeChanges {
         if (set.mac() != null) {
             l.mac = set.mac();
         }
-        if (set.master() != null) {
+        if (set.master() != null && master != l.master) {
             l.master = master;
+            l.port = master == null ? null : Link.BridgePort.DEFAULT;
+            if (master == null) {
+                ns.fdb.values().removeIf(f -> f.dev().equals(l.name) && !f.self());
+            }
         }
         if (set.up() != null) {
             if (set.up()) {
@@ -219,6 +240,9 @@ final class FakeChanges {
             case KernelChange.DeleteNeighbor n -> n.dev();
             case KernelChange.SetFdb f -> f.entry().dev();
             case KernelChange.DeleteFdb f -> f.dev();
+            case KernelChange.SetBridgePort p -> p.dev();
+            case KernelChange.SetPortFilter p -> p.filter().dev();
+            case KernelChange.DeletePortFilter p -> p.dev();
         };
     }
 }

@@ -42,7 +42,11 @@ public final class FakeKernel implements Kernel {
 
     /** The complete state of one namespace, comparable with {@code equals}. */
     public record NamespaceState(List<Link> links, List<Address> addresses, List<Route> routes,
-                                 List<Neighbor> neighbors, List<FdbEntry> fdb) {
+                                 List<Neighbor> neighbors, List<FdbEntry> fdb, List<PortFilter> filters) {
+        public NamespaceState(List<Link> links, List<Address> addresses, List<Route> routes, List<Neighbor> neighbors,
+                              List<FdbEntry> fdb) {
+            this(links, addresses, routes, neighbors, fdb, List.of());
+        }
     }
 
     /** One gratuitous ARP {@link #announce} would have sent. */
@@ -169,6 +173,16 @@ public final class FakeKernel implements Kernel {
     @Override
     public synchronized List<FdbEntry> fdb(Netns ns) throws IOException {
         return List.copyOf(existing(ns).fdb.values());
+    }
+
+    @Override
+    public synchronized java.util.Optional<PortFilter> portFilter(Netns ns, String dev) throws IOException {
+        FakeLink link = existing(ns).link(dev);
+        if (link == null) {
+            throw new KernelException("RTM_GETTFILTER dev " + dev, null, FakeChanges.ENODEV, "ENODEV",
+                    "device " + dev + " not found");
+        }
+        return java.util.Optional.ofNullable(link.filter);
     }
 
     @Override
@@ -317,7 +331,8 @@ public final class FakeKernel implements Kernel {
         Map<String, NamespaceState> out = new TreeMap<>();
         for (FakeNetns ns : namespaces.values()) {
             out.put(ns.id.toString(), new NamespaceState(ns.linkDump(), List.copyOf(ns.addresses),
-                    ns.routeDump(), List.copyOf(ns.neighbors.values()), List.copyOf(ns.fdb.values())));
+                    ns.routeDump(), List.copyOf(ns.neighbors.values()), List.copyOf(ns.fdb.values()),
+                    ns.links.values().stream().map(l -> l.filter).filter(java.util.Objects::nonNull).toList()));
         }
         return out;
     }

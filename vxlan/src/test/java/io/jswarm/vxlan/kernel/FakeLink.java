@@ -23,6 +23,10 @@ final class FakeLink {
     final Netns creationNs;
     /** The other end of a veth pair, or null. */
     FakeLink peer;
+    /** Bridge-port flags while {@link #master} is set (the kernel makes them anew on each enslave), else null. */
+    Link.BridgePort port;
+    /** The source filter on the device's ingress, or null; it dies with the device. */
+    PortFilter filter;
 
     FakeLink(String name, String kind, int mtu, MacAddress mac, Link.VxlanInfo vxlan, Netns creationNs) {
         this.name = name;
@@ -38,6 +42,7 @@ final class FakeLink {
     }
 
     Link toLink() {
-        return new Link(index, name, kind, mtu, mac, up, master == null ? null : master.name, vxlan);
+        return new Link(index, name, kind, mtu, mac, up, master == null ? null : master.name, vxlan,
+                master == null ? null : port);
     }
 }

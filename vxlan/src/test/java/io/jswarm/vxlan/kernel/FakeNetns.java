@@ -59,9 +59,11 @@ final class FakeNetns {
         indexes.remove(link.index);
         forgetDevice(link.name);
         link.master = null;
+        link.port = null;
         for (FakeLink port : links.values()) {
             if (port.master == link) {
                 port.master = null;
+                port.port = null;
             }
         }
     }

@@ -35,6 +35,11 @@ final class IprouteCommands {
                 cmd.add("self");
                 yield List.of(cmd);
             }
+            case KernelChange.SetBridgePort p -> List.of(List.of("ip", "link", "set", p.dev(), "type", "bridge_slave",
+                    "learning", p.port().learning() ? "on" : "off", "locked", p.port().locked() ? "on" : "off"));
+            case KernelChange.SetPortFilter p ->
+                    throw new UnsupportedOperationException("the iproute2 oracle does not program port filters");
+            case KernelChange.DeletePortFilter p -> List.of(List.of("tc", "qdisc", "del", "dev", p.dev(), "clsact"));
         };
     }
 
@@ -53,6 +58,9 @@ final class IprouteCommands {
             case KernelChange.ReplaceRoute r -> false;
             case KernelChange.SetNeighbor n -> false;
             case KernelChange.SetFdb f -> false;
+            case KernelChange.SetBridgePort p -> false;
+            case KernelChange.SetPortFilter p -> false;
+            case KernelChange.DeletePortFilter p -> true;
         };
         return isDelete && (out.contains("Cannot find device") || out.contains("No such") || out.contains("not found")
                 || out.contains("Cannot assign requested address") || out.contains("does not exist"));
@@ -128,6 +136,9 @@ final class IprouteCommands {
         cmd.add(e.self() ? "self" : "master");
         if (e.permanent()) {
             cmd.add("permanent");
+        }
+        if (e.sticky()) {
+            cmd.addAll(List.of("static", "sticky"));
         }
         return cmd;
     }

@@ -157,6 +157,11 @@ public final class IprouteKernel implements Kernel {
 
     /** iproute2 has no gratuitous ARP (that is arping's, not installed here): the shipped implementation sends it. */
     @Override
+    public java.util.Optional<PortFilter> portFilter(Netns ns, String dev) {
+        throw new UnsupportedOperationException("the iproute2 oracle does not read tc filters");
+    }
+
+    @Override
     public void announce(Netns ns, String dev, java.util.Map<InetAddress, MacAddress> addresses) throws IOException {
         try (var netlink = new io.jswarm.vxlan.netlink.NetlinkKernel()) {
             netlink.announce(ns, dev, addresses);
