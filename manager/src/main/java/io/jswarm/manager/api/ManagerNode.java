@@ -11,6 +11,7 @@ import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
 import io.jswarm.encryption.tls.IdentityKeyManager;
+import io.jswarm.manager.state.EndpointQuota;
 import io.jswarm.manager.state.Applied;
 import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerStore;
@@ -59,12 +60,14 @@ public final class ManagerNode implements AutoCloseable {
     private final Joins joins = new Joins(this);
     private final ManagerApi api = new ManagerApi(this, new Networks(this));
     private final ScheduledExecutorService timer;
+    private final EndpointQuota endpointQuota;
     private Server server;
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private ManagerNode(Path swarmDir, ManagerConfig config, InstantSource clock, CertificateAuthority ca,
-                        ManagerStore store, NodeIdentity identity) {
+    private ManagerNode(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock,
+                        CertificateAuthority ca, ManagerStore store, NodeIdentity identity) {
         this.swarmDir = swarmDir;
+        this.endpointQuota = java.util.Objects.requireNonNull(endpointQuota);
         this.config = config;
         this.clock = clock;
         this.ca = ca;
@@ -111,6 +114,12 @@ public final class ManagerNode implements AutoCloseable {
 
     /** Reopens the manager state in {@code swarmDir} (after {@link #bootstrap} or a restart). Starts nothing. */
     public static ManagerNode open(Path swarmDir, ManagerConfig config, InstantSource clock) throws IOException {
+        return open(swarmDir, config, EndpointQuota.DEFAULT, clock);
+    }
+
+    /** {@link #open(Path, ManagerConfig, InstantSource)} with the endpoint quota every attach is held to. */
+    public static ManagerNode open(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock)
+            throws IOException {
         CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
         NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
         ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY);
@@ -119,7 +128,7 @@ public final class ManagerNode implements AutoCloseable {
             store.close();
             throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
         }
-        return new ManagerNode(swarmDir, config, clock, ca, store, identity);
+        return new ManagerNode(swarmDir, config, endpointQuota, clock, ca, store, identity);
     }
 
     /** Binds the API port and starts heartbeats and certificate renewal. */
@@ -267,6 +276,11 @@ public final class ManagerNode implements AutoCloseable {
         LOG.info("node removed node={} force={}", node.getNodeId(), force);
         viewChangedSoon();
         return node.getNodeId();
+    }
+
+    /** What one node may own (put into every AttachEndpoint this manager proposes). */
+    EndpointQuota endpointQuota() {
+        return endpointQuota;
     }
 
     public ClusterView view() {
