@@ -56,7 +56,7 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
         SessionRegistry registry = manager.sessions();
         SessionRegistry.Session s = registry.open(caller.nodeId(), out);
         out.setOnCancelHandler(() -> registry.closed(s, "cancelled"));
-        s.send(SessionDownstream.newBuilder().setView(manager.view()).build());
+        s.sendAll(ViewPages.split(manager.view(), ViewPages.PAGE_BYTES));
         return new StreamObserver<>() {
             @Override
             public void onNext(SessionUpstream value) {

@@ -311,7 +311,7 @@ public final class ManagerNode implements AutoCloseable {
             try {
                 timer.execute(() -> guard("broadcast", () -> {
                     ClusterView v = table.view();
-                    sessions.broadcast(SessionDownstream.newBuilder().setView(v).build());
+                    sessions.broadcastAll(ViewPages.split(v, ViewPages.PAGE_BYTES));
                     viewListeners.forEach(l -> l.accept(v));
                 }));
             } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -49,6 +49,11 @@ public final class SessionRegistry implements NodeHealth {
             }
         }
 
+        /** Sends {@code messages} back to back: no other send on this session comes between them. */
+        synchronized void sendAll(List<SessionDownstream> messages) {
+            messages.forEach(this::send);
+        }
+
         synchronized void end(Status status) {
             if (!closed) {
                 closed = true;
@@ -142,6 +147,11 @@ public final class SessionRegistry implements NodeHealth {
 
     public void broadcast(SessionDownstream message) {
         sessions.values().forEach(s -> s.send(message));
+    }
+
+    /** Sends a sequence (a view's pages) to every session, each session's copy uninterrupted. */
+    public void broadcastAll(List<SessionDownstream> messages) {
+        sessions.values().forEach(s -> s.sendAll(messages));
     }
 
     public void send(String nodeId, SessionDownstream message) {

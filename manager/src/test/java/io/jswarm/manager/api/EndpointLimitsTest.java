@@ -108,6 +108,26 @@ class EndpointLimitsTest {
         assertEquals(226, endpoints().size());
     }
 
+    /** The per-node quota counts every network, and is configurable; the refusal says the limit. */
+    @Test
+    void thePerNodeQuotaCountsAllNetworks() throws Exception {
+        m.close();
+        m = ManagerNode.open(dir, new ManagerConfig(new InetSocketAddress("127.0.0.1", 0), "127.0.0.1:2377",
+                Duration.ofMillis(200), Duration.ofMillis(800), "test"),
+                new io.jswarm.manager.state.EndpointQuota(3, 0, 100), CLOCK);
+        api = m.api();
+        api.createNetwork(m.self(), CreateNetworkRequest.newBuilder().setSpec(CreateNetwork.newBuilder().setName("db")
+                .setAttachable(true)).build());
+        attach(worker, "a");
+        attach(worker, "b");
+        api.attach(worker, AttachEndpointRequest.newBuilder().setNetwork("db").setName("c").build());
+        Status s = refused(() -> api.attach(worker, AttachEndpointRequest.newBuilder().setNetwork("db").setName("d").build()));
+        assertEquals("endpoint quota exceeded: node " + WORKER + " already owns 3 endpoints (limit 3 per node)",
+                s.getDescription());
+        attach(other, "e");
+        assertEquals(3, endpoints().size());
+    }
+
     /** Finding 11: names and aliases the DNS could never answer, or that flood state and logs, are refused. */
     @Test
     void namesThatAreNotDnsNamesAreRefusedAndChangeNothing() {
