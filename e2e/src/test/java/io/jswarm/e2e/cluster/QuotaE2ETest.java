@@ -36,21 +36,14 @@ class QuotaE2ETest {
     private static final String[] D = {"jsquota-h1", "jsquota-h2", "jsquota-h3"};
     private static final int NETWORKS = 290;
 
+    /** Finding 8, and the labels of finding 12. */
     @Test
-    void quotasAndBoundedViewsKeepTheClusterWorking() throws Exception {
-        try (ClusterLab lab = ClusterLab.create("jsquota")) {
-            for (int h = 1; h <= 3; h++) {
-                lab.startDaemon(h, D[h - 1]);
-            }
-            for (String d : D) {
-                awaitDaemon(lab, d);
-            }
-            ClusterE2ETest.formSwarm(lab, D);
-            await("3 nodes ready", () -> readyNodes(lab) == 3, lab, D[0]);
+    void aWorkerCertificateHitsItsQuotaAndOversizedLabelsAreRefused() throws Exception {
+        try (ClusterLab lab = swarm()) {
             var created = cli(lab, D[0], "network", "create", "-d", "overlay", "--attachable", "jsquota-ov");
             assertEquals(0, created.rc(), created.all());
 
-            // Finding 8: h2's certificate, no sandbox behind any of it.
+            // h2's certificate, no sandbox behind any of it.
             String out = attackerLoop(lab, 2, "jsquota-ov", 400);
             System.out.println("attacker: " + out);
             assertTrue(out.startsWith("taken=126 "), out);
@@ -59,18 +52,23 @@ class QuotaE2ETest {
             var ok = cli(lab, D[2], "network", "attach", "jsquota-ov", "--name", lab.sandbox("c3"));
             assertEquals(0, ok.rc(), "the pool is still open to another node: " + ok.all());
 
-            // Finding 12, the labels: refused at create, nothing stored.
             Map<String, String> huge = new HashMap<>();
             for (int i = 0; i < 14; i++) {
-                huge.put("k" + i, "v".repeat(100_000));
+                huge.put("k" + i, "v".repeat(100_000)); // ~1.4 MB, as in the finding
             }
             for (int i = 0; i < 4; i++) {
                 String err = createError(lab, "jsquota-big" + i, huge);
                 assertTrue(err.contains("bytes: at most 4096"), err);
             }
-            assertEquals(2, networkCount(lab, D[0]));
+            assertEquals(1, networkCount(lab, D[0]), "nothing stored");
+            assertEquals(3, readyNodes(lab));
+        }
+    }
 
-            // Finding 12, the view: many networks with labels at the limit; the view is sent in pages.
+    /** Finding 12, the view: many networks with labels at the limit; the view goes in pages. */
+    @Test
+    void aViewPastGrpcsLimitKeepsEveryNodeReadyAndNetworkLsWorks() throws Exception {
+        try (ClusterLab lab = swarm()) {
             Map<String, String> atLimit = new HashMap<>();
             for (int i = 0; i < 4; i++) {
                 atLimit.put("jsquota.label" + i, "v".repeat(4000));
@@ -80,12 +78,11 @@ class QuotaE2ETest {
                 assertEquals("", createError(lab, "jsquota-n" + i, atLimit));
             }
             System.out.println("created " + NETWORKS + " networks in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-            int total = NETWORKS + 2;
             for (String d : D) {
-                await("network ls on " + d + " lists " + total, () -> networkCount(lab, d) == total, lab, d);
+                await("network ls on " + d + " lists " + NETWORKS, () -> networkCount(lab, d) == NETWORKS, lab, d);
                 var ls = cli(lab, d, "network", "ls");
                 assertEquals(0, ls.rc(), ls.all());
-                assertEquals(total + 1, ls.out().strip().split("\n").length, "header + networks on " + d);
+                assertEquals(NETWORKS + 1, ls.out().strip().split("\n").length, "header + networks on " + d);
             }
             // Every node stays Ready for a while (a failing session would be Down within 3 s).
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
@@ -93,11 +90,29 @@ class QuotaE2ETest {
                 assertEquals(3, readyNodes(lab), "every node Ready with a ~4.7 MB view");
                 Thread.sleep(500);
             }
-            // And the workers really have the whole view: a new attach on the last network works on h2.
+            // The workers have the whole view: an attach right after a create works on h2 (it waits for the view).
             var last = cli(lab, D[0], "network", "create", "-d", "overlay", "--attachable", "jsquota-last");
             assertEquals(0, last.rc(), last.all());
             var att = cli(lab, D[1], "network", "attach", "jsquota-last", "--name", lab.sandbox("c2"));
             assertEquals(0, att.rc(), att.all());
+        }
+    }
+
+    private static ClusterLab swarm() throws Exception {
+        ClusterLab lab = ClusterLab.create("jsquota");
+        try {
+            for (int h = 1; h <= 3; h++) {
+                lab.startDaemon(h, D[h - 1]);
+            }
+            for (String d : D) {
+                awaitDaemon(lab, d);
+            }
+            ClusterE2ETest.formSwarm(lab, D);
+            await("3 nodes ready", () -> readyNodes(lab) == 3, lab, D[0]);
+            return lab;
+        } catch (Exception | Error e) {
+            lab.close();
+            throw e;
         }
     }
 

@@ -61,6 +61,7 @@ public final class ManagerNode implements AutoCloseable {
     private final ManagerApi api = new ManagerApi(this, new Networks(this));
     private final ScheduledExecutorService timer;
     private final EndpointQuota endpointQuota;
+    private final java.util.concurrent.atomic.AtomicBoolean pushQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private Server server;
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -307,14 +308,18 @@ public final class ManagerNode implements AutoCloseable {
 
     /** Pushes the new view to every session, off the caller's thread (callers may hold locks). */
     void viewChangedSoon() {
-        if (!timer.isShutdown()) {
+        // One push queued at a time: a burst of changes is one view (built when the push runs, so it holds
+        // every change made before), not one full view per change.
+        if (!timer.isShutdown() && !pushQueued.getAndSet(true)) {
             try {
                 timer.execute(() -> guard("broadcast", () -> {
+                    pushQueued.set(false); // a change from now on queues the next push
                     ClusterView v = table.view();
-                    sessions.broadcastAll(ViewPages.split(v, ViewPages.PAGE_BYTES));
+                    sessions.broadcastView(ViewPages.split(v, ViewPages.PAGE_BYTES));
                     viewListeners.forEach(l -> l.accept(v));
                 }));
             } catch (java.util.concurrent.RejectedExecutionException e) {
+                pushQueued.set(false);
                 LOG.debug("manager stopping; view not pushed");
             }
         }
