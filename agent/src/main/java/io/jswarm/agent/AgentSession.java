@@ -13,6 +13,7 @@ import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.vxlan.HostPort;
 import io.jswarm.manager.tls.Tls;
+import io.jswarm.manager.api.ViewPages;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.DispatcherGrpc;
 import io.jswarm.proto.cluster.RenewRequest;
@@ -147,23 +148,31 @@ public final class AgentSession implements AutoCloseable {
         }
         CompletableFuture<Status> ended = new CompletableFuture<>();
         AtomicReference<Instant> lastHeard = new AtomicReference<>(Instant.now());
+        ViewPages.Assembler pages = new ViewPages.Assembler(); // this stream's; its messages come one at a time
         try {
             var up = (ClientCallStreamObserver<SessionUpstream>) DispatcherGrpc.newStub(channel).session(new StreamObserver<>() {
                 @Override
                 public void onNext(SessionDownstream msg) {
                     lastHeard.set(Instant.now());
                     if (msg.hasView()) {
-                        if (!connected) {
-                            LOG.info("session established manager={} cluster={}", addr, msg.getView().getClusterId());
-                        }
-                        connected = true;
-                        error.set(null);
-                        view.set(msg.getView());
-                        try {
-                            viewListener.accept(msg.getView());
-                        } catch (RuntimeException e) {
-                            LOG.warn("view listener failed error={}", e.toString());
-                        }
+                        received(msg.getView());
+                    } else if (msg.hasViewPage()) {
+                        // Only a whole view is applied: one state index, never part of one.
+                        pages.offer(msg.getViewPage()).ifPresent(this::received);
+                    }
+                }
+
+                private void received(ClusterView v) {
+                    if (!connected) {
+                        LOG.info("session established manager={} cluster={}", addr, v.getClusterId());
+                    }
+                    connected = true;
+                    error.set(null);
+                    view.set(v);
+                    try {
+                        viewListener.accept(v);
+                    } catch (RuntimeException e) {
+                        LOG.warn("view listener failed error={}", e.toString());
                     }
                 }
 

@@ -35,6 +35,9 @@ import javax.net.ssl.SSLException;
  * first call and kept; when a manager is unavailable the next address is tried. Every call has a deadline.
  */
 public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
+    /** The largest answer taken from the manager (a {@code network ls} of ~4000 networks at the label limit). */
+    public static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
 
     private final Supplier<List<String>> managers;
@@ -141,7 +144,9 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
             try {
                 channel = NettyChannelBuilder.forAddress(hp.host(), hp.port())
                         .sslContext(Tls.client(keys, keys.identity().root())).overrideAuthority(Tls.MANAGER_AUTHORITY)
-                        .build();
+                        // ListNetworks is one answer holding every network (not paged yet, unlike the view):
+                        // accept what NetworkLabels' bounds allow for thousands of networks, not gRPC's 4 MiB.
+                        .maxInboundMessageSize(MAX_ANSWER_BYTES).build();
             } catch (SSLException e) {
                 throw Status.INTERNAL.withDescription("cannot set up TLS to the manager: " + e.getMessage()).asRuntimeException();
             }

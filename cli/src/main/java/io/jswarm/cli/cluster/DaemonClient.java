@@ -37,7 +37,9 @@ public final class DaemonClient implements AutoCloseable {
         this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(host.socket().toString()))
                 .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext()
                 // gRPC sets TCP keepalive by default; a Unix socket has none, and Netty would warn on every call.
-                .withOption(ChannelOption.SO_KEEPALIVE, null).build();
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
+                // `network ls` is one answer with every network (the daemon relays the manager's, not paged).
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
     }
 
     /** Calls the daemon; {@code timeout} bounds the whole call (joins wait on a remote manager). */

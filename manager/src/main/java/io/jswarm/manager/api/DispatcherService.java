@@ -56,7 +56,8 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
         SessionRegistry registry = manager.sessions();
         SessionRegistry.Session s = registry.open(caller.nodeId(), out);
         out.setOnCancelHandler(() -> registry.closed(s, "cancelled"));
-        s.send(SessionDownstream.newBuilder().setView(manager.view()).build());
+        out.setOnReadyHandler(s::ready);
+        s.sendView(ViewPages.split(manager.view(), ViewPages.PAGE_BYTES));
         return new StreamObserver<>() {
             @Override
             public void onNext(SessionUpstream value) {

@@ -96,7 +96,8 @@ final class Joins {
                 .setDataPathAddr(req.getDataPathAddr().isEmpty() ? addr : req.getDataPathAddr())
                 .setEngineVersion(req.getEngineVersion()).setJoinedAtMillis(manager.clock().millis())).build(),
                 Applied.NodeAdded.class);
-        LOG.info("node joined node={} role={} addr={} hostname={}", nodeId, role, addr, req.getHostname());
+        LOG.info("node joined node={} role={} addr={} hostname={}", nodeId, role, addr,
+                io.jswarm.manager.state.SafeText.quote(req.getHostname())); // the joiner's text: escaped, cut
         manager.viewChangedSoon();
         return JoinResponse.newBuilder().setNodeId(nodeId).setClusterId(cluster.getClusterId())
                 .setCertificateDer(ManagerNode.der(cert)).setCaCertificateDer(ManagerNode.der(manager.ca().certificate()))

@@ -11,6 +11,7 @@ import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
 import io.jswarm.encryption.tls.IdentityKeyManager;
+import io.jswarm.manager.state.EndpointQuota;
 import io.jswarm.manager.state.Applied;
 import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerStore;
@@ -61,12 +62,15 @@ public final class ManagerNode implements AutoCloseable {
     private final Joins joins = new Joins(this);
     private final ManagerApi api = new ManagerApi(this, new Networks(this));
     private final ScheduledExecutorService timer;
+    private final EndpointQuota endpointQuota;
+    private final java.util.concurrent.atomic.AtomicBoolean pushQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private Server server;
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private ManagerNode(Path swarmDir, ManagerConfig config, InstantSource clock, CertificateAuthority ca,
-                        JoinSecrets secrets, ManagerStore store, NodeIdentity identity) {
+    private ManagerNode(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock,
+                        CertificateAuthority ca, JoinSecrets secrets, ManagerStore store, NodeIdentity identity) {
         this.swarmDir = swarmDir;
+        this.endpointQuota = java.util.Objects.requireNonNull(endpointQuota);
         this.config = config;
         this.clock = clock;
         this.ca = ca;
@@ -119,6 +123,12 @@ public final class ManagerNode implements AutoCloseable {
 
     /** Reopens the manager state in {@code swarmDir} (after {@link #bootstrap} or a restart). Starts nothing. */
     public static ManagerNode open(Path swarmDir, ManagerConfig config, InstantSource clock) throws IOException {
+        return open(swarmDir, config, EndpointQuota.DEFAULT, clock);
+    }
+
+    /** {@link #open(Path, ManagerConfig, InstantSource)} with the endpoint quota every attach is held to. */
+    public static ManagerNode open(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock)
+            throws IOException {
         CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
         JoinSecrets secrets = JoinSecrets.open(swarmDir.resolve("ca"), new java.security.SecureRandom());
         NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
@@ -136,7 +146,7 @@ public final class ManagerNode implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new ManagerNode(swarmDir, config, clock, ca, secrets, store, identity);
+        return new ManagerNode(swarmDir, config, endpointQuota, clock, ca, secrets, store, identity);
     }
 
     /** Binds the API port and starts heartbeats and certificate renewal. */
@@ -290,6 +300,11 @@ public final class ManagerNode implements AutoCloseable {
         return node.getNodeId();
     }
 
+    /** What one node may own (put into every AttachEndpoint this manager proposes). */
+    EndpointQuota endpointQuota() {
+        return endpointQuota;
+    }
+
     public ClusterView view() {
         return table.view();
     }
@@ -314,14 +329,18 @@ public final class ManagerNode implements AutoCloseable {
 
     /** Pushes the new view to every session, off the caller's thread (callers may hold locks). */
     void viewChangedSoon() {
-        if (!timer.isShutdown()) {
+        // One push queued at a time: a burst of changes is one view (built when the push runs, so it holds
+        // every change made before), not one full view per change.
+        if (!timer.isShutdown() && !pushQueued.getAndSet(true)) {
             try {
                 timer.execute(() -> guard("broadcast", () -> {
+                    pushQueued.set(false); // a change from now on queues the next push
                     ClusterView v = table.view();
-                    sessions.broadcast(SessionDownstream.newBuilder().setView(v).build());
+                    sessions.broadcastView(ViewPages.split(v, ViewPages.PAGE_BYTES));
                     viewListeners.forEach(l -> l.accept(v));
                 }));
             } catch (java.util.concurrent.RejectedExecutionException e) {
+                pushQueued.set(false);
                 LOG.debug("manager stopping; view not pushed");
             }
         }

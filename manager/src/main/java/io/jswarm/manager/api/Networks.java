@@ -3,7 +3,11 @@ package io.jswarm.manager.api;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jswarm.encryption.Identifiers;
+import io.jswarm.manager.ipam.IpamException;
 import io.jswarm.manager.state.Applied;
+import io.jswarm.manager.state.EndpointNameRules;
+import io.jswarm.manager.state.NetworkLabels;
+import io.jswarm.manager.state.SafeText;
 import io.jswarm.manager.state.StateView;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.AttachEndpointResponse;
@@ -64,6 +68,8 @@ final class Networks {
             throw Status.INVALID_ARGUMENT.withDescription("invalid network name: control characters are not allowed")
                     .asRuntimeException();
         }
+        // Bad input is INVALID_ARGUMENT, before anything is proposed (the state machine checks again).
+        invalidArgument(() -> NetworkLabels.check(req.getSpec().getLabelsMap()));
         CreateNetwork spec = req.getSpec().toBuilder().setNetworkId(Identifiers.newId())
                 .setCreatedAtMillis(manager.clock().millis()).build();
         Network n = manager.submit(Command.newBuilder().setCreateNetwork(spec).build(), Applied.NetworkCreated.class)
@@ -105,6 +111,8 @@ final class Networks {
     }
 
     AttachEndpointResponse attach(String callerNodeId, AttachEndpointRequest req) {
+        // The names first: nothing the caller sent reaches a log line, the state or an allocation unchecked.
+        invalidArgument(() -> EndpointNameRules.checkSyntax(req.getName(), req.getAliasesList()));
         Network n = resolve(manager.store().view(), req.getNetwork());
         if (!n.getAttachable()) {
             // Docker's words, including the nested rpc error it shows; it refuses managers alike (only
@@ -113,10 +121,11 @@ final class Networks {
                     + ": rpc error: code = PermissionDenied desc = network " + n.getName() + " not manually attachable")
                     .asRuntimeException();
         }
-        Applied.EndpointAttached a = manager.submit(Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder()
-                .setNetworkId(n.getNetworkId()).setEndpointId(Identifiers.newId()).setNodeId(callerNodeId)
-                .setName(req.getName()).addAllAliases(req.getAliasesList()).setRequestedIp(req.getRequestedIp())).build(),
-                Applied.EndpointAttached.class);
+        // The quota travels in the command: the state machine checks it at the command's log position.
+        Applied.EndpointAttached a = manager.submit(Command.newBuilder().setAttachEndpoint(manager.endpointQuota()
+                .into(AttachEndpoint.newBuilder()).setNetworkId(n.getNetworkId()).setEndpointId(Identifiers.newId())
+                .setNodeId(callerNodeId).setName(req.getName()).addAllAliases(req.getAliasesList())
+                .setRequestedIp(req.getRequestedIp())).build(), Applied.EndpointAttached.class);
         Endpoint e = a.endpoint();
         LOG.info("endpoint attached network={} endpoint={} node={} name={} address={}", a.network().getName(),
                 e.getEndpointId(), callerNodeId, e.getName(), e.getAddress());
@@ -129,7 +138,7 @@ final class Networks {
         Network n = resolve(s, req.getNetwork());
         Endpoint e = s.endpoints(n.getNetworkId()).stream()
                 .filter(x -> x.getEndpointId().equals(req.getEndpointId())).findFirst()
-                .orElseThrow(() -> Status.NOT_FOUND.withDescription("endpoint " + req.getEndpointId()
+                .orElseThrow(() -> Status.NOT_FOUND.withDescription("endpoint " + printable(req.getEndpointId())
                         + " not found in network " + n.getName()).asRuntimeException());
         if (!callerIsManager && !e.getNodeId().equals(callerNodeId)) {
             throw Status.PERMISSION_DENIED.withDescription("endpoint " + e.getEndpointId() + " in network " + n.getName()
@@ -194,11 +203,29 @@ final class Networks {
             throw ambiguous(ref, byPrefix.size());
         }
         return byPrefix.stream().findFirst().orElseThrow(() ->
-                Status.NOT_FOUND.withDescription("network " + ref + " not found").asRuntimeException());
+                Status.NOT_FOUND.withDescription("network " + printable(ref) + " not found").asRuntimeException());
+    }
+
+    /** A reference as the caller sent it when harmless (Docker's messages), else escaped and cut. */
+    private static String printable(String ref) {
+        String q = SafeText.quote(ref);
+        return q.equals("\"" + ref + "\"") ? ref : q;
+    }
+
+    interface Check {
+        void run() throws IpamException;
+    }
+
+    private static void invalidArgument(Check check) {
+        try {
+            check.run();
+        } catch (IpamException e) {
+            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
     }
 
     private static StatusRuntimeException ambiguous(String ref, int matches) {
-        return Status.FAILED_PRECONDITION.withDescription("network " + ref + " is ambiguous (" + matches
+        return Status.FAILED_PRECONDITION.withDescription("network " + printable(ref) + " is ambiguous (" + matches
                 + " matches found based on ID prefix)").asRuntimeException();
     }
 }

@@ -28,6 +28,7 @@ public final class SessionRegistry implements NodeHealth {
         private final ServerCallStreamObserver<SessionDownstream> out;
         private volatile Instant lastSeen;
         private boolean closed;
+        private List<SessionDownstream> pendingView;
 
         Session(String nodeId, ServerCallStreamObserver<SessionDownstream> out, Instant now) {
             this.nodeId = nodeId;
@@ -46,6 +47,34 @@ public final class SessionRegistry implements NodeHealth {
                 } catch (RuntimeException e) {
                     LOG.debug("session send failed node={} error={}", nodeId, e.toString());
                 }
+            }
+        }
+
+        /**
+         * Sends a view's pages back to back (no other send on this session comes between them), or, while
+         * the stream has not taken the last view yet (gRPC's {@code isReady} is false: a slow or busy agent),
+         * keeps them as the one pending view, replacing any older one: the newest view is all an agent needs.
+         * So the stream never queues more than one view ahead of the heartbeats (before, a burst of changes
+         * with a large view queued hundreds of megabytes and the agent's heartbeat timed out).
+         */
+        synchronized void sendView(List<SessionDownstream> pages) {
+            if (closed || out.isCancelled()) {
+                return;
+            }
+            if (!out.isReady()) {
+                pendingView = pages;
+                return;
+            }
+            pendingView = null;
+            pages.forEach(this::send);
+        }
+
+        /** The stream can take more (its onReady handler): the pending view goes now. */
+        synchronized void ready() {
+            List<SessionDownstream> pages = pendingView;
+            if (pages != null && out.isReady()) {
+                pendingView = null;
+                pages.forEach(this::send);
             }
         }
 
@@ -142,6 +171,11 @@ public final class SessionRegistry implements NodeHealth {
 
     public void broadcast(SessionDownstream message) {
         sessions.values().forEach(s -> s.send(message));
+    }
+
+    /** Sends a view's pages to every session (each as {@link Session#sendView}). */
+    public void broadcastView(List<SessionDownstream> messages) {
+        sessions.values().forEach(s -> s.sendView(messages));
     }
 
     public void send(String nodeId, SessionDownstream message) {

@@ -46,6 +46,12 @@ public final class AddressAllocator {
         this.high = Math.min(range.last(), subnet.last() - 1);
     }
 
+    /** How many addresses can be handed out at most (the range, less the gateway if inside it). */
+    public long capacity() {
+        long n = Math.max(0, high - low + 1);
+        return gateway >= low && gateway <= high ? n - 1 : n;
+    }
+
     /** The first usable address of {@code subnet}: Swarm's default gateway. */
     public static long defaultGateway(IpPrefix subnet) {
         return subnet.first() + 1;

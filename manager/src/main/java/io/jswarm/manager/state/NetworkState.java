@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  */
 final class NetworkState {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    /** A network's name qualifies every endpoint name in DNS ({@code NAME.NETWORK}): one DNS name at most. */
+    static final int MAX_NETWORK_NAME = EndpointNameRules.MAX_NAME;
 
     /** One network with its address allocator and its endpoints in attach order. */
     private record Net(Network network, AddressAllocator addresses, Map<String, Endpoint> endpoints) {
@@ -48,7 +50,11 @@ final class NetworkState {
             throw new IpamException("network with id " + c.getNetworkId() + " already exists");
         }
         if (!NAME.matcher(c.getName()).matches()) {
-            throw new IpamException("invalid network name \"" + c.getName() + "\": must match " + NAME.pattern());
+            throw new IpamException("invalid network name " + SafeText.quote(c.getName()) + ": must match " + NAME.pattern());
+        }
+        if (c.getName().length() > MAX_NETWORK_NAME) {
+            throw new IpamException("invalid network name " + SafeText.quote(c.getName()) + ": longer than "
+                    + MAX_NETWORK_NAME + " characters");
         }
         // Lookups take an id or a name; refusing a name that is another network's id (and the reverse)
         // keeps every lookup unambiguous.
@@ -58,6 +64,7 @@ final class NetworkState {
         if (byName(c.getNetworkId()).isPresent()) {
             throw new IpamException("network id " + c.getNetworkId() + " is already another network's name");
         }
+        NetworkLabels.check(c.getLabelsMap());
         if (c.getMtu() != 0 && (c.getMtu() < 68 || c.getMtu() > 65535)) {
             throw new IpamException("invalid mtu " + c.getMtu() + ": must be between 68 and 65535");
         }
@@ -173,12 +180,10 @@ final class NetworkState {
         if (!nodeExists.test(a.getNodeId())) {
             throw new IpamException("node " + a.getNodeId() + " not found");
         }
-        if (a.getName().isEmpty()) {
-            throw new IpamException("endpoint name is required");
-        }
-        if (net.endpoints().values().stream().anyMatch(e -> e.getName().equals(a.getName()))) {
-            throw new IpamException("endpoint with name " + a.getName() + " already exists in network " + netName);
-        }
+        EndpointNameRules.checkSyntax(a.getName(), a.getAliasesList());
+        EndpointNameRules.checkUnique(a.getName(), a.getAliasesList(), net.endpoints().values(), netName);
+        long onNode = networks.values().stream().mapToLong(n -> ownedBy(n, a.getNodeId())).sum();
+        EndpointQuota.of(a).check(a.getNodeId(), onNode, ownedBy(net, a.getNodeId()), netName, net.addresses().capacity());
         long address;
         if (a.getRequestedIp().isEmpty()) {
             address = net.addresses().peekNext();
@@ -189,6 +194,10 @@ final class NetworkState {
         return Endpoint.newBuilder().setNetworkId(net.network().getNetworkId()).setEndpointId(a.getEndpointId())
                 .setNodeId(a.getNodeId()).setName(a.getName()).addAllAliases(a.getAliasesList())
                 .setAddress(IpPrefix.formatIpv4(address)).build();
+    }
+
+    private static long ownedBy(Net net, String nodeId) {
+        return net.endpoints().values().stream().filter(e -> e.getNodeId().equals(nodeId)).count();
     }
 
     Endpoint applyAttach(AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {

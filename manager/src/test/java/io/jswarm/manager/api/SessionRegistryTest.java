@@ -88,9 +88,11 @@ class SessionRegistryTest {
         public void setCompression(String compression) {
         }
 
+        boolean ready = true;
+
         @Override
         public boolean isReady() {
-            return true;
+            return ready;
         }
 
         @Override
