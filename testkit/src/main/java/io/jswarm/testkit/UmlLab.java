@@ -34,6 +34,9 @@ public final class UmlLab implements AutoCloseable {
     private static final Path RUNS = Path.of("/dev/shm", FAMILY);
     private static final Path UML = Path.of("/usr/bin/linux.uml");
     private static final String MEM = "400M";
+    /** JVM options guests need (see guest-init.sh): the lab's guests keep no AVX-512 state across switches. */
+    public static final String GUEST_JAVA_OPTS = "-XX:UseAVX=2";
+    private static final String GLIBC_TUNABLES = "glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD";
 
     private final String ns;
     private final Path run;
@@ -191,10 +194,11 @@ public final class UmlLab implements AutoCloseable {
                 "ubd0=" + g.resolve("disk.cow") + "," + CACHE.resolve("base.raw"), "root=/dev/ubda", "rw", "mem=" + MEM,
                 "eth0=tuntap," + tap(i) + "," + mac, "con0=null,fd:1", "con=null", "ssl=null",
                 "init=/sbin/jsuml-init", "jsname=" + hostname(i), "jsip=" + address(i) + "/24", "jsctl=" + ctl,
-                "jsshare=" + share)
+                "jsshare=" + share, "GLIBC_TUNABLES=" + GLIBC_TUNABLES)
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(g.resolve("console.log").toFile()));
         b.environment().put("TMPDIR", "/dev/shm");  // UML's guest memory file: tmpfs is the fast place for it
+        b.environment().put("LD_PRELOAD", CACHE.resolve("xstate-shim.so").toString());  // see uml/xstate-shim.c
         guests[i] = b.start();
         Files.writeString(g.resolve("pid"), Long.toString(guests[i].pid()));
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -255,6 +259,7 @@ public final class UmlLab implements AutoCloseable {
         Path script = extract("build-image.sh");
         extract("guest-init.sh");
         extract("guest-service.sh");
+        extract("xstate-shim.c");
         Exec.Result r = Exec.run(900, List.of("bash", script.toString(), CACHE.toString()));
         if (!r.ok()) {
             throw new IllegalStateException("guest image: " + r.output());

@@ -49,6 +49,8 @@ class PackageClusterUmlE2ETest {
                     // the real install path; without systemd, postinst starts nothing: the package made no state
                     run(lab, g, "dpkg -i /share/jswarm-1.deb >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log; exit 1; }; "
                             + "test ! -e /var/lib/jswarm || { echo installing made /var/lib/jswarm; exit 1; }; "
+                            // the admin's edit of the conffile that the lab's guests need (UmlLab.GUEST_JAVA_OPTS)
+                            + "sed -i 's/^JSWARM_JAVA_OPTS=.*/JSWARM_JAVA_OPTS=\"" + UmlLab.GUEST_JAVA_OPTS + "\"/' /etc/default/jswarm && "
                             + "ln -s /usr/lib/systemd/system/jswarm.service /etc/systemd/system/multi-user.target.wants/ "
                             + "&& jsuml-service start jswarm");
                 }
@@ -197,13 +199,18 @@ class PackageClusterUmlE2ETest {
         awaitPing(lab, from, to);
     }
 
-    private static void await(String what, Duration limit, Supplier<Boolean> condition) throws InterruptedException {
+    private static void await(String what, Duration limit, Supplier<Boolean> condition) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.get()) {
                 return;
             }
-            Thread.sleep(500);
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting for " + what);
+            }
         }
         fail("timed out after " + limit + " waiting for " + what);
     }

@@ -16,14 +16,22 @@ SIZE=1G
 now() { date +%s%N; }
 ms() { echo $(( ($(now) - $1) / 1000000 )); }
 [ "$(id -u)" -eq 0 ] || { echo "build-image: needs root" >&2; exit 1; }
-for c in linux.uml debootstrap mkfs.ext4; do
+for c in linux.uml debootstrap mkfs.ext4 gcc; do
   command -v "$c" >/dev/null || { echo "build-image: $c missing (bin/test installs it)" >&2; exit 1; }
 done
 mkdir -p "$CACHE"
+# The host-side shim linux.uml needs on hosts with a large XSAVE area (see xstate-shim.c), keyed on its source.
+SHIMKEY=$(sha256sum "$HERE/xstate-shim.c" | cut -c1-16)
+if [ "$(cat "$CACHE/xstate-shim.key" 2>/dev/null)" != "$SHIMKEY" ]; then
+  gcc -O2 -Wall -shared -fPIC -o "$CACHE/xstate-shim.so.tmp" "$HERE/xstate-shim.c" -ldl \
+    || { echo "build-image: cannot compile xstate-shim.c (gcc, libc6-dev)" >&2; exit 1; }
+  mv "$CACHE/xstate-shim.so.tmp" "$CACHE/xstate-shim.so"
+  echo "$SHIMKEY" >"$CACHE/xstate-shim.key"
+fi
 KVER=$(ls /usr/lib/uml/modules)
 UMLVER=$(dpkg-query -W -f '${Version}' user-mode-linux)
 TREEKEY=$(printf '%s\n' "$SUITE" "$PKGS" "$MIRROR" | sha256sum | cut -c1-16)
-IMGKEY=$(cat "$HERE/build-image.sh" "$HERE/guest-init.sh" "$HERE/guest-service.sh" | { cat; printf '%s\n' "$TREEKEY" "$UMLVER" "$SIZE"; } | sha256sum | cut -c1-16)
+IMGKEY=$(cat "$HERE/build-image.sh" "$HERE/guest-init.sh" "$HERE/guest-service.sh" "$HERE/xstate-shim.c" | { cat; printf '%s\n' "$TREEKEY" "$UMLVER" "$SIZE"; } | sha256sum | cut -c1-16)
 if [ -f "$CACHE/base.raw" ] && [ "$(cat "$CACHE/base.key" 2>/dev/null)" = "$IMGKEY" ]; then
   echo "build-image: cached $CACHE/base.raw (key $IMGKEY)"
   exit 0

@@ -7,6 +7,11 @@
 # Services: every unit enabled in /etc/systemd/system/multi-user.target.wants starts at boot through
 # jsuml-service (the unit's EnvironmentFile, ExecStart, capabilities and Restart=, as systemd would).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C.UTF-8
+# UML saves and restores only x87/SSE/AVX state of guest processes (xstate-shim.c): AVX-512 registers are not
+# switched between a guest process's threads, so neither glibc (GLIBC_TUNABLES, set on the kernel command line
+# and inherited from there) nor the JVM (here, for commands; the lab writes it into /etc/default/jswarm for the
+# service) may use them.
+export JSWARM_JAVA_OPTS="-XX:UseAVX=2"
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
