@@ -117,6 +117,7 @@ class PackageContentsTest {
         assertEquals("on-failure", d.get("Restart"));
         assertEquals("SIGTERM", d.get("KillSignal"));
         assertEquals("process", d.get("KillMode"));
+        assertEquals("143", d.get("SuccessExitStatus"));
         assertEquals("yes", d.get("NoNewPrivileges"));
         assertEquals(Set.of("CAP_NET_ADMIN", "CAP_SYS_ADMIN", "CAP_NET_BIND_SERVICE"),
                 Set.of(d.get("CapabilityBoundingSet").split(" ")));

@@ -1,7 +1,7 @@
 #!/bin/bash
 # jsuml-service start|stop|restart|status UNIT: runs a systemd unit's service in a lab guest that has no systemd,
 # the way systemd would: EnvironmentFile (a leading '-': optional), ExecStart with $VAR expansion,
-# CapabilityBoundingSet and NoNewPrivileges (through setpriv), Restart=on-failure (RestartSec), stop by
+# CapabilityBoundingSet and NoNewPrivileges (through setpriv), Restart=on-failure (RestartSec, SuccessExitStatus), stop by
 # KillSignal to the main process only (KillMode=process). Output goes to /var/log/UNIT.log (the journal here).
 set -uo pipefail
 cmd=$1 unit=$2
@@ -29,7 +29,8 @@ supervise() {
     wait $! ; rc=$?
     echo "jsuml-service: $unit main process exited, status $rc" >>"$LOG"
     [ -f "$SUP.stop" ] && break
-    [ "$(key Restart)" = on-failure ] && [ $rc -ne 0 ] || break
+    ok=" 0 $(key SuccessExitStatus) "
+    [ "$(key Restart)" = on-failure ] && [ "${ok/ $rc /}" = "$ok" ] || break
     sleep "${rsec:-1}"
   done
   rm -f "$PIDF" "$SUP" "$SUP.stop"
