@@ -9,6 +9,7 @@ import io.jswarm.gossip.internal.MembershipMetrics;
 import io.jswarm.gossip.internal.RejoinRounds;
 import io.jswarm.gossip.internal.Rejoiner;
 import io.jswarm.gossip.transport.TlsTransport;
+import io.jswarm.gossip.transport.TransportLimits;
 import io.jswarm.gossip.transport.TransportListener;
 import io.jswarm.gossip.wire.MetadataCodecs;
 import io.jswarm.gossip.wire.WireCodec;
@@ -66,6 +67,7 @@ public final class ScalecubeMembership implements Membership {
     private ScheduledExecutorService executor;
     private MembershipMetrics metrics;
     private TlsTransport transport;
+    private final TransportLimits transportLimits;
     private MemberView view;
     private DeathConfirmer confirmer;
     private RejoinRounds rejoin;
@@ -83,6 +85,13 @@ public final class ScalecubeMembership implements Membership {
      */
     public ScalecubeMembership(IdentityKeyManager keys, InetAddress dataAddress, MembershipConfig config,
                                Predicate<String> revoked, MeterRegistry registry) {
+        this(keys, dataAddress, config, revoked, registry, TransportLimits.defaults());
+    }
+
+    /** @param transportLimits what the gossip port lets a connection hold (caps, partial frames) */
+    public ScalecubeMembership(IdentityKeyManager keys, InetAddress dataAddress, MembershipConfig config,
+                               Predicate<String> revoked, MeterRegistry registry, TransportLimits transportLimits) {
+        this.transportLimits = Objects.requireNonNull(transportLimits, "transportLimits");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.identity = keys.identity();
         this.config = Objects.requireNonNull(config, "config");
@@ -103,7 +112,7 @@ public final class ScalecubeMembership implements Membership {
         });
         metrics = new MembershipMetrics(registry);
         transport = new TlsTransport(keys, config.advertise(), revoked, config.maxFrameLength(),
-                config.connectTimeout(), new WireCodec(this::onSuspectRecord), registry);
+                config.connectTimeout(), new WireCodec(this::onSuspectRecord), registry, transportLimits);
         view = new MemberView(config.flapHoldDown(), executor, this::publish, System::nanoTime);
         rejoin = new RejoinRounds(new Rejoiner(config.rejoinWindow(), System::nanoTime), transport, config);
         if (config.deathProbes() > 0) {

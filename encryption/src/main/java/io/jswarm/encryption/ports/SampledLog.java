@@ -49,13 +49,12 @@ public final class SampledLog {
             if (!open) {
                 open = true;
                 windowStart = now;
-                first = what + " reason=" + reason + " source=" + source + " (further ones are counted per "
-                        + Duration.ofNanos(windowNanos).toSeconds() + " s)";
-            } else {
-                reasons.merge(reason, 1L, Long::sum);
-                sources.merge(String.valueOf(source), 1L, Long::sum);
-                total++;
+                first = what + " reason=" + reason + " source=" + source + " (counted per "
+                        + Duration.ofNanos(windowNanos).toSeconds() + " s from here)";
             }
+            reasons.merge(reason, 1L, Long::sum);
+            sources.merge(String.valueOf(source), 1L, Long::sum);
+            total++;
         }
         if (summary != null) {
             log.accept(summary);
@@ -83,7 +82,10 @@ public final class SampledLog {
 
     private String drain() {
         open = false;
-        if (total == 0) {
+        if (total <= 1) { // only the event already logged on its own
+            reasons.clear();
+            sources.clear();
+            total = 0;
             return null;
         }
         var top = sources.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
