@@ -20,6 +20,7 @@ class AbuseBenchSmokeE2ETest {
     void abuseBenchmarkRunsTheAttackAndTheClusterKeepsAnswering() throws Exception {
         Map<String, Object> r = AbuseBench.run(15, 400, "jsabuse");
         String json = Bench.json(r);
+        System.err.println("abuse smoke: " + json);
         assertTrue(json.startsWith("{\"bench\":\"abuse\","), json);
         for (String k : new String[] {"node_ls_p99_ms_before", "node_ls_p99_ms_during", "lost_pings", "hijacked", "daemon_restarts"}) {
             assertTrue(r.containsKey(k), k + " in " + json);
