@@ -153,6 +153,7 @@ final class AbuseBench {
                 out.put("pings_sent", sentPings);
                 out.put("outsider_connections_opened", outsider.opened());
                 out.put("outsider_connections_held_max", outsider.heldMax());
+                out.put("outsider_held_max_by_target", outsider.heldMaxByTarget());
                 out.put("forged_messages_sent", forger.sent());
                 out.put("forger_reconnects", forger.reconnects());
                 out.put("node_ls_p99_ms_before", ConvergeBench.percentile(before, 99));

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * let it hold. One thread; {@link #close} closes everything it opened.
  */
 final class Outsider implements AutoCloseable {
-    private record Target(InetSocketAddress addr, List<SocketChannel> pending, List<SocketChannel> open) {
+    private record Target(InetSocketAddress addr, List<SocketChannel> pending, List<SocketChannel> open, AtomicLong heldMax) {
     }
 
     private final Netns ns;
@@ -36,7 +36,7 @@ final class Outsider implements AutoCloseable {
     Outsider(Path nsFile, List<InetSocketAddress> addrs, int perTarget, int openPerSecond) {
         this.ns = new Netns.AtPath(nsFile);
         for (InetSocketAddress a : addrs) {
-            targets.add(new Target(a, new ArrayList<>(), new ArrayList<>()));
+            targets.add(new Target(a, new ArrayList<>(), new ArrayList<>(), new AtomicLong()));
         }
         this.perTarget = perTarget;
         this.openPerSecond = openPerSecond;
@@ -52,6 +52,16 @@ final class Outsider implements AutoCloseable {
 
     long heldMax() {
         return heldMax.get();
+    }
+
+    /** The most connections held at once per target, e.g. {@code 192.0.2.11:2377=16 ...}. */
+    String heldMaxByTarget() {
+        StringBuilder b = new StringBuilder();
+        for (Target t : targets) {
+            b.append(b.isEmpty() ? "" : " ").append(t.addr().getHostString()).append(':').append(t.addr().getPort())
+                    .append('=').append(t.heldMax().get());
+        }
+        return b.toString();
     }
 
     private void run() {
@@ -70,6 +80,7 @@ final class Outsider implements AutoCloseable {
                     }
                 }
                 held += t.open().size();
+                t.heldMax().accumulateAndGet(t.open().size(), Math::max);
             }
             heldNow.set(held);
             heldMax.accumulateAndGet(held, Math::max);
