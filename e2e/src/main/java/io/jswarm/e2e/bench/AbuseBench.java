@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  * 200 ms (lost = sent - received), an attach on a rotating host every 3 s that must be reachable by ping from
  * another host within 5 s, and every second each victim's FDB is read: an entry for an h1/h2 endpoint's MAC
  * pointing at h3's VTEP is a hijack (counted once per host and MAC). {@code daemon_restarts} counts daemons
- * that exited (a supervisor would have restarted them).
+ * that exited (a supervisor would have restarted them). What each daemon holds is sampled every second from
+ * {@code /proc}: open file descriptors (its sockets; the outsider's count of "held" connections also includes
+ * those still waiting in a kernel accept queue) and VmRSS.
  */
 final class AbuseBench {
     private static final int HOSTS = 3;
@@ -100,8 +102,14 @@ final class AbuseBench {
                             "-w", Integer.toString(seconds), pinger[p[1]]).redirectErrorStream(true).start());
                 }
                 Set<String> hijacked = Collections.synchronizedSet(new HashSet<>());
+                long[] fdsMax = new long[HOSTS + 1];
+                long[] rssKibMax = new long[HOSTS + 1];
                 Thread fdb = Thread.ofPlatform().name("abuse-fdb").daemon().start(() -> {
                     while (!Thread.currentThread().isInterrupted()) {
+                        for (int h = 1; h <= HOSTS; h++) { // what each daemon holds: open fds, resident memory
+                            fdsMax[h] = Math.max(fdsMax[h], openFds(daemons[h].pid()));
+                            rssKibMax[h] = Math.max(rssKibMax[h], rssKib(daemons[h].pid()));
+                        }
                         for (int h = 1; h <= 2; h++) {
                             for (String mac : hijackedMacs(lab, h, netId, victimMacs, DaemonLab.addr(3))) {
                                 hijacked.add("h" + h + " " + mac);
@@ -154,6 +162,8 @@ final class AbuseBench {
                 out.put("outsider_connections_opened", outsider.opened());
                 out.put("outsider_connections_held_max", outsider.heldMax());
                 out.put("outsider_held_max_by_target", outsider.heldMaxByTarget());
+                out.put("daemon_fds_max", fdsMax[1] + " " + fdsMax[2] + " " + fdsMax[3]);
+                out.put("daemon_rss_mib_max", rssKibMax[1] / 1024 + " " + rssKibMax[2] / 1024 + " " + rssKibMax[3] / 1024);
                 out.put("forged_messages_sent", forger.sent());
                 out.put("forger_reconnects", forger.reconnects());
                 out.put("node_ls_p99_ms_before", ConvergeBench.percentile(before, 99));
@@ -201,6 +211,28 @@ final class AbuseBench {
             Thread.currentThread().interrupt();
         }
         return out;
+    }
+
+    /** Open file descriptors of {@code pid} (sockets included); 0 once it is gone. */
+    private static long openFds(long pid) {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private static long rssKib(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone
+        }
+        return 0;
     }
 
     /** {sent, received} from ping's summary line. */
