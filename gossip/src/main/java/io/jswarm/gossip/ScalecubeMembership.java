@@ -12,6 +12,7 @@ import io.jswarm.gossip.internal.RecordClaims;
 import io.jswarm.gossip.internal.RejoinSync;
 import io.jswarm.gossip.internal.Rejoiner;
 import io.jswarm.gossip.transport.TlsTransport;
+import io.jswarm.gossip.transport.TransportLimits;
 import io.jswarm.gossip.transport.TransportListener;
 import io.jswarm.gossip.wire.MetadataCodecs;
 import io.jswarm.gossip.wire.WireCodec;
@@ -69,6 +70,7 @@ public final class ScalecubeMembership implements Membership {
     private ScheduledExecutorService executor;
     private MembershipMetrics metrics;
     private TlsTransport transport;
+    private final TransportLimits transportLimits;
     private MemberView view;
     private DeathConfirmer confirmer;
     private RejoinRounds rejoin;
@@ -86,6 +88,13 @@ public final class ScalecubeMembership implements Membership {
      */
     public ScalecubeMembership(IdentityKeyManager keys, InetAddress dataAddress, MembershipConfig config,
                                Predicate<String> revoked, MeterRegistry registry) {
+        this(keys, dataAddress, config, revoked, registry, TransportLimits.defaults());
+    }
+
+    /** @param transportLimits what the gossip port lets a connection hold (caps, partial frames) */
+    public ScalecubeMembership(IdentityKeyManager keys, InetAddress dataAddress, MembershipConfig config,
+                               Predicate<String> revoked, MeterRegistry registry, TransportLimits transportLimits) {
+        this.transportLimits = Objects.requireNonNull(transportLimits, "transportLimits");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.identity = keys.identity();
         this.config = Objects.requireNonNull(config, "config");
@@ -106,7 +115,8 @@ public final class ScalecubeMembership implements Membership {
         });
         metrics = new MembershipMetrics(registry);
         transport = new TlsTransport(keys, config.advertise(), revoked, config.maxFrameLength(),
-                config.connectTimeout(), new WireCodec(this::onSuspectRecord, (id, incarnation) -> { }), registry);
+                config.connectTimeout(), new WireCodec(this::onSuspectRecord, (id, incarnation) -> { }), registry,
+                transportLimits);
         // Inbound SUSPECT records reach metrics and the rejoin rounds only once the guard let them through.
         transport.inboundFilter(ClaimGuard.standard(identity.nodeId(), registry,
                 (id, hint) -> onLoop(() -> ownCheck(id, hint)), this::onSuspectRecord));

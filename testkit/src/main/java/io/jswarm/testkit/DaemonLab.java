@@ -66,6 +66,16 @@ public final class DaemonLab implements AutoCloseable {
         return hosts.host(host).nsName();
     }
 
+    /** Host {@code host}'s network namespace file (to open sockets there: {@code NetnsCalls.inside}). */
+    public Path hostNsFile(int host) {
+        return hosts.host(host).nsFile();
+    }
+
+    /** Host {@code host}'s daemon data root ({@code swarm/certificates/} holds its key and certificate). */
+    public Path dataRoot(int host) {
+        return dir.resolve("h" + host);
+    }
+
     public Path execRoot(int host) {
         return dir.resolve("h" + host + "-run");
     }

@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S]");
+            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S] | abuse [--seconds S] [--connections N]");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (!Privileges.isRoot()) {
@@ -75,6 +75,12 @@ public final class Bench {
                 noMoreOptions(name, opts);
                 return ConvergeBench.run(attaches, kills, FAMILY);
             }
+            case "abuse" -> {
+                int seconds = intOpt(opts, "seconds", 60, 10, 3600);
+                int connections = intOpt(opts, "connections", 12_000, 4, 16_000); // the bench JVM's fd limit is 20k
+                noMoreOptions(name, opts);
+                return AbuseBench.run(seconds, connections, "jsabuse");
+            }
             case "footprint" -> {
                 int sandboxes = intOpt(opts, "sandboxes", 20, 1, 200);
                 int idle = intOpt(opts, "idle-seconds", 60, 1, 3600);
@@ -82,7 +88,7 @@ public final class Bench {
                 return FootprintBench.run(sandboxes, idle, FAMILY);
             }
             default -> {
-                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover, converge, scale, footprint)");
+                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover, converge, scale, footprint, abuse)");
                 System.exit(2);
                 return null;
             }

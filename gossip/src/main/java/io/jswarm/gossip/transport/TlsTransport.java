@@ -20,7 +20,6 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
@@ -61,6 +60,7 @@ public final class TlsTransport implements Transport {
     private final TransportMetrics metrics;
     private final int maxFrameLength;
     private final int connectTimeoutMillis;
+    private final TransportGuard guard;
     private final Sinks.Many<Message> inbound = Sinks.many().multicast().directBestEffort();
     private final ConcurrentMap<String, CompletableFuture<Channel>> outbound = new ConcurrentHashMap<>();
     /** The outbound connects still waiting for the peer's SYN-ACK (TLS not begun), by target. */
@@ -83,6 +83,14 @@ public final class TlsTransport implements Transport {
      */
     public TlsTransport(IdentityKeyManager keys, InetSocketAddress bindAddress, Predicate<String> revoked,
                         int maxFrameLength, Duration connectTimeout, WireCodec codec, MeterRegistry registry) {
+        this(keys, bindAddress, revoked, maxFrameLength, connectTimeout, codec, registry, TransportLimits.defaults());
+    }
+
+    /** @param limits connection caps, the partial-frame deadline and budget ({@link TransportLimits#defaults}) */
+    public TlsTransport(IdentityKeyManager keys, InetSocketAddress bindAddress, Predicate<String> revoked,
+                        int maxFrameLength, Duration connectTimeout, WireCodec codec, MeterRegistry registry,
+                        TransportLimits limits) {
+        this.guard = new TransportGuard(Objects.requireNonNull(limits, "limits"), registry);
         this.codec = Objects.requireNonNull(codec, "codec");
         this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         this.tls = new TlsContexts(keys, revoked);
@@ -133,6 +141,8 @@ public final class TlsTransport implements Transport {
                 throw e;
             }
             address = MetadataCodecs.format((InetSocketAddress) server.localAddress());
+            long window = TransportGuard.LOG_WINDOW.toMillis();
+            group.scheduleAtFixedRate(guard::flush, window, window, TimeUnit.MILLISECONDS);
             LOG.info("gossip transport listening address={} tls=TLSv1.3 clientAuth=required", address);
             return this;
         });
@@ -385,13 +395,19 @@ public final class TlsTransport implements Transport {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (!client && !guard.admit(ch)) {
+                    return; // over a connection cap: closed before any TLS state exists
+                }
                 // No peer host/port for the client engine: the JDK caches sessions by host:port, so without
                 // them it never offers resumption and every handshake passes the trust manager.
                 SslHandler ssl = client ? tls.client.newHandler(ch.alloc()) : tls.server.newHandler(ch.alloc());
                 ssl.setHandshakeTimeoutMillis(connectTimeoutMillis);
                 ch.pipeline().addLast("tls", ssl)
-                        .addLast("gate", new PeerGate(tls.trust, metrics, client, ctx -> channels.add(ctx.channel())))
-                        .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrameLength, 0, 4, 0, 4))
+                        .addLast("gate", new PeerGate(tls.trust, metrics, client, ctx -> {
+                            guard.verified(ctx.channel());
+                            channels.add(ctx.channel());
+                        }))
+                        .addLast("frames", new BoundedFrameDecoder(maxFrameLength, guard))
                         .addLast("length", new LengthFieldPrepender(4))
                         .addLast("codec", new FrameCodec(codec, metrics))
                         .addLast("deliver", new Deliver());

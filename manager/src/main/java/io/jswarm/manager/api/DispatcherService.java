@@ -46,7 +46,11 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
 
     @Override
     public void join(JoinRequest req, StreamObserver<JoinResponse> out) {
-        unary(out, () -> manager.joins().join(req, AuthInterceptor.REMOTE.get()));
+        java.net.SocketAddress remote = AuthInterceptor.REMOTE.get();
+        unary(out, () -> {
+            manager.joinGate().check(req.getSerializedSize(), remote); // size and rate, before any work
+            return manager.joins().join(req, remote);
+        });
     }
 
     @Override

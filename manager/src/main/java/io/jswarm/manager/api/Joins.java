@@ -30,6 +30,9 @@ final class Joins {
     /** Docker's wording for a bad token; deliberately the same whatever was wrong with it. */
     static final String INVALID_TOKEN = "A valid join token is necessary to join this cluster";
 
+    private static final io.jswarm.encryption.ports.SampledLog REFUSED = new io.jswarm.encryption.ports.SampledLog(
+            LOG::warn, "join refused: invalid token", Duration.ofSeconds(10), System::nanoTime);
+
     private final ManagerNode manager;
 
     Joins(ManagerNode manager) {
@@ -116,8 +119,9 @@ final class Joins {
     }
 
     private static StatusRuntimeException invalidToken(String why, SocketAddress remote) {
-        // The reason is logged for the operator; the caller learns nothing about which part was wrong.
-        LOG.warn("join refused reason=\"{}\" remote={}", why, remote);
+        // The reason is logged for the operator (sampled: a guessing flood is one line per window); the caller
+        // learns nothing about which part was wrong.
+        REFUSED.record(why.replace(' ', '-'), remote instanceof InetSocketAddress isa ? isa.getAddress().getHostAddress() : remote);
         return Status.INVALID_ARGUMENT.withDescription(INVALID_TOKEN).asRuntimeException();
     }
 }

@@ -1,5 +1,6 @@
 package io.jswarm.manager.api;
 
+import io.jswarm.manager.ports.ApiLimits;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -13,18 +14,31 @@ import java.util.Objects;
  *                         shorter here so Down is reported within seconds)
  * @param heartbeatTimeout silence after which a session is dead (default 3 s: three missed heartbeats)
  * @param engineVersion    this build's version, shown as ENGINE VERSION
+ * @param limits           what a client may hold on the API port (connections, handshake, message sizes, join
+ *                         rate); {@link ApiLimits#defaults} documents the defaults
  */
 public record ManagerConfig(InetSocketAddress listen, String managerAddr, Duration heartbeatPeriod,
-                            Duration heartbeatTimeout, String engineVersion) {
+                            Duration heartbeatTimeout, String engineVersion, ApiLimits limits) {
     public static final Duration DEFAULT_HEARTBEAT_PERIOD = Duration.ofSeconds(1);
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
 
     public ManagerConfig {
         Objects.requireNonNull(listen);
         Objects.requireNonNull(managerAddr);
+        Objects.requireNonNull(limits, "limits");
         if (heartbeatTimeout.compareTo(heartbeatPeriod) <= 0) {
             throw new IllegalArgumentException("heartbeat timeout must exceed the period");
         }
+    }
+
+    /** With the default {@link ApiLimits}. */
+    public ManagerConfig(InetSocketAddress listen, String managerAddr, Duration heartbeatPeriod,
+                         Duration heartbeatTimeout, String engineVersion) {
+        this(listen, managerAddr, heartbeatPeriod, heartbeatTimeout, engineVersion, ApiLimits.defaults());
+    }
+
+    public ManagerConfig withLimits(ApiLimits l) {
+        return new ManagerConfig(listen, managerAddr, heartbeatPeriod, heartbeatTimeout, engineVersion, l);
     }
 
     public static ManagerConfig defaults(InetSocketAddress listen, String managerAddr, String engineVersion) {

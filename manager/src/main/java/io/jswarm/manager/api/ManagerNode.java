@@ -12,6 +12,8 @@ import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
 import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.state.EndpointQuota;
+import io.jswarm.manager.ports.ApiPort;
+import io.jswarm.manager.ports.JoinGate;
 import io.jswarm.manager.state.Applied;
 import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerStore;
@@ -64,6 +66,8 @@ public final class ManagerNode implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final EndpointQuota endpointQuota;
     private final java.util.concurrent.atomic.AtomicBoolean pushQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    private final ApiPort apiPort;
+    private final JoinGate joinGate;
     private Server server;
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -84,6 +88,8 @@ public final class ManagerNode implements AutoCloseable {
         });
         this.sessions = new SessionRegistry(clock, config.heartbeatTimeout(), this::viewChangedSoon);
         this.table = new NodeTable(store, sessions, identity.nodeId(), clock);
+        this.apiPort = new ApiPort(config.limits());
+        this.joinGate = new JoinGate(config.limits(), System::nanoTime);
     }
 
     /**
@@ -152,7 +158,8 @@ public final class ManagerNode implements AutoCloseable {
     /** Binds the API port and starts heartbeats and certificate renewal. */
     public synchronized void start() throws IOException {
         var dispatcher = new DispatcherService(this);
-        server = NettyServerBuilder.forAddress(config.listen())
+        // Every connection is bounded (ports/ApiLimits): an outsider can hold only the unverified caps' worth.
+        server = apiPort.configure(NettyServerBuilder.forAddress(config.listen()))
                 .sslContext(Tls.server(keys, ca.certificate()))
                 .addService(ServerInterceptors.intercept(dispatcher, new AuthInterceptor(table)))
                 // Agents may ping to keep NATs open; do not punish them for it.
@@ -161,6 +168,7 @@ public final class ManagerNode implements AutoCloseable {
         long period = config.heartbeatPeriod().toMillis();
         timer.scheduleAtFixedRate(() -> guard("heartbeat", () -> sessions.tick(config.heartbeatPeriod())),
                 period, period, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(joinGate::flush, 10, 10, TimeUnit.SECONDS);
         // Checked every renewalRetry (a tenth of the lifetime, 1 s..1 min): a short --cert-expiry is renewed in
         // time too, and a failed renewal is tried again before the certificate runs out.
         long every = keys.identity().renewalRetry().toMillis();
@@ -227,6 +235,15 @@ public final class ManagerNode implements AutoCloseable {
 
     CertificateAuthority ca() {
         return ca;
+    }
+
+    JoinGate joinGate() {
+        return joinGate;
+    }
+
+    /** The API port's connection accounting (tests, metrics). */
+    public ApiPort apiPort() {
+        return apiPort;
     }
 
     SessionRegistry sessions() {
@@ -397,6 +414,7 @@ public final class ManagerNode implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        apiPort.close();
         store.close();
         LOG.info("manager stopped node={}", nodeId());
     }
