@@ -113,15 +113,20 @@ final class Networks {
                     + ": rpc error: code = PermissionDenied desc = network " + n.getName() + " not manually attachable")
                     .asRuntimeException();
         }
-        Applied.EndpointAttached a = manager.submit(Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder()
+        EndpointGrants.checkOwnerKey(req.getOwnerKey());
+        var committed = manager.commit(Command.newBuilder().setAttachEndpoint(AttachEndpoint.newBuilder()
                 .setNetworkId(n.getNetworkId()).setEndpointId(Identifiers.newId()).setNodeId(callerNodeId)
-                .setName(req.getName()).addAllAliases(req.getAliasesList()).setRequestedIp(req.getRequestedIp())).build(),
-                Applied.EndpointAttached.class);
+                .setName(req.getName()).addAllAliases(req.getAliasesList()).setRequestedIp(req.getRequestedIp())).build());
+        Applied.EndpointAttached a = ManagerNode.expect(committed, Applied.EndpointAttached.class);
         Endpoint e = a.endpoint();
         LOG.info("endpoint attached network={} endpoint={} node={} name={} address={}", a.network().getName(),
                 e.getEndpointId(), callerNodeId, e.getName(), e.getAddress());
         manager.viewChangedSoon();
-        return AttachEndpointResponse.newBuilder().setNetwork(a.network()).setEndpoint(e).build();
+        var out = AttachEndpointResponse.newBuilder().setNetwork(a.network()).setEndpoint(e);
+        if (!req.getOwnerKey().isEmpty()) {
+            out.setGrant(EndpointGrants.issue(manager.ca(), a.network(), e, committed.index(), req.getOwnerKey()));
+        }
+        return out.build();
     }
 
     void detach(String callerNodeId, boolean callerIsManager, DetachEndpointRequest req) {
