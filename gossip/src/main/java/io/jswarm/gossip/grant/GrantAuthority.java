@@ -30,9 +30,12 @@ import java.util.Optional;
  *       data-path address in the manager's latest view;</li>
  *   <li>the owner is a participant of the network in that view.</li>
  * </ol>
+ * The owner's signature is checked for relayed entries only: an entry that comes straight from its owner, over
+ * the owner's own TLS connection, is authenticated by it (the signature still travels, for the next relay).
  * Signatures are checked once per daemon: verified grants and entries are remembered (bounded, least recently
- * used dropped), so an entry relayed by many peers or resent by anti-entropy costs one verification. The
- * cheap checks against the view run every time, since the view changes. Confined to the replicator thread.
+ * used dropped), so an entry relayed by many peers or resent by anti-entropy costs one verification; owner keys
+ * are parsed once. The cheap checks against the view run every time, since the view changes. Confined to the
+ * replicator thread.
  */
 public final class GrantAuthority implements EntryCheck {
     static final int CACHE_ENTRIES = 65_536;
@@ -40,13 +43,14 @@ public final class GrantAuthority implements EntryCheck {
     private final PublicKey ca;
     private final Map<ByteString, EndpointGrant> grants = lru();
     private final Map<ByteString, Boolean> entries = lru();
+    private final Map<ByteString, PublicKey> ownerKeys = lru();
 
     public GrantAuthority(PublicKey ca) {
         this.ca = Objects.requireNonNull(ca, "ca");
     }
 
     @Override
-    public Optional<String> refusal(String networkId, TableEvent e, Directory directory) {
+    public Optional<String> refusal(String networkId, TableEvent e, String from, Directory directory) {
         if (!e.seal().hasGrant() || !e.seal().signed()) {
             return Optional.of("unsigned entry");
         }
@@ -78,7 +82,7 @@ public final class GrantAuthority implements EntryCheck {
         if (!directory.participants(networkId).contains(owner)) {
             return Optional.of("owner " + owner + " is not a participant");
         }
-        if (!signedByOwner(networkId, e, g)) {
+        if (!owner.equals(from) && !signedByOwner(networkId, e, g)) {
             return Optional.of("owner signature does not verify");
         }
         return Optional.empty();
@@ -126,11 +130,14 @@ public final class GrantAuthority implements EntryCheck {
         if (entries.containsKey(key)) {
             return true;
         }
-        PublicKey owner;
-        try {
-            owner = Grants.publicKey(g.getOwnerKey().toByteArray());
-        } catch (IllegalArgumentException ex) {
-            return false;
+        PublicKey owner = ownerKeys.get(g.getOwnerKey());
+        if (owner == null) {
+            try {
+                owner = Grants.publicKey(g.getOwnerKey().toByteArray());
+            } catch (IllegalArgumentException ex) {
+                return false;
+            }
+            ownerKeys.put(g.getOwnerKey(), owner);
         }
         if (!Grants.verifyEntry(owner, signed, e.seal().signature().toByteArray())) {
             return false;

@@ -12,10 +12,13 @@ import java.util.Set;
 @FunctionalInterface
 public interface EntryCheck {
     /** Accepts everything (tests of the merge rules, tables without grants). */
-    EntryCheck ACCEPT_ALL = (networkId, e, directory) -> Optional.empty();
+    EntryCheck ACCEPT_ALL = (networkId, e, from, directory) -> Optional.empty();
 
-    /** Why {@code e} is refused on {@code networkId}, or empty if it may be merged. */
-    Optional<String> refusal(String networkId, TableEvent e, Directory directory);
+    /**
+     * Why {@code e} is refused on {@code networkId}, or empty if it may be merged. {@code from} is the
+     * TLS-authenticated sender: when it is the entry's owner, the connection already proves who speaks.
+     */
+    Optional<String> refusal(String networkId, TableEvent e, String from, Directory directory);
 
     /** What the manager's latest view says, as the replicator holds it. */
     interface Directory {
@@ -24,5 +27,20 @@ public interface EntryCheck {
 
         /** The node's data-path (VTEP) address, if the view has one. */
         Optional<InetAddress> dataAddress(String nodeId);
+
+        static Directory of(java.util.function.Function<String, Set<String>> participants,
+                            java.util.function.Function<String, Optional<InetAddress>> dataAddress) {
+            return new Directory() {
+                @Override
+                public Set<String> participants(String networkId) {
+                    return participants.apply(networkId);
+                }
+
+                @Override
+                public Optional<InetAddress> dataAddress(String nodeId) {
+                    return dataAddress.apply(nodeId);
+                }
+            };
+        }
     }
 }

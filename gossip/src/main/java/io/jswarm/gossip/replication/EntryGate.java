@@ -49,7 +49,7 @@ final class EntryGate {
     List<TableEvent> admit(String from, EndpointTable t, List<TableEvent> events) {
         var out = new ArrayList<TableEvent>(events.size());
         for (TableEvent e : events) {
-            Optional<String> why = refusal(t, e);
+            Optional<String> why = refusal(from, t, e);
             if (why.isEmpty()) {
                 out.add(e);
             } else {
@@ -60,13 +60,13 @@ final class EntryGate {
     }
 
     /** The reason {@code e} may not enter {@code t}, if any. */
-    Optional<String> refusal(EndpointTable t, TableEvent e) {
+    Optional<String> refusal(String from, EndpointTable t, TableEvent e) {
         long now = Math.max(t.lamportTime(), clock.millis());
         long limit = now > Long.MAX_VALUE - MAX_AHEAD ? Long.MAX_VALUE : now + MAX_AHEAD; // never overflows
         if (e.version().lamport() > limit) {
             return Optional.of("version " + e.version().lamport() + " is beyond the clock bound " + limit);
         }
-        return check.refusal(t.networkId(), e, directory);
+        return check.refusal(t.networkId(), e, from, directory);
     }
 
     private void refuse(String from, String networkId, TableEvent e, String why) {

@@ -67,17 +67,8 @@ final class ReplicaSet {
                TableReplicator.Listener listener, Runnable flushSoon, InstantSource clock, RandomGenerator random,
                TableTrust trust) {
         this.trust = trust;
-        this.gate = new EntryGate(trust.check(), new EntryCheck.Directory() {
-            @Override
-            public Set<String> participants(String networkId) {
-                return ReplicaSet.this.participants.getOrDefault(networkId, Set.of());
-            }
-
-            @Override
-            public java.util.Optional<java.net.InetAddress> dataAddress(String nodeId) {
-                return java.util.Optional.ofNullable(dataAddresses.get(nodeId));
-            }
-        }, clock);
+        this.gate = new EntryGate(trust.check(), EntryCheck.Directory.of(n -> participants.getOrDefault(n, Set.of()),
+                node -> java.util.Optional.ofNullable(dataAddresses.get(node))), clock);
         this.localNode = localNode;
         this.config = config;
         this.send = send;
