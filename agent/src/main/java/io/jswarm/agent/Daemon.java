@@ -120,7 +120,7 @@ public final class Daemon implements AutoCloseable {
         if (g != null) {
             m.addHealthSource(g); // before start: node ls combines sessions and membership from the first call
         }
-        var net = startNetworks(st.getNodeId(), g);
+        var net = startNetworks(st.getNodeId(), g, m.keys().identity().root());
         m.addViewListener(net::onView);
         try {
             m.start();
@@ -155,7 +155,7 @@ public final class Daemon implements AutoCloseable {
             g = new GossipNode(keys, config.gossipPort(), registry, () -> { });
             gossip = g;
         }
-        var net = startNetworks(st.getNodeId(), g);
+        var net = startNetworks(st.getNodeId(), g, identity.root());
         s.onView(net::onView); // first: the tables see the network participants before gossip starts them
         if (g != null) {
             s.onView(g::onView);
@@ -302,7 +302,7 @@ public final class Daemon implements AutoCloseable {
      * The network agent of this node: puts back its sandboxes at once (the kernel kept forwarding while the
      * daemon was away) and starts the endpoint tables when gossip runs.
      */
-    private NetworkAgent startNetworks(String nodeId, GossipNode g) {
+    private NetworkAgent startNetworks(String nodeId, GossipNode g, java.security.cert.X509Certificate root) {
         var dataplane = new KernelDataplane(new NetlinkKernel(NetlinkKernel.Settings.defaults(), new KernelMetrics(registry)),
                 DataplaneConfig.defaults().withRunDir(config.execRoot()));
         // Tests only: the sandboxes' upstreams from another file, so an e2e test can stand up its own upstream.
@@ -316,6 +316,12 @@ public final class Daemon implements AutoCloseable {
         var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
                 SandboxResolver.of(sandboxDns),
                 NetworkAgent.Settings.defaults(swarm.path().resolve("networks")), registry);
+        try {
+            // The entry key stays when the certificate is renewed, so grants issued before stay usable.
+            agent.trust(io.jswarm.encryption.Grants.loadOrCreateEntryKey(swarm.certificates()), root.getPublicKey());
+        } catch (IOException e) {
+            LOG.warn("no entry key: this node's endpoints will not be believed by its peers error={}", e.toString());
+        }
         String crashAt = System.getenv("JSWARM_UNSAFE_CRASH_AT"); // tests only: prove crash consistency for real
         if (crashAt != null && !crashAt.isBlank()) {
             agent.haltAt(crashAt.strip());

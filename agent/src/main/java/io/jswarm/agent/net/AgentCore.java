@@ -42,6 +42,8 @@ final class AgentCore {
     volatile Steps steps = Steps.NONE;
     volatile ClusterView view = ClusterView.getDefaultInstance();
     volatile TableReplicator replicator;
+    /** The node's entry key and the cluster CA (set by the daemon before start; NONE: entries unsigned). */
+    volatile EntryTrust trust = EntryTrust.NONE;
 
     final AgentMetrics metrics;
 

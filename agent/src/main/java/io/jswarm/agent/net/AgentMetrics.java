@@ -24,6 +24,7 @@ final class AgentMetrics {
     private final AtomicInteger pendingReleases = new AtomicInteger();
     private final Gauge releases;
     private final Map<String, AtomicInteger> tableSizes = new ConcurrentHashMap<>();
+    private volatile io.micrometer.core.instrument.Meter refused;
 
     AgentMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -38,9 +39,19 @@ final class AgentMetrics {
                 .description("addresses gone here that the manager has not confirmed released").register(registry);
     }
 
+    /** Received table entries refused (forged, altered, from the future, not granted): a counter read on scrape. */
+    void refusedEntries(java.util.function.LongSupplier count) {
+        refused = io.micrometer.core.instrument.FunctionCounter.builder("jswarm.table.entries.refused", count,
+                c -> (double) c.getAsLong()).description("received table entries refused by the authority check "
+                        + "or the clock bound").register(registry);
+    }
+
     /** Removes this agent's meters (a later agent of the same daemon, after leave and join, registers anew). */
     void close() {
         java.util.List.of(attach, attachFailures, reconciles, repairs, releases).forEach(registry::remove);
+        if (refused != null) {
+            registry.remove(refused);
+        }
         java.util.List.copyOf(tableSizes.keySet()).forEach(n -> tableSize(n, -1));
     }
 

@@ -99,7 +99,8 @@ final class EndpointChanges {
         LocalState local = core.local;
         Network n = a.getNetwork();
         // Parsed once, here: the kernel spec, the table entry and the saved form all come from this value.
-        LocalEndpoint le = SandboxEndpoint.allocated(a, p.key(), p.ifName()).toProto();
+        LocalEndpoint le = SandboxEndpoint.allocated(a, p.key(), p.ifName()).toProto().toBuilder()
+                .setGrant(a.getGrant()).build(); // saved with it: every later entry of the endpoint carries it
         LocalSandbox sb = local.sandbox(p.key()).orElse(LocalSandbox.newBuilder().setKey(p.key())
                 .setNetns(p.ns().path().toString()).setCreated(p.created()).build());
         boolean firstOnNetwork = !local.hasEndpointsOn(n.getNetworkId());
@@ -136,7 +137,8 @@ final class EndpointChanges {
         if (firstOnNetwork || !core.peers.hasTable(networkId)) {
             core.joinTable(networkId);
         }
-        core.replicator().ifPresent(r -> r.upsert(networkId, le.getEndpointId(), core.kernel.record(le)));
+        core.replicator().ifPresent(r -> r.upsert(networkId, le.getEndpointId(), core.kernel.record(le),
+                le.getGrant()));
     }
 
     /**

@@ -96,7 +96,8 @@ final class HostKernel {
 
     /** This node's table entry for a local endpoint. */
     EndpointRecord record(LocalEndpoint le) {
-        return SandboxEndpoint.of(le).record(IpPrefix.parseAddress(local.vtep()), nodeId);
+        return SandboxEndpoint.of(le).record(IpPrefix.parseAddress(local.vtep()), nodeId)
+                .withAllocation(EntryTrust.allocation(le.getGrant()));
     }
 
     static int prefixLength(Network n) {

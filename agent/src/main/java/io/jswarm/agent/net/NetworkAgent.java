@@ -103,6 +103,14 @@ public final class NetworkAgent implements AutoCloseable {
         };
     }
 
+    /**
+     * Binds this node's table entries to it (issue 9): its entry key signs them and the manager's grants name
+     * it; received entries are believed only if they check out against {@code ca}. Call before {@link #start}.
+     */
+    public void trust(java.security.KeyPair entryKey, java.security.PublicKey ca) {
+        core.trust = new EntryTrust(entryKey, ca);
+    }
+
     /** Test seam: stop points of the write-ahead changes (see {@link AgentCore.Steps}). */
     void steps(AgentCore.Steps steps) {
         core.steps = steps;
@@ -176,7 +184,10 @@ public final class NetworkAgent implements AutoCloseable {
                 return;
             }
             TableReplicator r = new TableReplicator(core.nodeId, messenger, config,
-                    (net, ch) -> loop.post("table changes", () -> core.peers.onChanges(net, ch)));
+                    (net, ch) -> loop.post("table changes", () -> core.peers.onChanges(net, ch)),
+                    java.time.InstantSource.system(), java.util.random.RandomGenerator.getDefault(),
+                    core.trust.tableTrust());
+            core.metrics.refusedEntries(r::refusedEntries);
             r.start();
             core.replicator = r;
             Views.apply(core, core.view);
@@ -268,7 +279,8 @@ public final class NetworkAgent implements AutoCloseable {
         AttachEndpointResponse a;
         try {
             a = core.api.get().attach(AttachEndpointRequest.newBuilder().setNetwork(plan.network())
-                    .setName(plan.dnsName()).addAllAliases(aliases).setRequestedIp(ip).build());
+                    .setName(plan.dnsName()).addAllAliases(aliases).setRequestedIp(ip)
+                    .setOwnerKey(core.trust.ownerKey()).build());
         } catch (RuntimeException e) {
             loop.call(() -> {
                 changes.abandon(plan);

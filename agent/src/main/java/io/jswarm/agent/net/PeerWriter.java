@@ -275,11 +275,18 @@ final class PeerWriter {
         }
     }
 
-    /** The remote entry for {@code ip}; if several claim it, the lowest endpoint id (the same on every node). */
+    /**
+     * The remote entry for {@code ip}. Several valid entries can claim one IP (an old allocation whose owner is
+     * gone but not yet known gone, and the new one): the highest allocation index is the manager's latest word;
+     * among equal ones the lowest endpoint id (the same on every node). Computed from the remaining entries every
+     * time, so a withdrawn entry removes the kernel peer only when no valid entry still needs it.
+     */
     private Optional<Peer> fromTable(String networkId, InetAddress ip) {
+        Comparator<Map.Entry<String, EndpointRecord>> latest = Comparator.<Map.Entry<String, EndpointRecord>>comparingLong(
+                e -> -e.getValue().allocation()).thenComparing(Map.Entry.comparingByKey(Comparator.naturalOrder()));
         return tables.getOrDefault(networkId, Map.of()).entrySet().stream()
                 .filter(e -> remote(e.getValue()) && e.getValue().ip().equals(ip))
-                .min(Map.Entry.comparingByKey(Comparator.naturalOrder()))
+                .min(latest)
                 .map(e -> new Peer(ip, MacAddress.parse(e.getValue().mac()), e.getValue().vtep()));
     }
 

@@ -42,6 +42,9 @@ final class Views {
                 vteps.put(n.getId(), IpPrefix.parseAddress(a));
             }
         }
+        if (r != null) {
+            r.dataAddresses(vteps); // what a received entry's VTEP must be
+        }
         for (NetworkView nv : v.getNetworksList()) {
             String id = nv.getNetwork().getNetworkId();
             if (core.peers.isProgrammed(id)) {

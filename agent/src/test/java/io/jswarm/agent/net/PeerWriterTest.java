@@ -106,6 +106,30 @@ class PeerWriterTest {
                 "the remaining entry's VTEP, not nothing");
     }
 
+    /** Issue 9 finding 5: of two valid entries for one IP, the manager's latest allocation is programmed. */
+    @Test
+    void theHigherAllocationWinsAndAWithdrawalKeepsWhatTheOtherEntryNeeds() throws Exception {
+        FakeKernel kernel = new FakeKernel();
+        var config = new DataplaneConfig(host(kernel), Path.of("/run/jspw-test"));
+        var dataplane = new KernelDataplane(kernel, config);
+        dataplane.ensureNetwork(SPEC);
+        PeerWriter w = new PeerWriter(SELF, dataplane, NetworkAgent::specId, id -> "");
+        w.table(NET, Map.of());
+        w.programmed(NET, false);
+        // The old allocation (its owner failed, entry not yet known gone) has the lower endpoint id.
+        var old = record(ON_H2, "node2").withAllocation(5);
+        var current = record(peer("10.0.1.3", H3), "node3").withAllocation(9);
+        w.onChanges(NET, List.of(new ViewChange.Added("aaa", old), new ViewChange.Added("zzz", current)));
+        assertEquals(Map.of(ip("10.0.1.3"), peer("10.0.1.3", H3)), dataplane.peers(SPEC.id()),
+                "the current allocation, whatever the endpoint ids");
+        w.onChanges(NET, List.of(new ViewChange.Removed("aaa", old)));
+        assertEquals(Map.of(ip("10.0.1.3"), peer("10.0.1.3", H3)), dataplane.peers(SPEC.id()),
+                "withdrawing the old one keeps the current one");
+        w.onChanges(NET, List.of(new ViewChange.Added("aaa", old), new ViewChange.Removed("zzz", current)));
+        assertEquals(Map.of(ip("10.0.1.3"), ON_H2), dataplane.peers(SPEC.id()),
+                "withdrawing the current one leaves the one still valid, not nothing");
+    }
+
     private static Set<String> kernelPeers(FakeKernel kernel, DataplaneConfig config) throws Exception {
         Netns ns = Netns.at(config.networkNamespace(SPEC.id()));
         Set<String> out = new TreeSet<>();

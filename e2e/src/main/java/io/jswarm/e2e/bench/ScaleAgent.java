@@ -65,8 +65,11 @@ final class ScaleAgent {
     private int lookedAt = -1;
 
     /** Builds everything; starts nothing. {@code removals} counts membership Removed events seen here. */
+    /** Its own entry key: signs its entries, named in its grants. */
+    final java.security.KeyPair entryKey = io.jswarm.encryption.CertificateAuthority.newKeyPair();
+
     ScaleAgent(NodeIdentity identity, MembershipConfig membershipConfig, InetAddress vtep, String family,
-               AtomicInteger removals) throws IOException {
+               AtomicInteger removals, io.jswarm.encryption.CertificateAuthority ca) throws IOException {
         this.identity = identity;
         this.id = identity.nodeId();
         this.vtep = vtep;
@@ -81,7 +84,9 @@ final class ScaleAgent {
         membership = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(identity), vtep,
                 membershipConfig, id -> false, registry);
         traffic = new TracedMessenger(new ScalecubePeerMessenger(membership));
-        replicator = new TableReplicator(id, traffic, ReplicatorConfig.DEFAULT, this::program);
+        replicator = new TableReplicator(id, traffic, ReplicatorConfig.DEFAULT, this::program,
+                java.time.InstantSource.system(), java.util.random.RandomGenerator.getDefault(),
+                ScaleGrants.trust(ca, entryKey));
         membership.addListener(this::onMembership);
     }
 

@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,7 @@ final class ScaleBench {
                 var config = membershipConfig(new InetSocketAddress(host, 0), seeds);
                 InetAddress vtep = InetAddress.ofLiteral("203.0.113." + (i + 1));
                 var agent = new ScaleAgent(ca.issue(Identifiers.newId(), Role.WORKER, Duration.ofDays(1)), config,
-                        vtep, family, removals);
+                        vtep, family, removals, ca);
                 agents.add(agent);
                 agent.start();
                 if (seeds.size() < 3) {
@@ -80,6 +81,10 @@ final class ScaleBench {
             Set<String> ids = new HashSet<>();
             agents.forEach(a -> ids.add(a.id()));
             agents.forEach(a -> a.replicator.participants(NET, ids));
+            Map<String, InetAddress> vteps = new HashMap<>();
+            agents.forEach(a -> vteps.put(a.id(), a.vtep));
+            agents.forEach(a -> a.replicator.dataAddresses(vteps)); // as the manager's view would
+            var grants = new ScaleGrants(ca);
             Thread.sleep(100); // as the manager's view would: everyone knows the participants before anyone joins
             agents.forEach(a -> a.replicator.join(NET));
             Thread.sleep(500); // the (empty) join exchanges settle
@@ -87,14 +92,20 @@ final class ScaleBench {
             double[] gossipBefore = agents.stream().mapToDouble(ScaleAgent::gossipBytesOut).toArray();
 
             Map<String, EndpointRecord> expected = new TreeMap<>();
+            // Granted before the clock starts: the manager's work at attach, not the replication measured here.
+            List<ScaleGrants.Granted> initial = new ArrayList<>();
+            for (int k = 0; k < endpoints; k++) {
+                ScaleAgent owner = agents.get(k % nodes);
+                initial.add(grants.grant(NET, "ep-" + k, record(k, 0, owner), owner.entryKey));
+            }
             long[] hs1 = handshakes(agents);
             var cpu1 = CpuByThread.start();
             long t1 = System.nanoTime();
             for (int k = 0; k < endpoints; k++) {
                 ScaleAgent owner = agents.get(k % nodes);
-                EndpointRecord r = record(k, 0, owner);
-                expected.put("ep-" + k, r);
-                owner.replicator.upsert(NET, "ep-" + k, r);
+                ScaleGrants.Granted g = initial.get(k);
+                expected.put("ep-" + k, g.record());
+                owner.replicator.upsert(NET, "ep-" + k, g.record(), g.grant());
             }
             long[] before1 = traffic(agents);
             long[] nodeMs1 = awaitConverged(agents, expected, t1, "initial", removals);
@@ -107,6 +118,11 @@ final class ScaleBench {
                     + " (removals so far %d)", endpoints, nodes, convergeMs, removals.get()));
 
             int churn = Math.min(200, endpoints / 5);
+            Map<Integer, ScaleGrants.Granted> again = new HashMap<>();
+            for (int k = 0; k < churn * 5; k += 5) {
+                ScaleAgent owner = agents.get(k % nodes);
+                again.put(k, grants.grant(NET, "ep-" + k, record(k, 1, owner), owner.entryKey));
+            }
             long[] before2 = traffic(agents);
             long[] hs2 = handshakes(agents);
             var cpu2 = CpuByThread.start();
@@ -117,9 +133,9 @@ final class ScaleBench {
             }
             for (int k = 0; k < churn * 5; k += 5) {
                 ScaleAgent owner = agents.get(k % nodes);
-                EndpointRecord r = record(k, 1, owner); // a re-created task: same id, new address
-                expected.put("ep-" + k, r);
-                owner.replicator.upsert(NET, "ep-" + k, r);
+                ScaleGrants.Granted g = again.get(k); // a re-created task: same id, new address
+                expected.put("ep-" + k, g.record());
+                owner.replicator.upsert(NET, "ep-" + k, g.record(), g.grant());
             }
             long[] nodeMs2 = awaitConverged(agents, expected, t2, "churn", removals);
             double churnMs = ms(t2);
@@ -162,6 +178,9 @@ final class ScaleBench {
             out.put("bytes_per_node", bytes / nodes);
             out.put("gossip_bytes_per_node", (long) (gossipBytes / nodes));
             out.put("rejected", rejected);
+            out.put("signed", ScaleGrants.SIGNED);
+            out.putAll(ScaleGrants.cost(ca, 2000));
+            out.put("refused_entries", agents.stream().mapToLong(a -> a.replicator.refusedEntries()).sum());
             out.put("false_removals", (long) removals.get());
             where1.forEach((k, v) -> out.put("converge_" + k, v)); // flat: Bench.json has no nesting
             where2.forEach((k, v) -> out.put("churn_" + k, v));

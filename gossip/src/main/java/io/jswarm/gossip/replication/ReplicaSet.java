@@ -7,6 +7,7 @@ import io.jswarm.gossip.table.Page;
 import io.jswarm.gossip.table.TableCodec;
 import io.jswarm.gossip.table.TableEvent;
 import io.jswarm.gossip.table.ViewChange;
+import io.jswarm.proto.table.SignedGrant;
 import io.jswarm.proto.table.TableMessage;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,6 +52,10 @@ final class ReplicaSet {
     private final InstantSource clock;
     private final RandomGenerator random;
     private final InFlight inFlight;
+    private final TableTrust trust;
+    private final EntryGate gate;
+    /** Each node's data-path address from the manager's latest view: what a received entry's VTEP must be. */
+    private Map<String, java.net.InetAddress> dataAddresses = Map.of();
 
     /**
      * @param flushSoon queues {@link #flush()} on the replicator thread behind the tasks already queued, so a
@@ -59,7 +64,11 @@ final class ReplicaSet {
      *                  lone write or message still goes out at once
      */
     ReplicaSet(String localNode, ReplicatorConfig config, BiConsumer<String, TableMessage> send,
-               TableReplicator.Listener listener, Runnable flushSoon, InstantSource clock, RandomGenerator random) {
+               TableReplicator.Listener listener, Runnable flushSoon, InstantSource clock, RandomGenerator random,
+               TableTrust trust) {
+        this.trust = trust;
+        this.gate = new EntryGate(trust.check(), EntryCheck.Directory.of(n -> participants.getOrDefault(n, Set.of()),
+                node -> java.util.Optional.ofNullable(dataAddresses.get(node))), clock);
         this.localNode = localNode;
         this.config = config;
         this.send = send;
@@ -72,6 +81,15 @@ final class ReplicaSet {
 
     long rejected() {
         return rejected.get();
+    }
+
+    /** Received entries refused by the clock bound or the authority check (each entry counted once). */
+    long refusedEntries() {
+        return gate.refused();
+    }
+
+    void dataAddresses(Map<String, java.net.InetAddress> addresses) {
+        dataAddresses = addresses;
     }
 
     Set<String> networks() {
@@ -100,7 +118,7 @@ final class ReplicaSet {
             return existing;
         }
         var t = new EndpointTable(networkId, localNode, config.reapInterval(), config.digestBuckets(),
-                clock.millis());
+                clock.millis(), trust.sealer());
         Instant now = clock.instant();
         absent.forEach((node, a) -> {
             if (a.left()) {
@@ -130,10 +148,10 @@ final class ReplicaSet {
         publish(networkId, out);
     }
 
-    void upsert(String networkId, String endpointId, EndpointRecord r) {
+    void upsert(String networkId, String endpointId, EndpointRecord r, SignedGrant grant) {
         EndpointTable t = join(networkId);
         var out = new ArrayList<ViewChange>();
-        write(networkId, t, endpointId, r, out);
+        write(networkId, t, endpointId, r, grant, out);
         publish(networkId, out);
     }
 
@@ -232,9 +250,10 @@ final class ReplicaSet {
             }
         }
         Instant now = clock.instant();
-        var out = new ArrayList<ViewChange>(t.mergeAll(events, now));
-        events.forEach(e -> inFlight.sent(m.getNetworkId(), e, now));
-        afterMerge(m.getNetworkId(), t, events, out, now);
+        List<TableEvent> admitted = gate.admit(from, t, events);
+        var out = new ArrayList<ViewChange>(t.mergeAll(admitted, now));
+        admitted.forEach(e -> inFlight.sent(m.getNetworkId(), e, now));
+        afterMerge(m.getNetworkId(), t, admitted, out, now);
     }
 
     private void onDigest(String from, TableMessage m) {
@@ -272,8 +291,9 @@ final class ReplicaSet {
             return;
         }
         Instant now = clock.instant();
-        var out = new ArrayList<ViewChange>(t.mergeAll(page.events(), now));
-        afterMerge(m.getNetworkId(), t, page.events(), out, now);
+        List<TableEvent> admitted = gate.admit(from, t, page.events()); // relayed: each entry checked alone
+        var out = new ArrayList<ViewChange>(t.mergeAll(admitted, now));
+        afterMerge(m.getNetworkId(), t, admitted, out, now);
     }
 
     /** The owner is the authority on its own entries (see {@link TableReplicator}). */
@@ -289,7 +309,7 @@ final class ReplicaSet {
             TableEvent stored = t.entry(id).orElse(null);
             if (written != null && !written.equals(stored)) {
                 LOG.info("re-asserting own endpoint {} on {} over an older copy", id, networkId);
-                write(networkId, t, id, written.record(), out);
+                write(networkId, t, id, written.record(), written.seal().grant(), out);
             } else if (written == null && stored instanceof TableEvent.Upserted) {
                 mine.inherited(id, now);
             }
@@ -330,8 +350,9 @@ final class ReplicaSet {
 
     // ---- internals ----
 
-    private void write(String networkId, EndpointTable t, String endpointId, EndpointRecord r, List<ViewChange> out) {
-        EndpointTable.LocalChange lc = t.upsert(endpointId, r);
+    private void write(String networkId, EndpointTable t, String endpointId, EndpointRecord r, SignedGrant grant,
+                       List<ViewChange> out) {
+        EndpointTable.LocalChange lc = t.upsert(endpointId, r, grant);
         own.get(networkId).wrote(endpointId, (TableEvent.Upserted) lc.event());
         queue(networkId, lc.event());
         lc.change().ifPresent(out::add);

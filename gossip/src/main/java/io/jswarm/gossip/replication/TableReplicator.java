@@ -79,19 +79,35 @@ public final class TableReplicator implements AutoCloseable {
      */
     public TableReplicator(String localNode, PeerMessenger messenger, ReplicatorConfig config, Listener listener,
                            InstantSource clock, RandomGenerator random) {
-        this(localNode, messenger, config, listener, clock, random, new ExecutorLoop("jswarm-tables"));
+        this(localNode, messenger, config, listener, clock, random, new ExecutorLoop("jswarm-tables"), TableTrust.NONE);
+    }
+
+    /**
+     * With {@code trust}: this node's writes are signed by its sealer, and every received entry must pass its
+     * check (daemons: {@code gossip.grant.GrantAuthority}). Starts nothing.
+     */
+    public TableReplicator(String localNode, PeerMessenger messenger, ReplicatorConfig config, Listener listener,
+                           InstantSource clock, RandomGenerator random, TableTrust trust) {
+        this(localNode, messenger, config, listener, clock, random, new ExecutorLoop("jswarm-tables"), trust);
     }
 
     /** With a hand-stepped loop in tests. */
     TableReplicator(String localNode, PeerMessenger messenger, ReplicatorConfig config, Listener listener,
                     InstantSource clock, RandomGenerator random, TaskLoop loop) {
+        this(localNode, messenger, config, listener, clock, random, loop, TableTrust.NONE);
+    }
+
+    /** With a hand-stepped loop and a trust in tests. */
+    TableReplicator(String localNode, PeerMessenger messenger, ReplicatorConfig config, Listener listener,
+                    InstantSource clock, RandomGenerator random, TaskLoop loop, TableTrust trust) {
         this.localNode = Objects.requireNonNull(localNode, "localNode");
         this.messenger = Objects.requireNonNull(messenger, "messenger");
         this.config = Objects.requireNonNull(config, "config");
         this.random = Objects.requireNonNull(random, "random");
         this.loop = Objects.requireNonNull(loop, "loop");
         this.replicas = new ReplicaSet(localNode, config, this::send, Objects.requireNonNull(listener, "listener"),
-                () -> onLoop(this::flush), Objects.requireNonNull(clock, "clock"), random);
+                () -> onLoop(this::flush), Objects.requireNonNull(clock, "clock"), random,
+                Objects.requireNonNull(trust, "trust"));
     }
 
     /** Starts receiving and the timers: anti-entropy (randomly phased per node), reaping, restart-grace expiry. */
@@ -121,6 +137,12 @@ public final class TableReplicator implements AutoCloseable {
         onLoop(() -> replicas.participants(networkId, copy));
     }
 
+    /** Every node's data-path (VTEP) address from the manager's latest view: received entries must name it. */
+    public void dataAddresses(Map<String, java.net.InetAddress> byNode) {
+        Map<String, java.net.InetAddress> copy = Map.copyOf(byNode);
+        onLoop(() -> replicas.dataAddresses(copy));
+    }
+
     /** This node takes part: creates the table and exchanges full state with up to exchangeFanout participants. */
     public void join(String networkId) {
         requireText(networkId, "networkId");
@@ -140,13 +162,19 @@ public final class TableReplicator implements AutoCloseable {
 
     /** A local endpoint; joins the network first if needed, then sends the event to every other participant. */
     public void upsert(String networkId, String endpointId, EndpointRecord r) {
+        upsert(networkId, endpointId, r, io.jswarm.proto.table.SignedGrant.getDefaultInstance());
+    }
+
+    /** A local endpoint under the manager's grant for it, which travels (signed by this node) with every copy. */
+    public void upsert(String networkId, String endpointId, EndpointRecord r, io.jswarm.proto.table.SignedGrant grant) {
+        Objects.requireNonNull(grant, "grant");
         requireText(networkId, "networkId");
         requireText(endpointId, "endpointId");
         if (!r.ownerNode().equals(localNode)) {
             throw new IllegalArgumentException("local upsert of an endpoint owned by " + r.ownerNode());
         }
         onLoop(() -> {
-            replicas.upsert(networkId, endpointId, r);
+            replicas.upsert(networkId, endpointId, r, grant);
             networkIds = replicas.networks();
         });
     }
@@ -193,6 +221,11 @@ public final class TableReplicator implements AutoCloseable {
     public void announceRestart(Duration grace) {
         Objects.requireNonNull(grace, "grace");
         onLoop(() -> replicas.announceRestart(grace));
+    }
+
+    /** Received entries refused so far (clock bound or authority check), for metrics. */
+    public long refusedEntries() {
+        return replicas.refusedEntries();
     }
 
     public ReplicatorStats stats() {

@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
  * @param mac        the endpoint's MAC, normalised to lower case "aa:bb:cc:dd:ee:ff"
  * @param vtep       the owning node's data-path (VXLAN tunnel) address
  * @param ownerNode  the node that runs the endpoint
+ * @param allocation the manager's allocation index of the endpoint's grant (0: none); of two valid entries
+ *                   for one IP the higher is the current allocation
  */
 public record EndpointRecord(String name, List<String> aliases, InetAddress ip, String mac, InetAddress vtep,
-                             String ownerNode) {
+                             String ownerNode, long allocation) {
 
     public static final int MAX_NAME_LENGTH = 255;
     public static final int MAX_ALIASES = 32;
@@ -38,6 +40,19 @@ public record EndpointRecord(String name, List<String> aliases, InetAddress ip, 
             throw new IllegalArgumentException("bad MAC: " + mac);
         }
         ownerNode = checkName(ownerNode, "ownerNode");
+        if (allocation < 0) {
+            throw new IllegalArgumentException("allocation must be >= 0: " + allocation);
+        }
+    }
+
+    /** Without an allocation index (tests, tables without grants). */
+    public EndpointRecord(String name, List<String> aliases, InetAddress ip, String mac, InetAddress vtep,
+                          String ownerNode) {
+        this(name, aliases, ip, mac, vtep, ownerNode, 0);
+    }
+
+    public EndpointRecord withAllocation(long index) {
+        return new EndpointRecord(name, aliases, ip, mac, vtep, ownerNode, index);
     }
 
     private static String checkName(String value, String what) {

@@ -52,6 +52,7 @@ public final class EndpointTable {
     private final Duration reapInterval;
     private final int buckets;
     private final LamportClock clock;
+    private final EntrySealer sealer;
     private final Map<String, Stored> entries = new HashMap<>();
     /** Failed or departed owners: their live entries are hidden, and dropped once the deadline passes. */
     private final Map<String, Instant> absentOwners = new HashMap<>();
@@ -69,6 +70,17 @@ public final class EndpointTable {
      *                   restarted node's new writes supersede the copies of its previous life that peers hold
      */
     public EndpointTable(String networkId, String localNode, Duration reapInterval, int buckets, long clockStart) {
+        this(networkId, localNode, reapInterval, buckets, clockStart, EntrySealer.NONE);
+    }
+
+    /**
+     * @param sealer signs this node's writes; with anything but {@link EntrySealer#NONE} the table also leaves
+     *               unsigned entries (tombstones it derived itself from a graceful leave) out of what it sends,
+     *               since no receiver would accept them
+     */
+    public EndpointTable(String networkId, String localNode, Duration reapInterval, int buckets, long clockStart,
+                         EntrySealer sealer) {
+        this.sealer = Objects.requireNonNull(sealer, "sealer");
         this.clock = new LamportClock(clockStart);
         this.networkId = requireText(networkId, "networkId");
         this.localNode = requireText(localNode, "localNode");
@@ -96,10 +108,16 @@ public final class EndpointTable {
 
     /** Creates or updates an endpoint owned by this node. */
     public LocalChange upsert(String endpointId, EndpointRecord record) {
+        return upsert(endpointId, record, Seal.NONE.grant());
+    }
+
+    /** Creates or updates an endpoint owned by this node, under the manager's grant for it (signed by the sealer). */
+    public LocalChange upsert(String endpointId, EndpointRecord record, io.jswarm.proto.table.SignedGrant grant) {
         if (!record.ownerNode().equals(localNode)) {
             throw new IllegalArgumentException("local upsert of an endpoint owned by " + record.ownerNode());
         }
-        var event = new TableEvent.Upserted(endpointId, new Version(clock.tick(), localNode), record);
+        TableEvent event = sealer.seal(networkId, new TableEvent.Upserted(endpointId,
+                new Version(clock.tick(), localNode), record, new Seal(grant, com.google.protobuf.ByteString.EMPTY)));
         return new LocalChange(event, apply(event, null));
     }
 
@@ -109,7 +127,10 @@ public final class EndpointTable {
         if (s == null || !s.live() || !s.event().version().owner().equals(localNode)) {
             return Optional.empty();
         }
-        var event = new TableEvent.Deleted(endpointId, new Version(clock.tick(), localNode), reapInterval);
+        // Under the same grant as the entry it withdraws, so receivers can check who withdrew it.
+        var grant = new Seal(s.event().seal().grant(), com.google.protobuf.ByteString.EMPTY);
+        TableEvent event = sealer.seal(networkId,
+                new TableEvent.Deleted(endpointId, new Version(clock.tick(), localNode), reapInterval, grant));
         return Optional.of(new LocalChange(event, apply(event, now.plus(reapInterval))));
     }
 
@@ -183,7 +204,8 @@ public final class EndpointTable {
         var out = new ArrayList<ViewChange>();
         for (Stored s : sortedLiveOf(node)) {
             var u = (TableEvent.Upserted) s.event();
-            var tomb = new TableEvent.Deleted(u.endpointId(), new Version(u.version().lamport() + 1, node), reapInterval);
+            var tomb = new TableEvent.Deleted(u.endpointId(), new Version(Math.addExact(u.version().lamport(), 1), node),
+                    reapInterval);
             clock.witness(tomb.version().lamport());
             entries.put(u.endpointId(), new Stored(tomb, now.plus(reapInterval)));
             if (wasVisible) {
@@ -276,7 +298,8 @@ public final class EndpointTable {
         var out = new ArrayList<TableEvent>();
         new TreeMap<>(entries).forEach((id, s) -> {
             int b = bucketOf(id, n);
-            if (!mine.bucketHashes().get(b).equals(peer.bucketHashes().get(b))) {
+            if (!mine.bucketHashes().get(b).equals(peer.bucketHashes().get(b))
+                    && (sealer == EntrySealer.NONE || s.event().seal().signed())) {
                 out.add(export(s, now));
             }
         });
@@ -332,7 +355,8 @@ public final class EndpointTable {
             case TableEvent.Upserted u -> u;
             case TableEvent.Deleted d -> {
                 Duration left = Duration.between(now, s.reapAt());
-                yield new TableEvent.Deleted(d.endpointId(), d.version(), left.isNegative() ? Duration.ZERO : left);
+                yield new TableEvent.Deleted(d.endpointId(), d.version(), left.isNegative() ? Duration.ZERO : left,
+                        d.seal());
             }
         };
     }

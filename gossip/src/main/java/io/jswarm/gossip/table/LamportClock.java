@@ -20,7 +20,10 @@ public final class LamportClock {
 
     /** The time of a new local event. */
     public long tick() {
-        return ++time;
+        // Receivers refuse versions far ahead of their clocks, so this never nears the end; if it did, fail
+        // loudly rather than wrap to a negative version.
+        time = Math.addExact(time, 1);
+        return time;
     }
 
     /** Moves past a time seen on a remote event, so the next local event is newer than everything seen. */

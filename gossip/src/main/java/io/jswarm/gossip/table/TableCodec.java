@@ -37,6 +37,13 @@ public final class TableCodec {
             case TableEvent.Deleted d -> b.setTombstone(Tombstone.newBuilder()
                     .setResidualReapMillis(d.residualReap().toMillis()));
         }
+        Seal seal = event.seal();
+        if (seal.hasGrant()) {
+            b.setGrant(seal.grant());
+        }
+        if (seal.signed()) {
+            b.setOwnerSignature(seal.signature());
+        }
         return b.build();
     }
 
@@ -45,10 +52,14 @@ public final class TableCodec {
             throw new IllegalArgumentException("table entry without version: " + entry.getEndpointId());
         }
         var version = new Version(entry.getVersion().getLamport(), entry.getVersion().getOwner());
+        var seal = new Seal(entry.getGrant(), entry.getOwnerSignature());
+        long reapMillis = entry.getTombstone().getResidualReapMillis();
         return switch (entry.getStateCase()) {
-            case ENDPOINT -> new TableEvent.Upserted(entry.getEndpointId(), version, fromProto(entry.getEndpoint()));
+            case ENDPOINT -> new TableEvent.Upserted(entry.getEndpointId(), version, fromProto(entry.getEndpoint()),
+                    seal);
+            // uint64 on the wire: a value above 2^63-1 reads negative and is refused by the record
             case TOMBSTONE -> new TableEvent.Deleted(entry.getEndpointId(), version,
-                    Duration.ofMillis(entry.getTombstone().getResidualReapMillis()));
+                    Duration.ofMillis(reapMillis), seal);
             case STATE_NOT_SET -> throw new IllegalArgumentException("table entry without state: " + entry.getEndpointId());
         };
     }
@@ -61,12 +72,13 @@ public final class TableCodec {
                 .setMac(r.mac())
                 .setVtep(ByteString.copyFrom(r.vtep().getAddress()))
                 .setOwnerNode(r.ownerNode())
+                .setAllocation(r.allocation())
                 .build();
     }
 
     public static EndpointRecord fromProto(Endpoint e) {
         return new EndpointRecord(e.getName(), e.getAliasesList(), address(e.getIp(), "ip"), e.getMac(),
-                address(e.getVtep(), "vtep"), e.getOwnerNode());
+                address(e.getVtep(), "vtep"), e.getOwnerNode(), e.getAllocation());
     }
 
     private static InetAddress address(ByteString bytes, String what) {

@@ -12,12 +12,28 @@ public sealed interface TableEvent {
 
     Version version();
 
+    /** The owner's grant and signature; {@link Seal#NONE} in tables without grants. */
+    Seal seal();
+
+    /** The same event with another seal (the owner signs its own writes). */
+    TableEvent withSeal(Seal seal);
+
     /** A create or update of an endpoint. */
-    record Upserted(String endpointId, Version version, EndpointRecord record) implements TableEvent {
+    record Upserted(String endpointId, Version version, EndpointRecord record, Seal seal) implements TableEvent {
+        public Upserted(String endpointId, Version version, EndpointRecord record) {
+            this(endpointId, version, record, Seal.NONE);
+        }
+
+        @Override
+        public Upserted withSeal(Seal s) {
+            return new Upserted(endpointId, version, record, s);
+        }
+
         public Upserted {
             requireId(endpointId);
             Objects.requireNonNull(version, "version");
             Objects.requireNonNull(record, "record");
+            Objects.requireNonNull(seal, "seal");
             if (!record.ownerNode().equals(version.owner())) {
                 // The version owner decides who may hide/withdraw the entry on failure; they must agree.
                 throw new IllegalArgumentException("record owner " + record.ownerNode()
@@ -31,8 +47,18 @@ public sealed interface TableEvent {
      *
      * @param residualReap how much longer the tombstone lives; relayed so late replicas reap at about the same time
      */
-    record Deleted(String endpointId, Version version, Duration residualReap) implements TableEvent {
+    record Deleted(String endpointId, Version version, Duration residualReap, Seal seal) implements TableEvent {
+        public Deleted(String endpointId, Version version, Duration residualReap) {
+            this(endpointId, version, residualReap, Seal.NONE);
+        }
+
+        @Override
+        public Deleted withSeal(Seal s) {
+            return new Deleted(endpointId, version, residualReap, s);
+        }
+
         public Deleted {
+            Objects.requireNonNull(seal, "seal");
             requireId(endpointId);
             Objects.requireNonNull(version, "version");
             Objects.requireNonNull(residualReap, "residualReap");

@@ -35,6 +35,10 @@ final class Nodes implements AutoCloseable {
     }
 
     Node start(String id, ReplicatorConfig config) {
+        return start(id, config, TableTrust.NONE);
+    }
+
+    Node start(String id, ReplicatorConfig config, TableTrust trust) {
         Map<String, EndpointRecord> view = new ConcurrentHashMap<>();
         List<ViewChange> changes = new CopyOnWriteArrayList<>();
         List<Integer> calls = new CopyOnWriteArrayList<>(); // the size of each listener call, in order
@@ -50,7 +54,7 @@ final class Nodes implements AutoCloseable {
             }
         };
         var r = new TableReplicator(id, network.messenger(id), config, listener, world,
-                new SplittableRandom(id.hashCode()), world.loop());
+                new SplittableRandom(id.hashCode()), world.loop(), trust);
         r.start();
         Node n = new Node(id, r, view, changes, calls);
         nodes.put(id, n);
@@ -71,8 +75,12 @@ final class Nodes implements AutoCloseable {
 
     static EndpointRecord record(String name, String owner, int host) {
         return new EndpointRecord(name, List.of(), InetAddress.ofLiteral("10.0." + (host / 250) + "." + (host % 250 + 1)),
-                String.format("02:42:0a:00:%02x:%02x", host / 250, host % 250 + 1),
-                InetAddress.ofLiteral("192.168.0." + (Math.abs(owner.hashCode()) % 250 + 1)), owner);
+                String.format("02:42:0a:00:%02x:%02x", host / 250, host % 250 + 1), vtep(owner), owner);
+    }
+
+    /** The data-path address {@link #record} gives an owner. */
+    static InetAddress vtep(String owner) {
+        return InetAddress.ofLiteral("192.168.0." + (Math.abs(owner.hashCode()) % 250 + 1));
     }
 
     /** Runs every replicator's queued work, and the messages it sends, until all are idle; no time passes. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.gossip.table.PageLimits;
 import io.jswarm.gossip.table.TableEvent;
 import io.jswarm.gossip.table.Version;
@@ -232,12 +233,43 @@ class TableReplicatorTest {
             a.replicator().upsert(NET, "e1", record("web.1", "a", 1));
             ns.settle();
             assertTrue(all.get(1).visible().containsKey("e1"), "b sees e1");
-            // A copy from an earlier life whose clock ran ahead of wall time, relayed by b in a page.
-            var stale = new TableEvent.Upserted("e1", new Version(Long.MAX_VALUE / 2, "a"), record("old", "a", 9));
+            // A copy from an earlier life whose clock ran ahead of wall time (within the bound), relayed by b.
+            long ahead = ns.world.millis() + Duration.ofMinutes(30).toMillis();
+            var stale = new TableEvent.Upserted("e1", new Version(ahead, "a"), record("old", "a", 9));
             ns.network.messenger("b").send("a", TableMessages.pages(NET, List.of(stale), PageLimits.DEFAULT).getFirst());
             ns.settle();
             assertEquals("web.1", a.visible().get("e1").name(), "the owner's current record wins at the owner");
             assertEquals("web.1", all.get(1).visible().get("e1").name(), "and everywhere");
+        }
+    }
+
+    /** Issue 9 finding 2: a relayed 2^63-1 made a hijack permanent and stopped the network's replication. */
+    @Test
+    void aRelayedVersionAtTheEndOfTimeIsRefusedAndTheNetworkKeepsReplicating() {
+        try (Nodes ns = new Nodes()) {
+            var all = ns.startAll(FAST, "a", "b", "c");
+            var a = all.get(0);
+            var b = all.get(1);
+            var web = record("web.1", "a", 1);
+            a.replicator().upsert(NET, "e1", web);
+            ns.settle();
+            var hijack = new EndpointRecord(web.name(), web.aliases(), web.ip(), web.mac(), Nodes.vtep("c"), "a");
+            var forever = new TableEvent.Upserted("e1", new Version(Long.MAX_VALUE, "a"), hijack);
+            for (String to : List.of("a", "b")) {
+                ns.network.messenger("c").send(to, TableMessages.pages(NET, List.of(forever), PageLimits.DEFAULT)
+                        .getFirst());
+            }
+            ns.settle();
+            assertEquals(web, b.visible().get("e1"), "the hijack is refused");
+            assertEquals(web, a.visible().get("e1"), "also at the owner");
+            a.replicator().upsert(NET, "e2", record("web.2", "a", 2));
+            a.replicator().upsert(NET, "e1", record("web.1b", "a", 1));
+            ns.settle();
+            ns.advance(Duration.ofSeconds(1));
+            for (var n : all) {
+                assertEquals("web.2", n.visible().get("e2").name(), n.id() + ": a new endpoint still replicates");
+                assertEquals("web.1b", n.visible().get("e1").name(), n.id() + ": and the owner's update");
+            }
         }
     }
 

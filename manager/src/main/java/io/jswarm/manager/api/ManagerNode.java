@@ -331,6 +331,15 @@ public final class ManagerNode implements AutoCloseable {
      * FAILED_PRECONDITION, an I/O failure INTERNAL.
      */
     <T extends Applied> T submit(Command command, Class<T> expected) {
+        return expect(commit(command), expected);
+    }
+
+    static <T extends Applied> T expect(ManagerStore.Outcome.Committed c, Class<T> expected) {
+        return expected.cast(c.applied());
+    }
+
+    /** Submits; the committed command with its log index, or a gRPC error saying why it was refused. */
+    ManagerStore.Outcome.Committed commit(Command command) {
         ManagerStore.Outcome outcome;
         try {
             outcome = store.submit(command);
@@ -340,7 +349,7 @@ public final class ManagerNode implements AutoCloseable {
         }
         return switch (outcome) {
             case ManagerStore.Outcome.Refused r -> throw Status.FAILED_PRECONDITION.withDescription(r.reason()).asRuntimeException();
-            case ManagerStore.Outcome.Committed c -> expected.cast(c.applied());
+            case ManagerStore.Outcome.Committed c -> c;
         };
     }
 

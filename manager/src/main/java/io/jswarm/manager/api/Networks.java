@@ -121,16 +121,22 @@ final class Networks {
                     + ": rpc error: code = PermissionDenied desc = network " + n.getName() + " not manually attachable")
                     .asRuntimeException();
         }
+        EndpointGrants.checkOwnerKey(req.getOwnerKey());
         // The quota travels in the command: the state machine checks it at the command's log position.
-        Applied.EndpointAttached a = manager.submit(Command.newBuilder().setAttachEndpoint(manager.endpointQuota()
+        var committed = manager.commit(Command.newBuilder().setAttachEndpoint(manager.endpointQuota()
                 .into(AttachEndpoint.newBuilder()).setNetworkId(n.getNetworkId()).setEndpointId(Identifiers.newId())
                 .setNodeId(callerNodeId).setName(req.getName()).addAllAliases(req.getAliasesList())
-                .setRequestedIp(req.getRequestedIp())).build(), Applied.EndpointAttached.class);
+                .setRequestedIp(req.getRequestedIp())).build());
+        Applied.EndpointAttached a = ManagerNode.expect(committed, Applied.EndpointAttached.class);
         Endpoint e = a.endpoint();
         LOG.info("endpoint attached network={} endpoint={} node={} name={} address={}", a.network().getName(),
                 e.getEndpointId(), callerNodeId, e.getName(), e.getAddress());
         manager.viewChangedSoon();
-        return AttachEndpointResponse.newBuilder().setNetwork(a.network()).setEndpoint(e).build();
+        var out = AttachEndpointResponse.newBuilder().setNetwork(a.network()).setEndpoint(e);
+        if (!req.getOwnerKey().isEmpty()) {
+            out.setGrant(EndpointGrants.issue(manager.ca(), a.network(), e, committed.index(), req.getOwnerKey()));
+        }
+        return out.build();
     }
 
     void detach(String callerNodeId, boolean callerIsManager, DetachEndpointRequest req) {
