@@ -37,8 +37,9 @@ hostname "$NAME"; echo "$NAME" >/etc/hostname
 # as Debian's installer does: the host's own name resolves (the daemon's gossip start looks it up)
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$NAME" >/etc/hosts
 # Debian hosts load these on demand; under this UML kernel the on-demand load from rtnetlink fails
-# ("RTM_NEWLINK br0: EOPNOTSUPP: Unknown device type"), so they are loaded at boot
-modprobe -a bridge vxlan veth
+# ("RTM_NEWLINK br0: EOPNOTSUPP: Unknown device type"), so they are loaded at boot; sch_ingress (clsact) and
+# cls_bpf carry the sandbox ports' source filter ("RTM_NEWTFILTER ...: Parent Qdisc doesn't exists" without)
+modprobe -a bridge vxlan veth sch_ingress cls_bpf
 # IPv6 is a module here: left out, its router solicitations and DAD would flood the overlay under test.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
 ip link set lo up
