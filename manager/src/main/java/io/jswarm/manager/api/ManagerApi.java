@@ -61,7 +61,7 @@ public final class ManagerApi {
     /** An endpoint owned by the caller, on an attachable network only (whoever calls). */
     public AttachEndpointResponse attach(Caller caller, AttachEndpointRequest req) {
         authorize(caller, DispatcherGrpc.getAttachEndpointMethod());
-        return networks.attach(caller.nodeId(), req);
+        return networks.attach(caller.nodeId(), Authorizer.actsAsManager(caller, manager.table()), req);
     }
 
     /** A node detaches its own endpoints; a manager any. */

@@ -6,6 +6,7 @@ import io.jswarm.encryption.Identifiers;
 import io.jswarm.manager.ipam.IpamException;
 import io.jswarm.manager.state.Applied;
 import io.jswarm.manager.state.EndpointNameRules;
+import io.jswarm.manager.state.EndpointQuota;
 import io.jswarm.manager.state.NetworkLabels;
 import io.jswarm.manager.state.SafeText;
 import io.jswarm.manager.state.StateView;
@@ -110,7 +111,7 @@ final class Networks {
         return b.build();
     }
 
-    AttachEndpointResponse attach(String callerNodeId, AttachEndpointRequest req) {
+    AttachEndpointResponse attach(String callerNodeId, boolean callerIsManager, AttachEndpointRequest req) {
         // The names first: nothing the caller sent reaches a log line, the state or an allocation unchecked.
         invalidArgument(() -> EndpointNameRules.checkSyntax(req.getName(), req.getAliasesList()));
         Network n = resolve(manager.store().view(), req.getNetwork());
@@ -123,7 +124,8 @@ final class Networks {
         }
         EndpointGrants.checkOwnerKey(req.getOwnerKey());
         // The quota travels in the command: the state machine checks it at the command's log position.
-        var committed = manager.commit(Command.newBuilder().setAttachEndpoint(manager.endpointQuota()
+        EndpointQuota quota = callerIsManager ? manager.endpointQuota().forManager() : manager.endpointQuota();
+        var committed = manager.commit(Command.newBuilder().setAttachEndpoint(quota
                 .into(AttachEndpoint.newBuilder()).setNetworkId(n.getNetworkId()).setEndpointId(Identifiers.newId())
                 .setNodeId(callerNodeId).setName(req.getName()).addAllAliases(req.getAliasesList())
                 .setRequestedIp(req.getRequestedIp())).build());

@@ -14,15 +14,21 @@ import io.jswarm.proto.state.AttachEndpoint;
  *                          most 1024 ports, and each endpoint is a veth, a namespace's DNS server and table
  *                          entries on every peer; far above real densities, e.g. Kubernetes' 110 pods)
  * @param perNetworkPerNode endpoints a node may own on one network (default 256)
- * @param sharePercent      share of a network's usable addresses one node may own, 1-100 (default 50: one
- *                          node, whatever it does, leaves at least half of every network's pool to the others;
- *                          a /24 lets one node hold 126 of its 253 addresses; raise it for networks meant to
- *                          be used from one node)
+ * @param sharePercent      share of a network's usable addresses one worker may own, 1-100 (default 50: one
+ *                          worker, whatever it does, leaves at least half of every network's pool to the others;
+ *                          a /24 lets one worker hold 126 of its 253 addresses). Managers are not held to it
+ *                          ({@link #forManager}): a manager holds the CA key, so a hostile one has lost the
+ *                          cluster anyway, and a one-node swarm must be able to fill its own networks.
  */
 public record EndpointQuota(int perNode, int perNetworkPerNode, int sharePercent) {
     public static final EndpointQuota DEFAULT = new EndpointQuota(1024, 256, 50);
     /** No limit (tests of the state machine, old commands). */
     public static final EndpointQuota NONE = new EndpointQuota(0, 0, 0);
+
+    /** The quota of a manager's own endpoints: the same counts, no share of the pool. */
+    public EndpointQuota forManager() {
+        return new EndpointQuota(perNode, perNetworkPerNode, 0);
+    }
 
     public EndpointQuota {
         if (perNode < 0 || perNetworkPerNode < 0 || sharePercent < 0 || sharePercent > 100) {

@@ -108,6 +108,17 @@ class EndpointLimitsTest {
         assertEquals(226, endpoints().size());
     }
 
+    /** A manager (a one-node swarm) may fill its own networks: the pool share binds workers only. */
+    @Test
+    void aManagerIsNotHeldToTheShareOfThePool() {
+        for (int i = 0; i < 253; i++) {
+            attach(self, "m" + i);
+        }
+        assertEquals(253, endpoints().size());
+        Status full = refused(() -> attach(self, "one-more"));
+        assertTrue(full.getDescription().contains("exhausted"), full.getDescription());
+    }
+
     /** The per-node quota counts every network, and is configurable; the refusal says the limit. */
     @Test
     void thePerNodeQuotaCountsAllNetworks() throws Exception {
