@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * and the data-plane demo ({@code --dataplane}: the repair) succeed and leave nothing.
  */
 @RequiresRoot
+@org.junit.jupiter.api.parallel.ResourceLock(Lab.FAMILY) // shares its family with the other lab classes
 class DemoE2ETest {
 
     @Test

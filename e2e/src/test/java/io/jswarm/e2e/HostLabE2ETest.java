@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** The host lab itself: an underlay that works, nothing in the machine's namespace, nothing left after close. */
 @RequiresRoot
+@org.junit.jupiter.api.parallel.ResourceLock(Lab.FAMILY) // shares its family with the other lab classes
 class HostLabE2ETest {
 
     @Test

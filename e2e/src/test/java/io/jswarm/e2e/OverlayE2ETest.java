@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * No cluster: the test plays the control plane. Everything is checked with the tools an operator would use.
  */
 @RequiresRoot
+@org.junit.jupiter.api.parallel.ResourceLock(Lab.FAMILY) // shares its family with the other lab classes
 class OverlayE2ETest {
     private static Kernel kernel;
     private static HostLab lab;

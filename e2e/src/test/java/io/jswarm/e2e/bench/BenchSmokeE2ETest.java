@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
  * Keeps the benchmarks from rotting: each runs once, small, on the real kernel. No timing is asserted (that
  * is what e2e/bench is for), only that they run, verify their own counts, and compare like with like.
  */
+@org.junit.jupiter.api.parallel.ResourceLock("jse2e") // shares its family with the lab classes
 class BenchSmokeE2ETest {
 
     @Test

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * ({@code JSWARM_UNSAFE_RESOLV_CONF}); it prints every name it is asked, so the test sees what left.
  */
 @RequiresRoot
+@org.junit.jupiter.api.parallel.Isolated("compares the host's own links and routes before and after: nothing else may run")
 class HostNamespaceAndInternalDnsE2ETest {
     private static final String D = "jssmall-h1";
 
