@@ -8,11 +8,12 @@ token=$1 manager=$2 ip=$3 sandbox=$4 network=$5 peer=$6
 trap 'rm -f "$token"' EXIT
 chmod 600 "$token"
 
-if jswarm info | grep -q '^ Swarm: active'; then
-  echo "jswarm: $(hostname) is already in the swarm"
-else
+# Only an inactive node joins: one that is pending (its manager briefly unreachable) has joined already.
+if jswarm info | grep -q '^ Swarm: inactive'; then
   # --token-file: the token never appears in a process argument (ps shows every user the arguments).
   jswarm join --token-file "$token" --advertise-addr "$ip" "$manager:2377"
+else
+  echo "jswarm: $(hostname) is already in the swarm"
 fi
 if [ ! -e "/run/netns/$sandbox" ]; then
   echo "jswarm: $(jswarm network attach "$network" --name "$sandbox")"

@@ -72,6 +72,10 @@ check() {
 check "3 nodes (default), libvirt provider config" pass "$DEPLOY" --
 check "5 nodes, a released package by URL" pass "$DEPLOY" JSWARM_NODES=5 JSWARM_DEB_URL=https://example.com/jswarm_0.1.0_amd64.deb --
 check "1 node, another box and network, provider config ignored" pass "$DEPLOY" JSWARM_NODES=1 JSWARM_BOX=generic/debian12 JSWARM_IP_PREFIX=10.20.30 -- --ignore-provider
+# A copy away from the checkout has no package/target: the Vagrantfile must still load (`up` would then stop at
+# its "no package: build it" provisioner).
+mkdir -p "$scratch/nodeb" && cp -r "$DEPLOY/Vagrantfile" "$DEPLOY/provision" "$scratch/nodeb/"
+check "no package built and no URL" pass "$scratch/nodeb" --
 # Controls: validate must be able to fail here, or the checks above prove nothing.
 check "control: JSWARM_NODES=0 refused" "fail:JSWARM_NODES must be a whole number" "$DEPLOY" JSWARM_NODES=0 --
 check "control: JSWARM_IP_PREFIX=300.1.1 refused" "fail:JSWARM_IP_PREFIX must be three octets" "$DEPLOY" JSWARM_IP_PREFIX=300.1.1 --
