@@ -289,6 +289,11 @@ public final class NetworkAgent implements AutoCloseable {
     private NetworkAttachResponse attachSteps(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
                                               List<String> aliases) throws IOException {
         awaitFirstView();
+        // Pending releases first (the start-up recovery's after a reboot, or ones the manager missed): one may
+        // hold the very name asked for, and the manager refuses a second endpoint of one name on a network.
+        for (PendingRelease p : loop.call(() -> List.copyOf(core.local.releases()))) {
+            releases.releaseNow(p);
+        }
         EndpointChanges.Plan plan = loop.call(() -> {
             Sandboxes.Target t = target.call();
             return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName(), aliases, ip);

@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,8 +60,12 @@ class NetworkAgentRebootTest {
     }
 
     private NetworkAgent start() throws IOException {
+        return start(Duration.ofMillis(50));
+    }
+
+    private NetworkAgent start(Duration retryEvery) throws IOException {
         var dp = new KernelDataplane(fake, new DataplaneConfig(host, Path.of("/run/jsrb-test")));
-        var s = new NetworkAgent.Settings(dir, Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofMillis(50));
+        var s = new NetworkAgent.Settings(dir, Duration.ofSeconds(3), Duration.ofSeconds(30), retryEvery);
         NetworkAgent a = new NetworkAgent(SELF, () -> api, dp, dns, s);
         agents.add(a);
         a.start();
@@ -134,9 +137,38 @@ class NetworkAgentRebootTest {
         assertTrue(b.reconcileNow().clean());
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    /**
+     * The start-up release could not reach the manager (on a manager node its API may not be up yet) and the
+     * next retry is far off: an attach of the same name right away sends it first, so the manager (which
+     * refuses a second endpoint of one name) is asked only once the old one is gone.
+     */
+    @Test
+    void anAttachRightAfterStartSendsThePendingReleaseFirst() throws Exception {
+        api.record = true;
+        boot();
+        NetworkAgent a = start();
+        NetworkAttachResponse gone = a.attach(attach("jsrb-a"));
+        a.close();
+        fake.deleteNamespace(Path.of("/run/netns/jsrb-a"));
+
+        api.unreachable = true;
+        NetworkAgent b = start(Duration.ofMinutes(10));
+        await(() -> containers(b) == 0, "removed locally");
+        assertEquals(List.of(gone.getEndpointId()), recordedIds(), "the manager could not release it yet");
+        api.unreachable = false;
+        b.attach(attach("jsrb-a"));
+        assertFalse(recordedIds().contains(gone.getEndpointId()), "released before the new attach: " + recordedIds());
+        assertEquals(1, recordedIds().size(), recordedIds().toString());
+        assertEquals(0, b.pendingReleases());
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(Check condition, String what) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
+        while (!condition.holds()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not within 10 s: " + what);
             }
