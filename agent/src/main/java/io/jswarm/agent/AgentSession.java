@@ -227,7 +227,7 @@ public final class AgentSession implements AutoCloseable {
         lastRenewAttempt = now;
         try {
             var key = CertificateAuthority.newKeyPair();
-            var resp = DispatcherGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            var resp = DispatcherGrpc.newBlockingStub(channel).withDeadlineAfter(config.managerTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .renewCertificate(RenewRequest.newBuilder()
                             .setCsrDer(ByteString.copyFrom(CertificateRequest.create(key).der())).build());
             NodeIdentity next = new NodeIdentity(key.getPrivate(), Joiner.parse(resp.getCertificateDer().toByteArray()), id.root());

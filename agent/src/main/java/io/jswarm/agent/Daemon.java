@@ -47,7 +47,7 @@ public final class Daemon implements AutoCloseable {
     /**
      * How long a worker waits for a manager its session has lost (no heartbeat for the heartbeat timeout): long
      * enough for a manager that just came back (TCP + TLS on a LAN take milliseconds), short enough that the
-     * operator hears "unreachable" at once instead of after {@link RemoteClusterApi#DEFAULT_DEADLINE}.
+     * operator hears "unreachable" at once instead of after {@link DaemonConfig#managerTimeout()}.
      */
     static final Duration LOST_MANAGER_DEADLINE = Duration.ofSeconds(2);
 
@@ -148,7 +148,7 @@ public final class Daemon implements AutoCloseable {
         AgentSession s = new AgentSession(st.getManagerAddrsList(), keys, swarm.certificates(), config, Version.VALUE);
         RemoteClusterApi api = new RemoteClusterApi(() -> s.view().map(v -> v.getManagerAddrsList())
                 .filter(a -> !a.isEmpty()).orElse(st.getManagerAddrsList()), keys,
-                () -> s.connected() ? RemoteClusterApi.DEFAULT_DEADLINE : LOST_MANAGER_DEADLINE);
+                () -> s.connected() ? config.managerTimeout() : LOST_MANAGER_DEADLINE);
         GossipNode g = null;
         if (config.gossipPort() != 0) {
             // Started by the first view: it carries the address the manager knows this node by.
@@ -315,7 +315,8 @@ public final class Daemon implements AutoCloseable {
         }
         var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
                 SandboxResolver.of(sandboxDns),
-                NetworkAgent.Settings.defaults(swarm.path().resolve("networks")), registry);
+                NetworkAgent.Settings.defaults(swarm.path().resolve("networks")).withFirstViewWait(config.managerTimeout()),
+                registry);
         try {
             // The entry key stays when the certificate is renewed, so grants issued before stay usable.
             agent.trust(io.jswarm.encryption.Grants.loadOrCreateEntryKey(swarm.certificates()), root.getPublicKey());

@@ -22,14 +22,23 @@ import java.util.Objects;
  *                         {@code execRoot/netns}, so several daemons on one machine never collide
  * @param minCertExpiry    the smallest {@code init --cert-expiry} accepted: Docker's 1 h, lowered only by the
  *                         daemon's {@code JSWARM_UNSAFE_MIN_CERT_EXPIRY} (tests with short-lived certificates)
+ * @param managerTimeout   how long a worker waits for the manager's answer to one call (attach, detach,
+ *                         releases; default {@link #DEFAULT_MANAGER_TIMEOUT}), and how long an attach right after a
+ *                         join waits for the manager's first view; at most {@link #MAX_MANAGER_TIMEOUT}, so an
+ *                         attach's worst case (both waits) stays inside the CLI's deadline. Raise it on slow hosts
+ *                         (emulated guests are 4-8x slower than a LAN host)
  */
 public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
                            Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
-                           Path execRoot, Duration minCertExpiry) {
+                           Path execRoot, Duration minCertExpiry, Duration managerTimeout) {
     public static final int DEFAULT_GOSSIP_PORT = 7946;
     public static final String DEFAULT_SOCKET = "/run/jswarm/jswarm.sock";
     public static final String DEFAULT_DATA_ROOT = "/var/lib/jswarm";
     public static final String DEFAULT_EXEC_ROOT = "/run/jswarm";
+    /** Ample for a LAN (a manager answers in milliseconds) yet short enough that a silent one is reported. */
+    public static final Duration DEFAULT_MANAGER_TIMEOUT = Duration.ofSeconds(10);
+    /** Twice this (first view + the call) plus slack is within the CLI's 2-minute deadline for attach. */
+    public static final Duration MAX_MANAGER_TIMEOUT = Duration.ofSeconds(55);
 
     public DaemonConfig {
         Objects.requireNonNull(socket);
@@ -38,6 +47,11 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
         Objects.requireNonNull(minCertExpiry);
         if (minCertExpiry.isNegative() || minCertExpiry.isZero() || minCertExpiry.compareTo(Duration.ofHours(1)) > 0) {
             throw new IllegalArgumentException("minimum certificate expiry " + minCertExpiry + " must be within (0, 1h]");
+        }
+        Objects.requireNonNull(managerTimeout);
+        if (managerTimeout.isNegative() || managerTimeout.isZero() || managerTimeout.compareTo(MAX_MANAGER_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("manager timeout " + managerTimeout + " must be within (0, "
+                    + MAX_MANAGER_TIMEOUT.toSeconds() + "s]");
         }
         if (hostname == null || hostname.isBlank()) {
             throw new IllegalArgumentException("hostname must not be empty");
@@ -48,6 +62,13 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
         if (gossipPort < 0 || gossipPort > 65535) {
             throw new IllegalArgumentException("gossip port out of range: " + gossipPort);
         }
+    }
+
+    public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
+                        Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
+                        Path execRoot, Duration minCertExpiry) {
+        this(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort, metricsAddr,
+                execRoot, minCertExpiry, DEFAULT_MANAGER_TIMEOUT);
     }
 
     public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
@@ -71,18 +92,24 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
 
     public DaemonConfig withGossip(int port, String metrics) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, port, metrics,
-                execRoot, minCertExpiry);
+                execRoot, minCertExpiry, managerTimeout);
     }
 
     public DaemonConfig withExecRoot(Path dir) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
-                metricsAddr, dir, minCertExpiry);
+                metricsAddr, dir, minCertExpiry, managerTimeout);
     }
 
     /** Lowers the {@code --cert-expiry} floor (tests only: {@code JSWARM_UNSAFE_MIN_CERT_EXPIRY}). */
     public DaemonConfig withMinCertExpiry(Duration min) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
-                metricsAddr, execRoot, min);
+                metricsAddr, execRoot, min, managerTimeout);
+    }
+
+    /** A slower or faster manager deadline ({@code jswarm daemon --manager-timeout}). */
+    public DaemonConfig withManagerTimeout(Duration timeout) {
+        return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
+                metricsAddr, execRoot, minCertExpiry, timeout);
     }
 
     public static DaemonConfig defaults(Path socket, Path dataRoot, String hostname) {

@@ -56,10 +56,27 @@ public final class NetworkAgent implements AutoCloseable {
      *                       anti-entropy rounds)
      * @param reconcileEvery period of the repairing reconcile afterwards (default 30 s)
      * @param retryEvery     period of retrying releases the manager did not confirm (default 5 s)
+     * @param firstViewWait  how long an attach right after a join waits for the manager's first view (default
+     *                       10 s; the daemon passes its manager timeout: the view comes from the same manager)
      */
-    public record Settings(Path stateDir, Duration settle, Duration reconcileEvery, Duration retryEvery) {
+    public record Settings(Path stateDir, Duration settle, Duration reconcileEvery, Duration retryEvery,
+                           Duration firstViewWait) {
+        public Settings {
+            if (firstViewWait.isNegative()) {
+                throw new IllegalArgumentException("first-view wait must not be negative: " + firstViewWait);
+            }
+        }
+
+        public Settings(Path stateDir, Duration settle, Duration reconcileEvery, Duration retryEvery) {
+            this(stateDir, settle, reconcileEvery, retryEvery, Duration.ofSeconds(10));
+        }
+
         public static Settings defaults(Path stateDir) {
             return new Settings(stateDir, Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(5));
+        }
+
+        public Settings withFirstViewWait(Duration wait) {
+            return new Settings(stateDir, settle, reconcileEvery, retryEvery, wait);
         }
     }
 
@@ -272,6 +289,11 @@ public final class NetworkAgent implements AutoCloseable {
     private NetworkAttachResponse attachSteps(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
                                               List<String> aliases) throws IOException {
         awaitFirstView();
+        // Pending releases first (the start-up recovery's after a reboot, or ones the manager missed): one may
+        // hold the very name asked for, and the manager refuses a second endpoint of one name on a network.
+        for (PendingRelease p : loop.call(() -> List.copyOf(core.local.releases()))) {
+            releases.releaseNow(p);
+        }
         EndpointChanges.Plan plan = loop.call(() -> {
             Sandboxes.Target t = target.call();
             return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName(), aliases, ip);
@@ -302,11 +324,12 @@ public final class NetworkAgent implements AutoCloseable {
 
     /**
      * Right after a join the manager's first view (this node's data-path address, the networks) may still be
-     * on its way: an attach then waits for it, on the caller's thread, up to 10 s, instead of failing.
+     * on its way: an attach then waits for it, on the caller's thread, up to {@link Settings#firstViewWait},
+     * instead of failing.
      */
     private void awaitFirstView() throws IOException {
         try {
-            firstView.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            firstView.get(settings.firstViewWait().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException late) {
             // prepare says what is missing
         } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import io.jswarm.proto.cluster.LocalSandbox;
 import io.jswarm.proto.cluster.PendingRelease;
 import io.jswarm.proto.state.Endpoint;
 import io.jswarm.proto.state.Network;
+import io.jswarm.vxlan.Netns;
 import io.jswarm.vxlan.ReconcileReport;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -35,14 +36,25 @@ final class Recovery {
 
     /**
      * Puts back every endpoint of the saved state (idempotent: what is in the kernel stays and keeps
-     * forwarding); an ATTACHING endpoint is undone, a DETACHING one finished. Returns the releases to make.
+     * forwarding); an ATTACHING endpoint is undone, a DETACHING one finished, and one whose sandbox namespace
+     * is gone (the host rebooted: {@code /run} is a tmpfs; or it was deleted while the daemon was away) is
+     * removed and released, never made again. Returns the releases to make.
      */
     List<PendingRelease> restore() throws IOException {
         LocalState local = core.local;
         local.load(core.store);
+        Set<String> gone = goneSandboxes();
         List<LocalState.Located> unfinished = new ArrayList<>();
+        List<LocalState.Located> orphaned = new ArrayList<>();
         for (Network n : local.networks()) {
             for (var e : local.endpointsOn(n.getNetworkId())) {
+                boolean committed = e.endpoint().getState() == LocalEndpointState.LOCAL_ENDPOINT_COMMITTED;
+                if (gone.contains(e.sandbox().getKey())) {
+                    // Not ensured: that would make a fresh, empty namespace under the old name and keep the
+                    // old address, or block the name ("already exists"). Unfinished ones end as usual.
+                    (committed ? orphaned : unfinished).add(e);
+                    continue;
+                }
                 try {
                     // Also for unfinished ones: the data plane must know what it is about to remove.
                     core.kernel.ensure(n, e.sandbox(), e.endpoint(), true);
@@ -58,12 +70,32 @@ final class Recovery {
         for (var e : unfinished) {
             finish(e.sandbox().getKey(), e.endpoint());
         }
+        for (var e : orphaned) {
+            // The write-ahead removal (DETACHING, then gone with a pending release): a kill here is finished
+            // at the next start like any interrupted detach, and the manager frees the address.
+            LOG.warn("sandbox namespace gone, endpoint removed and released sandbox={} netns={} endpoint={} "
+                    + "reason=\"the namespace no longer exists (host rebooted, or deleted while the daemon was "
+                    + "down)\"", e.sandbox().getKey(), e.sandbox().getNetns(), e.endpoint().getEndpointId());
+            changes.remove(local.sandbox(e.sandbox().getKey()).orElseThrow(), e.endpoint());
+        }
         for (LocalSandbox sb : local.sandboxes()) {
             core.kernel.serveDns(sb);
         }
-        LOG.info("network agent started sandboxes={} networks={} finished={} releases={}", local.sandboxes().size(),
-                local.networks().size(), unfinished.size(), local.releases().size());
+        LOG.info("network agent started sandboxes={} networks={} finished={} gone={} releases={}",
+                local.sandboxes().size(), local.networks().size(), unfinished.size(), orphaned.size(),
+                local.releases().size());
         return local.releases();
+    }
+
+    /** Saved sandboxes whose namespace file no longer exists. */
+    private Set<String> goneSandboxes() {
+        Set<String> gone = new HashSet<>();
+        for (LocalSandbox sb : core.local.sandboxes()) {
+            if (LocalState.netns(sb) instanceof Netns.AtPath at && !core.dataplane.namespaceExists(at)) {
+                gone.add(sb.getKey());
+            }
+        }
+        return gone;
     }
 
     private void finish(String key, LocalEndpoint le) throws IOException {

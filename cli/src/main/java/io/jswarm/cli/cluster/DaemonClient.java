@@ -55,6 +55,20 @@ public final class DaemonClient implements AutoCloseable {
         return call(Duration.ofSeconds(15), rpc);
     }
 
+    /**
+     * The deadline of a call the daemon answers only after asking the manager (network attach, connect,
+     * create, ...). The daemon bounds those waits itself ({@code --manager-timeout}, at most
+     * {@link io.jswarm.agent.DaemonConfig#MAX_MANAGER_TIMEOUT}; an attach may wait twice: the first view, then
+     * the call), so this only catches a daemon that hangs, and never cuts short an answer it is still allowed
+     * to give.
+     */
+    public static final Duration MANAGER_CALL_TIMEOUT = Duration.ofMinutes(2);
+
+    /** A call the daemon may answer only after the manager did: {@link #MANAGER_CALL_TIMEOUT}. */
+    public <T> T callViaManager(Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        return call(MANAGER_CALL_TIMEOUT, rpc);
+    }
+
     /** The line to print for a failed call without trailers (a status this CLI made up, or an older daemon's). */
     static String message(Status status, DaemonHost host, boolean socketExists) {
         return message(status, null, host, socketExists);

@@ -44,6 +44,12 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Run-time state; network namespaces live under DIR/netns (default: ${DEFAULT-VALUE})")
     java.nio.file.Path execRoot;
 
+    @Option(names = "--manager-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "How long a worker waits for the manager's answer to one call (attach, detach, releases, "
+                    + "renewal), and an attach right after a join for the manager's first view; raise it on slow "
+                    + "hosts (emulated guests), at most 55s (default: ${DEFAULT-VALUE})")
+    String managerTimeout;
+
     @Override
     public Integer call() throws Exception {
         hardenJvm();
@@ -56,6 +62,12 @@ final class DaemonCommand implements Callable<Integer> {
         }
         var config = DaemonConfig.defaults(host.socket(), dataRoot.toAbsolutePath(),
                 hostname != null ? hostname : DaemonConfig.machineHostname()).withGossip(gossipPort, metricsAddr).withExecRoot(execRoot.toAbsolutePath());
+        try {
+            config = config.withManagerTimeout(GoDuration.parse(managerTimeout));
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("invalid --manager-timeout '" + managerTimeout + "': " + e.getMessage());
+            return 1;
+        }
         String unsafeMin = System.getenv(UNSAFE_MIN_CERT_EXPIRY);
         if (unsafeMin != null && !unsafeMin.isEmpty()) {
             try {

@@ -67,7 +67,7 @@ final class NetworkCommand implements Runnable {
         @Override
         int run(DaemonClient daemon, PrintWriter out) {
             CreateNetworkRequest req = request(name, driver, attachable, internal, subnet, gateway, ipRange, opts, labels);
-            out.println(daemon.call(s -> s.networkCreate(req)).getNetwork().getNetworkId());
+            out.println(daemon.callViaManager(s -> s.networkCreate(req)).getNetwork().getNetworkId());
             return 0;
         }
     }
@@ -131,7 +131,7 @@ final class NetworkCommand implements Runnable {
             if (!format.equals("table") && !format.equals("json")) {
                 throw new IllegalArgumentException("unsupported format " + format + " (table or json)");
             }
-            List<Network> nets = NetworkFormat.sorted(daemon.call(s -> s.networkList(ListNetworksRequest.getDefaultInstance()))
+            List<Network> nets = NetworkFormat.sorted(daemon.callViaManager(s -> s.networkList(ListNetworksRequest.getDefaultInstance()))
                     .getNetworksList().stream().map(NetworkDetail::getNetwork).filter(keep).toList());
             if (quiet) {
                 nets.forEach(n -> out.println(noTrunc ? n.getNetworkId() : NetworkFormat.shortId(n.getNetworkId())));
@@ -171,7 +171,7 @@ final class NetworkCommand implements Runnable {
             int rc = 0;
             for (String ref : networks) {
                 try {
-                    daemon.call(s -> s.networkRemove(RemoveNetworkRequest.newBuilder().setNetwork(ref).build()));
+                    daemon.callViaManager(s -> s.networkRemove(RemoveNetworkRequest.newBuilder().setNetwork(ref).build()));
                     out.println(ref);
                 } catch (DaemonClient.Failure e) {
                     // As Docker: report this one, carry on with the rest, fail at the end.
@@ -200,7 +200,7 @@ final class NetworkCommand implements Runnable {
                     return 0;
                 }
             }
-            out.print(pruned(daemon.call(s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance()))));
+            out.print(pruned(daemon.callViaManager(s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance()))));
             return 0;
         }
     }

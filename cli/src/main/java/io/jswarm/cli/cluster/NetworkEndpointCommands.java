@@ -41,7 +41,7 @@ final class NetworkEndpointCommands {
         int run(DaemonClient daemon, PrintWriter out) {
             var req = NetworkAttachRequest.newBuilder().setNetwork(network).setName(name)
                     .setIp(ip == null ? "" : ip).addAllAliases(aliases).build();
-            out.println(summary(daemon.call(s -> s.networkAttach(req))));
+            out.println(summary(daemon.callViaManager(s -> s.networkAttach(req))));
             return 0;
         }
     }
@@ -68,7 +68,7 @@ final class NetworkEndpointCommands {
         int run(DaemonClient daemon, PrintWriter out) {
             var req = NetworkConnectRequest.newBuilder().setNetwork(network).setSandbox(sandbox)
                     .setIp(ip == null ? "" : ip).addAllAliases(aliases).setName(name == null ? "" : name).build();
-            daemon.call(s -> s.networkConnect(req)); // Docker prints nothing on success
+            daemon.callViaManager(s -> s.networkConnect(req)); // Docker prints nothing on success
             return 0;
         }
     }
@@ -83,7 +83,7 @@ final class NetworkEndpointCommands {
 
         @Override
         int run(DaemonClient daemon, PrintWriter out) {
-            daemon.call(s -> s.networkDisconnect(NetworkDisconnectRequest.newBuilder().setNetwork(network)
+            daemon.callViaManager(s -> s.networkDisconnect(NetworkDisconnectRequest.newBuilder().setNetwork(network)
                     .setSandbox(sandbox).build()));
             return 0;
         }
@@ -97,7 +97,7 @@ final class NetworkEndpointCommands {
 
         @Override
         int run(DaemonClient daemon, PrintWriter out) {
-            daemon.call(s -> s.networkDetach(NetworkDetachRequest.newBuilder().setSandbox(sandbox).build()));
+            daemon.callViaManager(s -> s.networkDetach(NetworkDetachRequest.newBuilder().setSandbox(sandbox).build()));
             return 0;
         }
     }
