@@ -55,6 +55,8 @@ class PackageClusterUmlE2ETest {
                         + "test ! -e /var/lib/jswarm || { echo installing made /var/lib/jswarm; exit 1; }; "
                         // the admin's edit of the conffile that the lab's guests need (UmlLab.GUEST_JAVA_OPTS)
                         + "sed -i 's/^JSWARM_JAVA_OPTS=.*/JSWARM_JAVA_OPTS=\"" + UmlLab.GUEST_JAVA_OPTS + "\"/' /etc/default/jswarm && "
+                        // guests are 4-8x slower than this machine: the worker's manager calls get 40 s (default 10 s)
+                        + "sed -i 's/^JSWARM_DAEMON_OPTS=.*/JSWARM_DAEMON_OPTS=\"--manager-timeout=40s\"/' /etc/default/jswarm && "
                         + "ln -s /usr/lib/systemd/system/jswarm.service /etc/systemd/system/multi-user.target.wants/ "
                         + "&& jsuml-service start jswarm");
                 for (int g = 1; g <= 3; g++) {
