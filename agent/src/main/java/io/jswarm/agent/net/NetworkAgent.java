@@ -182,13 +182,21 @@ public final class NetworkAgent implements AutoCloseable {
 
     /** A new cluster view (any thread, never blocks): participants for the tables, this node's VTEP. */
     public void onView(ClusterView v) {
-        if (v.getNodesCount() > 0 && !firstView.isDone()) {
-            loop.post("first view", () -> firstView.complete(null)); // after the view itself is applied
-        }
         if (v.getNodesCount() > 0 && orphansChecked.compareAndSet(false, true)) {
             loop.schedule("orphan check", Duration.ofSeconds(1), () -> releases.background(this::releaseOrphansQuietly));
         }
         loop.post("view", () -> Views.apply(core, v));
+        // Only a view that gives this node's own data-path address lets a waiting attach go on (an earlier
+        // one, e.g. a session's first view racing the join, would fail it with "address not known yet"), and
+        // only once that view is applied: the completion is queued behind it on the loop.
+        if (!firstView.isDone() && hasOwnAddress(v)) {
+            loop.post("first view", () -> firstView.complete(null));
+        }
+    }
+
+    private boolean hasOwnAddress(ClusterView v) {
+        return v.getNodesList().stream().anyMatch(n -> n.getId().equals(core.nodeId)
+                && !(n.getDataPathAddr().isEmpty() && n.getAddr().isEmpty()));
     }
 
     /**
