@@ -136,10 +136,8 @@ public final class TlsTransport implements Transport {
             ServerBootstrap b = new ServerBootstrap().group(acceptGroup, group)
                     .channelFactory(() -> new GuardedAcceptChannel(guard))
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    // No more connects wait for accept than could be admitted unverified at once (default 256,
-                    // not the kernel's 4096): the accept thread drains them in microseconds, so the queue only
-                    // fills if that thread is starved, and then the kernel drops new SYNs (the client retries)
-                    // instead of letting an outsider park thousands of connections that look established.
+                    // The unverified cap (256), not somaxconn (4096): only a starved accept thread lets it fill,
+                    // and then the kernel drops SYNs (clients retry) rather than park thousands that look open.
                     .option(ChannelOption.SO_BACKLOG, guard.limits().caps().maxUnverified())
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(initializer(false));
