@@ -136,9 +136,9 @@ public final class TlsTransport implements Transport {
             ServerBootstrap b = new ServerBootstrap().group(acceptGroup, group)
                     .channelFactory(() -> new GuardedAcceptChannel(guard))
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    // The unverified cap (256), not somaxconn (4096): only a starved accept thread lets it fill,
-                    // and then the kernel drops SYNs (clients retry) rather than park thousands that look open.
-                    .option(ChannelOption.SO_BACKLOG, guard.limits().caps().maxUnverified())
+                    // The verified cap (1024), not somaxconn (4096): it absorbs a burst of connects while the
+                    // accept thread is descheduled (a full queue drops every SYN, a peer's too, for 1 s or more).
+                    .option(ChannelOption.SO_BACKLOG, guard.limits().caps().maxVerified())
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(initializer(false));
             try {

@@ -51,9 +51,9 @@ class AcceptFloodTest {
      * is the handshake timeout: beyond it the first attempt would have failed.
      */
     private static final Duration HONEST_BOUND = HANDSHAKE;
-    /** What the outsider may hold: its source's unverified share, plus the backlog (the caps' unverified total). */
+    /** What the outsider may hold: its source's unverified share, plus the backlog (the caps' verified total). */
     private static final int HELD_BOUND = TransportLimits.defaults().caps().maxUnverifiedPerSource()
-            + TransportLimits.defaults().caps().maxUnverified();
+            + TransportLimits.defaults().caps().maxVerified();
 
     private final CertificateAuthority ca =
             CertificateAuthority.create(Identifiers.newId(), Duration.ofDays(1), InstantSource.system());
