@@ -18,7 +18,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
@@ -47,7 +46,9 @@ import reactor.core.publisher.Sinks;
  * Binds the advertise address (never the wildcard) and dials from it too. A message to an address goes over
  * our outbound connection to it, else over a verified inbound one whose peer named that address ({@link InboundRoutes}),
  * else a new connection: a full mesh of N nodes needs N(N-1)/2 handshakes and sockets, not N(N-1). What
- * arrives is always from the connection's verified certificate. Thread-safe; one event-loop thread.
+ * arrives is always from the connection's verified certificate. Thread-safe. Two threads: one accepts and
+ * admits or resets each inbound connection ({@link GuardedAcceptChannel}), so a flood of connects is refused
+ * as fast as it arrives however busy the other, the I/O event loop of every connection, is.
  */
 public final class TlsTransport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(TlsTransport.class);
@@ -70,6 +71,7 @@ public final class TlsTransport implements Transport {
     private volatile BiConsumer<String, TableMessage> tableHandler = (peer, m) -> { };
     private volatile InboundFilter inboundFilter = InboundFilter.NONE;
     private volatile boolean stopped;
+    private volatile EventLoopGroup acceptGroup;
     private volatile EventLoopGroup group;
     private volatile ChannelGroup channels;
     private volatile Channel server;
@@ -128,21 +130,27 @@ public final class TlsTransport implements Transport {
     @Override
     public Mono<Transport> start() {
         return Mono.fromCallable(() -> {
+            acceptGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("jswarm-gossip-accept", true));
             group = new NioEventLoopGroup(1, new DefaultThreadFactory("jswarm-gossip-io", true));
             channels = new DefaultChannelGroup(group.next());
-            ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+            ServerBootstrap b = new ServerBootstrap().group(acceptGroup, group)
+                    .channelFactory(() -> new GuardedAcceptChannel(guard))
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    // The verified cap (1024), not somaxconn (4096): it absorbs a burst of connects while the
+                    // accept thread is descheduled (a full queue drops every SYN, a peer's too, for 1 s or more).
+                    .option(ChannelOption.SO_BACKLOG, guard.limits().caps().maxVerified())
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(initializer(false));
             try {
                 server = b.bind(bindAddress).sync().channel();
             } catch (Exception e) {
+                acceptGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
                 throw e;
             }
             address = MetadataCodecs.format((InetSocketAddress) server.localAddress());
             long window = TransportGuard.LOG_WINDOW.toMillis();
-            group.scheduleAtFixedRate(guard::flush, window, window, TimeUnit.MILLISECONDS);
+            acceptGroup.scheduleAtFixedRate(guard::flush, window, window, TimeUnit.MILLISECONDS);
             LOG.info("gossip transport listening address={} tls=TLSv1.3 clientAuth=required", address);
             return this;
         });
@@ -157,6 +165,7 @@ public final class TlsTransport implements Transport {
             stopped = true;
             if (server != null) {
                 server.close().syncUninterruptibly();
+                acceptGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
                 channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
             }
@@ -395,9 +404,6 @@ public final class TlsTransport implements Transport {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                if (!client && !guard.admit(ch)) {
-                    return; // over a connection cap: closed before any TLS state exists
-                }
                 // No peer host/port for the client engine: the JDK caches sessions by host:port, so without
                 // them it never offers resumption and every handshake passes the trust manager.
                 SslHandler ssl = client ? tls.client.newHandler(ch.alloc()) : tls.server.newHandler(ch.alloc());

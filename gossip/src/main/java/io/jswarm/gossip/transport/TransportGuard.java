@@ -50,16 +50,23 @@ final class TransportGuard {
         return limits;
     }
 
-    /** For an accepted connection: true if admitted, else it has been closed. */
-    boolean admit(Channel ch) {
+    /**
+     * For a connection just accepted, on the accept thread and before it is registered with the I/O loop:
+     * true if admitted, else it has been reset (no pipeline or event loop exists yet to close it through).
+     */
+    boolean admitAtAccept(Channel ch) {
         if (!(ch.remoteAddress() instanceof InetSocketAddress remote)) {
             return true;
         }
         var admission = caps.admit(remote.getAddress());
         if (admission.refusal().isPresent()) {
             refuse(ch, admission.refusal().get().label());
-            ch.config().setOption(ChannelOption.SO_LINGER, 0);
-            ch.close();
+            try {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0); // RST: nothing kept in TIME_WAIT for it
+            } catch (RuntimeException ignored) {
+                // closing matters, the linger does not
+            }
+            ch.unsafe().closeForcibly();
             return false;
         }
         ConnectionCaps.Ticket ticket = admission.ticket().get();
