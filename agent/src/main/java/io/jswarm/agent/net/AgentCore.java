@@ -5,6 +5,7 @@ import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.NetworkView;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -62,6 +63,7 @@ final class AgentCore {
                 // A network not known locally counts as internal: it never opens forwarding by itself.
                 id -> local.network(id).map(io.jswarm.proto.state.Network::getInternal).orElse(true));
         peers.onTableSize(metrics::tableSize);
+        metrics.antiEntropyRepairsFrom(() -> replicator().map(TableReplicator::antiEntropyRepairs).orElse(Map.of()));
         this.kernel = new HostKernel(nodeId, dataplane, peers, dns, local);
     }
 

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What operators watch of the agent, on the daemon's {@code /metrics}: attach latency (histogram) and
- * failures, reconcile runs and repairs, endpoint-table sizes per network, releases the manager has not
- * confirmed. Written on the {@link AgentLoop} or the attaching thread; read by the metrics thread through
+ * failures, reconcile runs and repairs, endpoint-table sizes and anti-entropy repairs per network, releases
+ * the manager has not confirmed. Written on the {@link AgentLoop} or the attaching thread; read by the metrics thread through
  * atomics only.
  */
 final class AgentMetrics {
@@ -25,6 +25,7 @@ final class AgentMetrics {
     private final Gauge releases;
     private final Map<String, AtomicInteger> tableSizes = new ConcurrentHashMap<>();
     private volatile io.micrometer.core.instrument.Meter refused;
+    private volatile java.util.function.Supplier<Map<String, Long>> antiEntropyRepairs = Map::of;
 
     AgentMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -72,12 +73,19 @@ final class AgentMetrics {
         pendingReleases.set(n);
     }
 
-    /** The visible entries of a network's table ({@code -1}: left, the gauge goes). */
+    /** Where the per-network anti-entropy repair counts come from (the replicator, once there is one). */
+    void antiEntropyRepairsFrom(java.util.function.Supplier<Map<String, Long>> source) {
+        antiEntropyRepairs = source;
+    }
+
+    /** The visible entries of a network's table ({@code -1}: left, the gauge and the repair counter go). */
     void tableSize(String network, int entries) {
         if (entries < 0) {
             AtomicInteger gone = tableSizes.remove(network);
             if (gone != null) {
                 registry.find("jswarm.endpoint.table.entries").tag("network", network).meters()
+                        .forEach(registry::remove);
+                registry.find("jswarm.table.antientropy.repairs").tag("network", network).meters()
                         .forEach(registry::remove);
             }
             return;
@@ -86,6 +94,10 @@ final class AgentMetrics {
             AtomicInteger a = new AtomicInteger();
             Gauge.builder("jswarm.endpoint.table.entries", a, AtomicInteger::get).tag("network", n)
                     .description("visible entries of the network's endpoint table on this node").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("jswarm.table.antientropy.repairs", this,
+                            m -> m.antiEntropyRepairs.get().getOrDefault(n, 0L))
+                    .tag("network", n).description("entries of the network's table that anti-entropy pages changed on "
+                            + "this node (what direct events had not brought)").register(registry);
             return a;
         }).set(entries);
     }

@@ -300,6 +300,9 @@ class NetworkAgentTest {
             return null;
         });
         assertEquals(1.0, registry.get("jswarm.endpoint.table.entries").tag("network", NET.getNetworkId()).gauge().value());
+        // Served beside each table's size (no replicator here, so none counted yet).
+        assertEquals(0.0, registry.get("jswarm.table.antientropy.repairs").tag("network", NET.getNetworkId())
+                .functionCounter().count());
         a.reconcileNow();
         a.close();
         assertTrue(registry.find("jswarm.network.attach").meters().isEmpty(), "a closed agent's meters go");

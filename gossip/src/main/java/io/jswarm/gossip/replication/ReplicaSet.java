@@ -63,6 +63,9 @@ final class ReplicaSet {
      *                  per peer, and a burst of received changes reaches the listener in one call, while a
      *                  lone write or message still goes out at once
      */
+    /** Written on the replicator thread, read by metrics from any thread. */
+    private final Map<String, Long> repairs = new java.util.concurrent.ConcurrentHashMap<>();
+
     ReplicaSet(String localNode, ReplicatorConfig config, BiConsumer<String, TableMessage> send,
                TableReplicator.Listener listener, Runnable flushSoon, InstantSource clock, RandomGenerator random,
                TableTrust trust) {
@@ -81,6 +84,11 @@ final class ReplicaSet {
 
     long rejected() {
         return rejected.get();
+    }
+
+    /** Entries each network's anti-entropy pages changed here: what a lost or late direct event left to repair. */
+    Map<String, Long> repairs() {
+        return Map.copyOf(repairs);
     }
 
     /** Received entries refused by the clock bound or the authority check (each entry counted once). */
@@ -293,6 +301,9 @@ final class ReplicaSet {
         Instant now = clock.instant();
         List<TableEvent> admitted = gate.admit(from, t, page.events()); // relayed: each entry checked alone
         var out = new ArrayList<ViewChange>(t.mergeAll(admitted, now));
+        if (!out.isEmpty()) {
+            repairs.merge(m.getNetworkId(), (long) out.size(), Long::sum);
+        }
         afterMerge(m.getNetworkId(), t, admitted, out, now);
     }
 

@@ -223,6 +223,14 @@ public final class TableReplicator implements AutoCloseable {
         onLoop(() -> replicas.announceRestart(grace));
     }
 
+    /**
+     * Per network, the entries anti-entropy pages changed on this node so far (any thread): each is a change
+     * the direct events had not brought (lost, late, or missed while away). For metrics.
+     */
+    public Map<String, Long> antiEntropyRepairs() {
+        return replicas.repairs();
+    }
+
     /** Received entries refused so far (clock bound or authority check), for metrics. */
     public long refusedEntries() {
         return replicas.refusedEntries();

@@ -96,6 +96,9 @@ class TableReplicatorTest {
                     () -> all.get(1).visible().size() == 20, "anti-entropy repairs b");
             assertTrue(took.compareTo(Duration.ofMillis(200)) <= 0, "within about two rounds: " + took);
             assertEquals(all.get(0).visible(), all.get(1).view());
+            // The repair is counted per network on the repaired node only: c had every event directly.
+            assertEquals(20L, all.get(1).replicator().antiEntropyRepairs().get(NET), "b's repairs");
+            assertEquals(null, all.get(2).replicator().antiEntropyRepairs().get(NET), "c needed none");
         }
     }
 
