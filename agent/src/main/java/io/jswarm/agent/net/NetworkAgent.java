@@ -245,7 +245,11 @@ public final class NetworkAgent implements AutoCloseable {
 
     private void releaseOrphansQuietly() {
         try {
-            releaseOrphans();
+            if (releaseOrphans() < 0) {
+                // An attach was in flight (e.g. an operator retrying right after the start): the check is only
+                // deferred, never dropped, or an orphan of a kill before the first save would stay forever.
+                loop.schedule("orphan check", Duration.ofSeconds(1), () -> releases.background(this::releaseOrphansQuietly));
+            }
         } catch (IOException | RuntimeException e) {
             LOG.warn("orphan check failed, retrying in 5 s error={}", e.toString());
             loop.schedule("orphan check", Duration.ofSeconds(5), () -> releases.background(this::releaseOrphansQuietly));
@@ -254,11 +258,16 @@ public final class NetworkAgent implements AutoCloseable {
 
     /**
      * Endpoints the manager records for this node that no local sandbox holds are released, so their
-     * addresses do not stay taken forever. Not on the loop (it calls the manager). Returns how many.
+     * addresses do not stay taken forever. Not on the loop (it calls the manager). Returns how many, or -1
+     * if an attach was in flight and the check must run again.
      */
     int releaseOrphans() throws IOException {
         var recorded = core.api.get().ownEndpoints().getEndpointsList();
-        List<PendingRelease> orphans = loop.call(() -> recovery.orphans(recorded));
+        var found = loop.call(() -> recovery.orphans(recorded));
+        if (found.isEmpty()) {
+            return -1;
+        }
+        List<PendingRelease> orphans = found.get();
         int released = 0;
         for (PendingRelease p : orphans) {
             if (releases.releaseNow(p)) {

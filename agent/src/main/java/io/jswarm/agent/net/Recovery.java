@@ -156,9 +156,10 @@ final class Recovery {
      * allocation and the saved ATTACHING), given the manager's list fetched just before. Empty while an
      * attach is between those two steps: its endpoint is not local yet. On the loop.
      */
-    List<PendingRelease> orphans(List<Endpoint> recorded) {
+    /** Empty while an attach is in flight (its fresh endpoint may be among {@code recorded}): look again later. */
+    java.util.Optional<List<PendingRelease>> orphans(List<Endpoint> recorded) {
         if (changes.attachesInFlight()) {
-            return List.of();
+            return java.util.Optional.empty();
         }
         Set<String> mine = new HashSet<>();
         core.local.sandboxes().forEach(sb -> sb.getEndpointsList().forEach(e -> mine.add(e.getEndpointId())));
@@ -171,6 +172,6 @@ final class Recovery {
         if (!orphans.isEmpty()) {
             core.saveQuietly("orphan releases");
         }
-        return orphans;
+        return java.util.Optional.of(orphans);
     }
 }
