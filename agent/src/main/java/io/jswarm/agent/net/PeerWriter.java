@@ -194,14 +194,7 @@ final class PeerWriter {
         if (listed.isEmpty()) {
             return; // nothing of the owner's here yet: no evidence, keep forwarding
         }
-        List<InetAddress> gone = mine.values().stream().filter(p -> p.vtep().equals(vtep) && !listed.contains(p.ip()))
-                .map(Peer::ip).toList();
-        if (!gone.isEmpty()) {
-            gone.forEach(mine::remove);
-            LOG.info("adopted peers dropped network={} peers={} reason=\"owner back without them\"", networkId,
-                    gone.size());
-            program(networkId, new HashSet<>(gone));
-        }
+        dropAdopted(networkId, mine, p -> p.vtep().equals(vtep) && !listed.contains(p.ip()), "owner back without them");
     }
 
     /**
@@ -213,13 +206,17 @@ final class PeerWriter {
         if (mine == null) {
             return;
         }
-        List<InetAddress> gone = mine.values().stream().filter(p -> !participantVteps.contains(p.vtep()))
-                .map(Peer::ip).toList();
-        if (!gone.isEmpty()) {
-            gone.forEach(mine::remove);
-            LOG.info("adopted peers dropped network={} peers={} reason=\"owner not on the network\"", networkId,
-                    gone.size());
-            program(networkId, new HashSet<>(gone));
+        dropAdopted(networkId, mine, p -> !participantVteps.contains(p.vtep()), "owner not on the network");
+    }
+
+    /** Adopted peers known gone (matching {@code gone}) stop being kept, and their IPs are programmed anew. */
+    private void dropAdopted(String networkId, Map<InetAddress, Peer> mine, java.util.function.Predicate<Peer> gone,
+                             String reason) {
+        List<InetAddress> ips = mine.values().stream().filter(gone).map(Peer::ip).toList();
+        if (!ips.isEmpty()) {
+            ips.forEach(mine::remove);
+            LOG.info("adopted peers dropped network={} peers={} reason=\"{}\"", networkId, ips.size(), reason);
+            program(networkId, new HashSet<>(ips));
         }
     }
 
