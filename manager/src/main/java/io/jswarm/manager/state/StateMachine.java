@@ -53,6 +53,7 @@ public final class StateMachine {
             case DETACH_ENDPOINT -> requireCluster().or(() -> refusal(() -> networks.planDetach(command.getDetachEndpoint())));
             case RELEASE_NODE_ENDPOINTS -> requireCluster()
                     .or(() -> requireNode(command.getReleaseNodeEndpoints().getNodeId()));
+            case ADD_DATA_KEY, PROMOTE_DATA_KEY, RETIRE_DATA_KEY -> Optional.of("data-plane keys are not implemented yet");
             case KIND_NOT_SET -> Optional.of("empty command");
         };
     }
@@ -132,7 +133,7 @@ public final class StateMachine {
                 String id = command.getReleaseNodeEndpoints().getNodeId();
                 yield new Applied.NodeEndpointsReleased(id, networks.releaseNode(id));
             }
-            case KIND_NOT_SET -> throw new AssertionError("validated above");
+            case ADD_DATA_KEY, PROMOTE_DATA_KEY, RETIRE_DATA_KEY, KIND_NOT_SET -> throw new AssertionError("validated above");
         };
     }
 

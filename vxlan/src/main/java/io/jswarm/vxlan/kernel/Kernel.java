@@ -82,6 +82,36 @@ public interface Kernel extends AutoCloseable {
      */
     void announce(Netns ns, String dev, Map<InetAddress, MacAddress> addresses) throws IOException;
 
+    /**
+     * Every ESP transport-mode SA in {@code ns} (XFRM_MSG_GETSA dump over NETLINK_XFRM), keys and counters
+     * included. Other kinds of SA (tunnel mode, AH, other algorithms) are left out: jswarm never writes them.
+     */
+    default List<XfrmState> xfrmStates(Netns ns) throws IOException {
+        throw new UnsupportedOperationException("XFRM is not implemented by " + getClass().getSimpleName());
+    }
+
+    /** Every XFRM policy in {@code ns} whose selector is IPv4 (XFRM_MSG_GETPOLICY dump); socket policies excluded. */
+    default List<XfrmPolicy> xfrmPolicies(Netns ns) throws IOException {
+        throw new UnsupportedOperationException("XFRM is not implemented by " + getClass().getSimpleName());
+    }
+
+    /**
+     * Subscribes to {@code ns}'s XFRM expire notifications (multicast group XFRMNLGRP_EXPIRE); {@code listener}
+     * runs on the subscription's own thread and must not block. Closing the result stops it.
+     */
+    default AutoCloseable watchXfrm(Netns ns, java.util.function.Consumer<XfrmEvent> listener) throws IOException {
+        throw new UnsupportedOperationException("XFRM is not implemented by " + getClass().getSimpleName());
+    }
+
+    /**
+     * Whether this kernel can carry ESP with {@code rfc4106(gcm(aes))}: probed once by adding and deleting an SA
+     * in a throw-away network namespace (no state of any real namespace is touched), then cached. A kernel
+     * without {@code CONFIG_INET_ESP} answers {@code false}.
+     */
+    default boolean espSupported() {
+        return false;
+    }
+
     /** Releases sockets and namespace handles. Idempotent. */
     @Override
     void close();

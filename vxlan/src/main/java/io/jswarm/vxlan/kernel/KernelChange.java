@@ -126,4 +126,44 @@ public sealed interface KernelChange {
             LinkSpec.checkName(dev);
         }
     }
+
+    /**
+     * Creates or replaces an ESP SA (XFRM_MSG_NEWSA, or XFRM_MSG_UPDSA when one with that id exists: the kernel has
+     * no create-or-replace flag for SAs). Replacing keeps the kernel's sequence counters only if key and window are
+     * unchanged; jswarm never changes an SA's key in place (a new key is a new SPI).
+     */
+    record SetXfrmState(XfrmState state) implements KernelChange {
+        public SetXfrmState {
+            if (state == null) {
+                throw new IllegalArgumentException("SA is required");
+            }
+        }
+    }
+
+    /** Deletes an ESP SA by id (XFRM_MSG_DELSA); succeeds if there is none. */
+    record DeleteXfrmState(XfrmId id) implements KernelChange {
+        public DeleteXfrmState {
+            if (id == null) {
+                throw new IllegalArgumentException("SA id is required");
+            }
+        }
+    }
+
+    /** Creates or replaces a policy with the same selector and direction (XFRM_MSG_UPDPOLICY). */
+    record SetXfrmPolicy(XfrmPolicy policy) implements KernelChange {
+        public SetXfrmPolicy {
+            if (policy == null) {
+                throw new IllegalArgumentException("policy is required");
+            }
+        }
+    }
+
+    /** Deletes the policy with this selector and direction (XFRM_MSG_DELPOLICY); succeeds if there is none. */
+    record DeleteXfrmPolicy(XfrmPolicy.Key key) implements KernelChange {
+        public DeleteXfrmPolicy {
+            if (key == null) {
+                throw new IllegalArgumentException("policy key is required");
+            }
+        }
+    }
 }

@@ -31,6 +31,11 @@ final class ChangeLabels {
             case KernelChange.DeletePortFilter c -> "RTM_DELQDISC clsact dev " + c.dev();
             case KernelChange.DeleteFdb c -> "RTM_DELNEIGH fdb " + c.mac() + " dev " + c.dev()
                     + (c.dst() == null ? "" : " dst " + ip(c.dst()));
+            case KernelChange.SetXfrmState c -> "XFRM_MSG_NEWSA " + c.state();
+            case KernelChange.DeleteXfrmState c -> "XFRM_MSG_DELSA dst " + ip(c.id().dst()) + " spi 0x"
+                    + Integer.toHexString(c.id().spi());
+            case KernelChange.SetXfrmPolicy c -> "XFRM_MSG_UPDPOLICY " + c.policy().dir() + " " + c.policy().selector();
+            case KernelChange.DeleteXfrmPolicy c -> "XFRM_MSG_DELPOLICY " + c.key().dir() + " " + c.key().selector();
         };
     }
 

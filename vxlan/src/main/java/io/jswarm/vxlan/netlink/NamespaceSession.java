@@ -150,6 +150,10 @@ final class NamespaceSession implements AutoCloseable {
             case SetPortFilter c -> portFilter(run, i, c);
             case DeletePortFilter c -> ifPresent(run, c.dev(), index -> encoder.clsact(false, index));
             case DeleteFdb c -> ifPresent(run, c.dev(), index -> encoder.deleteFdb(index, c.mac(), c.dst()));
+            case KernelChange.SetXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.DeleteXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.SetXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.DeleteXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
         };
         if (message != null) {
             run.pending.add(new Pending(i, change, message));

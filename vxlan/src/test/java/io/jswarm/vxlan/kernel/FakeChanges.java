@@ -75,6 +75,10 @@ final class FakeChanges {
                     dev.filter = null;
                 }
             }
+            case KernelChange.SetXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.DeleteXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.SetXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.DeleteXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
         }
     }
 
@@ -243,6 +247,10 @@ final class FakeChanges {
             case KernelChange.SetBridgePort p -> p.dev();
             case KernelChange.SetPortFilter p -> p.filter().dev();
             case KernelChange.DeletePortFilter p -> p.dev();
+            case KernelChange.SetXfrmState x -> "xfrm";
+            case KernelChange.DeleteXfrmState x -> "xfrm";
+            case KernelChange.SetXfrmPolicy x -> "xfrm";
+            case KernelChange.DeleteXfrmPolicy x -> "xfrm";
         };
     }
 }

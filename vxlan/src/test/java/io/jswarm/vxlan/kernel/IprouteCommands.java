@@ -40,6 +40,10 @@ final class IprouteCommands {
             case KernelChange.SetPortFilter p ->
                     throw new UnsupportedOperationException("the iproute2 oracle does not program port filters");
             case KernelChange.DeletePortFilter p -> List.of(List.of("tc", "qdisc", "del", "dev", p.dev(), "clsact"));
+            case KernelChange.SetXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.DeleteXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.SetXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.DeleteXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
         };
     }
 
@@ -61,6 +65,10 @@ final class IprouteCommands {
             case KernelChange.SetBridgePort p -> false;
             case KernelChange.SetPortFilter p -> false;
             case KernelChange.DeletePortFilter p -> true;
+            case KernelChange.SetXfrmState x -> false;
+            case KernelChange.DeleteXfrmState x -> true;
+            case KernelChange.SetXfrmPolicy x -> false;
+            case KernelChange.DeleteXfrmPolicy x -> true;
         };
         return isDelete && (out.contains("Cannot find device") || out.contains("No such") || out.contains("not found")
                 || out.contains("Cannot assign requested address") || out.contains("does not exist"));
