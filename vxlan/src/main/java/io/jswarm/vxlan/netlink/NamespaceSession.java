@@ -150,10 +150,11 @@ final class NamespaceSession implements AutoCloseable {
             case SetPortFilter c -> portFilter(run, i, c);
             case DeletePortFilter c -> ifPresent(run, c.dev(), index -> encoder.clsact(false, index));
             case DeleteFdb c -> ifPresent(run, c.dev(), index -> encoder.deleteFdb(index, c.mac(), c.dst()));
-            case KernelChange.SetXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.DeleteXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.SetXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.DeleteXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
+            // NetlinkKernel sends these to the namespace's XfrmSession (NETLINK_XFRM), never here.
+            case SetXfrmState x -> throw new IllegalArgumentException("XFRM change on the rtnetlink socket");
+            case DeleteXfrmState x -> throw new IllegalArgumentException("XFRM change on the rtnetlink socket");
+            case SetXfrmPolicy x -> throw new IllegalArgumentException("XFRM change on the rtnetlink socket");
+            case DeleteXfrmPolicy x -> throw new IllegalArgumentException("XFRM change on the rtnetlink socket");
         };
         if (message != null) {
             run.pending.add(new Pending(i, change, message));

@@ -54,6 +54,15 @@ final class Namespaces {
     }
 
     /**
+     * Runs {@code action} on a platform thread inside a brand-new network namespace bound nowhere: it vanishes
+     * when the thread has switched back and nothing opened in it stays open (a probe that must not touch any
+     * real namespace).
+     */
+    static <T> T callInNew(NsAction<T> action) throws IOException {
+        return onPlatformThread("jswarm-netns-scratch", () -> switched(() -> Libc.unshare(Libc.CLONE_NEWNET), action));
+    }
+
+    /**
      * Creates a network namespace bound at {@code path}, as {@code ip netns add} does: a new namespace on a
      * platform thread, its {@code /proc/thread-self/ns/net} bind-mounted onto an empty file.
      */

@@ -14,6 +14,9 @@ import io.jswarm.vxlan.kernel.Link;
 import io.jswarm.vxlan.kernel.Neighbor;
 import io.jswarm.vxlan.kernel.PortFilter;
 import io.jswarm.vxlan.kernel.Route;
+import io.jswarm.vxlan.kernel.XfrmEvent;
+import io.jswarm.vxlan.kernel.XfrmPolicy;
+import io.jswarm.vxlan.kernel.XfrmState;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -41,8 +44,14 @@ public final class NetlinkKernel implements Kernel {
     private final Settings settings;
     private final KernelListener listener;
     private final Map<Netns, NamespaceSession> sessions = new ConcurrentHashMap<>();
+    /** NETLINK_XFRM sessions, each valid while its namespace's rtnetlink session is the current one. */
+    private final Map<Netns, XfrmEntry> xfrmSessions = new ConcurrentHashMap<>();
+    private volatile Boolean espSupported;
     private final Object opening = new Object();
     private volatile boolean closed;
+
+    private record XfrmEntry(NamespaceSession owner, XfrmSession session) {
+    }
 
     /**
      * Socket and batch sizing. The receive buffer is forced (SO_RCVBUFFORCE) so the errors of a whole batch
@@ -91,6 +100,10 @@ public final class NetlinkKernel implements Kernel {
         if (s != null) {
             s.close();
         }
+        XfrmEntry x = xfrmSessions.remove(Netns.at(p));
+        if (x != null) {
+            x.session().close();
+        }
         reported("namespace.delete", () -> {
             Namespaces.delete(p);
             return null;
@@ -108,12 +121,125 @@ public final class NetlinkKernel implements Kernel {
             return;
         }
         try {
-            session(ns).apply(changes);
+            applySplit(ns, changes);
         } catch (IOException | RuntimeException e) {
             KernelListener.reportBatch(listener, changes, e);
             throw e;
         }
         KernelListener.reportBatch(listener, changes, null);
+    }
+
+    /**
+     * rtnetlink and XFRM are separate sockets and separate kernel subsystems (an SA never names a device), so a
+     * batch's XFRM changes go to the XFRM session after the rest; failures are reported in batch order.
+     */
+    private void applySplit(Netns ns, List<? extends KernelChange> changes) throws IOException {
+        List<KernelChange> rtnl = new java.util.ArrayList<>();
+        List<Integer> rtnlPositions = new java.util.ArrayList<>();
+        List<XfrmSession.Indexed> xfrm = new java.util.ArrayList<>();
+        for (int i = 0; i < changes.size(); i++) {
+            KernelChange c = changes.get(i);
+            if (isXfrm(c)) {
+                xfrm.add(new XfrmSession.Indexed(i, c));
+            } else {
+                rtnl.add(c);
+                rtnlPositions.add(i);
+            }
+        }
+        if (xfrm.isEmpty()) {
+            session(ns).apply(changes);
+            return;
+        }
+        java.util.TreeMap<Integer, KernelException> failures = new java.util.TreeMap<>();
+        if (!rtnl.isEmpty()) {
+            try {
+                session(ns).apply(rtnl);
+            } catch (KernelException e) {
+                int next = 0;
+                for (KernelException f : e.failures()) {
+                    failures.put(positionOf(f.change(), rtnl, rtnlPositions, next), f);
+                    next++;
+                }
+            }
+        }
+        failures.putAll(xfrmSession(ns).apply(xfrm));
+        if (!failures.isEmpty()) {
+            throw failures.size() == 1 ? failures.firstEntry().getValue()
+                    : new KernelException(List.copyOf(failures.values()));
+        }
+    }
+
+    /** Where a failed rtnetlink change sat in the caller's batch (a port filter's parts name the filter's change). */
+    private static int positionOf(KernelChange change, List<KernelChange> rtnl, List<Integer> positions, int fallback) {
+        for (int j = 0; j < rtnl.size(); j++) {
+            if (rtnl.get(j) == change) {
+                return positions.get(j);
+            }
+        }
+        return -1 - fallback; // unmatched: first, in their own order
+    }
+
+    static boolean isXfrm(KernelChange c) {
+        return c instanceof KernelChange.SetXfrmState || c instanceof KernelChange.DeleteXfrmState
+                || c instanceof KernelChange.SetXfrmPolicy || c instanceof KernelChange.DeleteXfrmPolicy;
+    }
+
+    @Override
+    public List<XfrmState> xfrmStates(Netns ns) throws IOException {
+        return reported("dump.xfrm_states", () -> xfrmSession(ns).states());
+    }
+
+    @Override
+    public List<XfrmPolicy> xfrmPolicies(Netns ns) throws IOException {
+        return reported("dump.xfrm_policies", () -> xfrmSession(ns).policies());
+    }
+
+    @Override
+    public AutoCloseable watchXfrm(Netns ns, java.util.function.Consumer<XfrmEvent> listener) throws IOException {
+        checkOpen();
+        Netlink.ensureAvailability();
+        Netns key = ns instanceof Netns.AtPath p ? Netns.at(p.path().normalize()) : ns;
+        if (key instanceof Netns.AtPath p && !Namespaces.exists(p.path())) {
+            throw new NoSuchFileException(p.path().toString(), null, "no network namespace bound there");
+        }
+        return reported("watch.xfrm", () -> XfrmWatch.start(key, listener));
+    }
+
+    /** Probed once per NetlinkKernel in a throw-away namespace ({@link EspProbe}); a race probes twice, harmlessly. */
+    @Override
+    public boolean espSupported() {
+        Boolean known = espSupported;
+        if (known == null) {
+            known = EspProbe.probe();
+            espSupported = known;
+        }
+        return known;
+    }
+
+    /** The XFRM session of {@code ns}, replaced whenever its rtnetlink session is (the namespace was recreated). */
+    private XfrmSession xfrmSession(Netns ns) throws IOException {
+        NamespaceSession owner = session(ns);
+        Netns key = ns instanceof Netns.AtPath p ? Netns.at(p.path().normalize()) : ns;
+        XfrmEntry e = xfrmSessions.get(key);
+        if (e != null && e.owner() == owner) {
+            return e.session();
+        }
+        synchronized (opening) {
+            e = xfrmSessions.get(key);
+            if (e != null && e.owner() == owner) {
+                return e.session();
+            }
+            if (e != null) {
+                e.session().close();
+            }
+            checkOpen();
+            Transport socket = openSocket(key, Xfrm.NETLINK_XFRM);
+            XfrmSession s = new XfrmSession(key, new NetlinkChannel(socket,
+                    NetlinkChannel.fitting(socket, settings.maxBatchMessages()), settings.maxBatchBytes()));
+            xfrmSessions.put(key, new XfrmEntry(owner, s));
+            LOG.debug("opened XFRM netlink session for {}", key);
+            return s;
+        }
     }
 
     @Override
@@ -215,7 +341,7 @@ public final class NetlinkKernel implements Kernel {
             }
             dropSession(key);
             checkOpen();
-            Transport socket = openSocket(key);
+            Transport socket = openSocket(key, Libc.NETLINK_ROUTE);
             s = new NamespaceSession(key, id, new NetlinkChannel(socket,
                     NetlinkChannel.fitting(socket, settings.maxBatchMessages()), settings.maxBatchBytes()),
                     this::linksChanged);
@@ -225,13 +351,14 @@ public final class NetlinkKernel implements Kernel {
         }
     }
 
-    private Transport openSocket(Netns ns) throws IOException {
+    private Transport openSocket(Netns ns, int protocol) throws IOException {
         Netlink.ensureAvailability();
         int rcv = settings.receiveBufferBytes();
         int snd = settings.sendBufferBytes();
         return switch (ns) {
-            case Netns.Current c -> NetlinkSocket.open(rcv, snd);
-            case Netns.AtPath p -> Namespaces.callIn(p.path(), () -> NetlinkSocket.open(rcv, snd));
+            case Netns.Current c -> NetlinkSocket.open(protocol, rcv, snd, NetlinkSocket.RECEIVE_TIMEOUT_SECONDS);
+            case Netns.AtPath p -> Namespaces.callIn(p.path(),
+                    () -> NetlinkSocket.open(protocol, rcv, snd, NetlinkSocket.RECEIVE_TIMEOUT_SECONDS));
         };
     }
 
@@ -260,5 +387,7 @@ public final class NetlinkKernel implements Kernel {
         }
         sessions.values().forEach(NamespaceSession::close);
         sessions.clear();
+        xfrmSessions.values().forEach(e -> e.session().close());
+        xfrmSessions.clear();
     }
 }

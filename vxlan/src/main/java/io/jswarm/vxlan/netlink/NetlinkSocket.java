@@ -25,35 +25,47 @@ final class NetlinkSocket implements Transport {
      * session, a daemon with 20 sandboxes 22, each holding this buffer twice (native here, heap in the channel).
      */
     private static final int RECEIVE_CHUNK = 64 * 1024;
-    private static final long RECEIVE_TIMEOUT_SECONDS = 30;
+    static final long RECEIVE_TIMEOUT_SECONDS = 30;
+    private static final int NETLINK_ADD_MEMBERSHIP = 1;
 
     private final int fd;
+    private final long receiveTimeoutSeconds;
     private final int receiveBufferSize;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment receiveSegment;
     private MemorySegment sendSegment;
     private boolean closed;
 
-    private NetlinkSocket(int fd, int receiveBufferSize) {
+    private NetlinkSocket(int fd, int receiveBufferSize, long receiveTimeoutSeconds) {
         this.fd = fd;
+        this.receiveTimeoutSeconds = receiveTimeoutSeconds;
         this.receiveBufferSize = receiveBufferSize;
         this.receiveSegment = arena.allocate(RECEIVE_CHUNK, 8);
         this.sendSegment = arena.allocate(64 * 1024, 8);
     }
 
-    /** Opens a socket in the calling thread's network namespace. */
+    /** Opens a NETLINK_ROUTE socket in the calling thread's network namespace. */
     static NetlinkSocket open(int receiveBuffer, int sendBuffer) throws IOException {
-        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_ROUTE);
+        return open(Libc.NETLINK_ROUTE, receiveBuffer, sendBuffer, RECEIVE_TIMEOUT_SECONDS);
+    }
+
+    /**
+     * Opens a socket of netlink {@code protocol} (NETLINK_ROUTE, NETLINK_XFRM) in the calling thread's network
+     * namespace; a blocking receive gives up after {@code receiveTimeoutSeconds}.
+     */
+    static NetlinkSocket open(int protocol, int receiveBuffer, int sendBuffer, long receiveTimeoutSeconds)
+            throws IOException {
+        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol);
         try {
             forceBuffer(fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, receiveBuffer);
             forceBuffer(fd, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, sendBuffer);
             Libc.setsockopt(fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, 1);
             Libc.setsockopt(fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, 1);
-            Libc.setReceiveTimeout(fd, RECEIVE_TIMEOUT_SECONDS);
+            Libc.setReceiveTimeout(fd, receiveTimeoutSeconds);
             Libc.bindNetlink(fd);
             int actual = Libc.getsockoptInt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF);
             LOG.debug("netlink socket fd {} open, receive buffer {} bytes", fd, actual);
-            return new NetlinkSocket(fd, actual);
+            return new NetlinkSocket(fd, actual, receiveTimeoutSeconds);
         } catch (IOException | RuntimeException e) {
             closeQuietly(fd);
             throw e;
@@ -87,8 +99,29 @@ final class NetlinkSocket implements Transport {
         datagram.position(datagram.limit());
     }
 
+    /** Subscribes to multicast {@code group} (NETLINK_ADD_MEMBERSHIP), e.g. XFRMNLGRP_EXPIRE. */
+    void joinGroup(int group) throws ErrnoException {
+        Libc.setsockopt(fd, Libc.SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group);
+    }
+
     @Override
     public boolean receive(ByteBuffer dst, boolean dontWait) throws IOException {
+        if (!receiveOrTimeout(dst, dontWait)) {
+            if (dontWait) {
+                return false;
+            }
+            throw new IOException("netlink: no answer from the kernel within " + receiveTimeoutSeconds + " s");
+        }
+        return true;
+    }
+
+    /** A blocking receive that answers {@code false} when the receive timeout passed (a reader's chance to stop). */
+    boolean await(ByteBuffer dst) throws IOException {
+        return receiveOrTimeout(dst, false);
+    }
+
+    /** False on EAGAIN: nothing queued (dontWait) or the receive timeout passed. */
+    private boolean receiveOrTimeout(ByteBuffer dst, boolean dontWait) throws IOException {
         checkOpen();
         long n;
         try {
@@ -96,14 +129,8 @@ final class NetlinkSocket implements Transport {
         } catch (ErrnoException e) {
             return switch (e.errno()) {
                 case Errno.ENOBUFS -> throw new OverrunException();
-                case Errno.EAGAIN -> {
-                    if (dontWait) {
-                        yield false;
-                    }
-                    throw new IOException("netlink: no answer from the kernel within "
-                            + RECEIVE_TIMEOUT_SECONDS + " s");
-                }
-                case Errno.EINTR -> receive(dst, dontWait);
+                case Errno.EAGAIN -> false;
+                case Errno.EINTR -> receiveOrTimeout(dst, dontWait);
                 default -> throw e;
             };
         }

@@ -38,6 +38,19 @@ final class NlWriter {
         return this;
     }
 
+    NlWriter u64(long v) {
+        ensure(8);
+        buf.putLong(v);
+        return this;
+    }
+
+    /** Raw bytes as they are (addresses, SPIs: already in network order). */
+    NlWriter bytes(byte[] b) {
+        ensure(b.length);
+        buf.put(b);
+        return this;
+    }
+
     NlWriter zeros(int n) {
         ensure(n);
         for (int i = 0; i < n; i++) {
