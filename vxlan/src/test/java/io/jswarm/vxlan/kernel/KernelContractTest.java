@@ -36,9 +36,10 @@ import org.junit.jupiter.api.Test;
  * The {@link Kernel} contract, one suite for every implementation. Subclasses supply the kernel and fresh,
  * empty namespaces (never the host's own), and remove them afterwards. Only behaviour that Linux 6.x and
  * {@link FakeKernel} share is asserted: dumps are checked for what must be there (the real kernel adds its
- * own entries, such as IPv6 link-local addresses and bridge port FDB rows), never for exact equality.
+ * own entries, such as IPv6 link-local addresses and bridge port FDB rows), never for exact equality. The XFRM
+ * cases are in {@link XfrmContract}.
  */
-public abstract class KernelContractTest {
+public abstract class KernelContractTest implements XfrmContract {
     static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final InetAddress VTEP = ip("192.0.2.1");
@@ -60,6 +61,16 @@ public abstract class KernelContractTest {
 
     /** Removes everything the test made; called after each test. */
     protected abstract void cleanUp() throws Exception;
+
+    @Override
+    public Kernel contractKernel() {
+        return kernel;
+    }
+
+    @Override
+    public Netns contractNamespace(String suffix) throws Exception {
+        return freshNamespace(suffix);
+    }
 
     @BeforeEach
     void setUpKernel() throws Exception {
