@@ -45,6 +45,7 @@ class FakeKernelXfrmTest {
 
     @Test
     void withoutEspEverySaIsRefusedAndNothingChanges() throws IOException {
+        assertTrue(kernel.espSupported(), "the fake has ESP unless told otherwise");
         Netns ns = kernel.createNamespace(Path.of("/run/netns/jsxfrm-fk2"));
         kernel.setEspSupported(false);
         assertFalse(kernel.espSupported());
