@@ -40,10 +40,10 @@ final class IprouteCommands {
             case KernelChange.SetPortFilter p ->
                     throw new UnsupportedOperationException("the iproute2 oracle does not program port filters");
             case KernelChange.DeletePortFilter p -> List.of(List.of("tc", "qdisc", "del", "dev", p.dev(), "clsact"));
-            case KernelChange.SetXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.DeleteXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.SetXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.DeleteXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.SetXfrmState x -> IprouteXfrm.of(x);
+            case KernelChange.DeleteXfrmState x -> IprouteXfrm.of(x);
+            case KernelChange.SetXfrmPolicy x -> IprouteXfrm.of(x);
+            case KernelChange.DeleteXfrmPolicy x -> IprouteXfrm.of(x);
         };
     }
 

@@ -151,7 +151,7 @@ interface XfrmContract {
                 new KernelChange.SetXfrmState(sa(SELF, PEER, 0x4A010001, KEY1, XfrmLimits.NONE)),
                 new KernelChange.SetXfrmPolicy(block())));
         assertEquals(38, e.errno(), e.getMessage()); // ENOSYS
-        assertEquals("Requested AEAD algorithm not found", e.extack());
+        assertTrue(e.extack().contains("Requested AEAD algorithm not found"), e.extack());
         assertFalse(e.getMessage().contains(KEY1), "an error never shows the key");
         assertEquals(List.of(), kernel.xfrmStates(ns));
         assertEquals(List.of(block()), kernel.xfrmPolicies(ns));
