@@ -53,6 +53,12 @@ public final class AgentSession implements AutoCloseable {
     private final AtomicReference<String> error = new AtomicReference<>();
     /** Told about every view (gossip start, revocations); runs on a gRPC thread, must be quick. */
     private volatile java.util.function.Consumer<ClusterView> viewListener = v -> { };
+    /** Told about every DataKeys the manager sends (issue 11); on a gRPC thread, must be quick. */
+    private volatile java.util.function.Consumer<io.jswarm.proto.cluster.DataKeys> keysListener = k -> { };
+    /** The DataKeys state index the kernel holds (reported with every heartbeat, and at once when it grows). */
+    private final java.util.concurrent.atomic.AtomicLong installedKeys = new java.util.concurrent.atomic.AtomicLong();
+    /** Guards writes to the upstream stream: heartbeats (session thread) and acks (any thread) interleave. */
+    private final Object upstreamLock = new Object();
     private volatile boolean connected;
     private volatile boolean running;
     private volatile ClientCallStreamObserver<SessionUpstream> current;
@@ -81,6 +87,43 @@ public final class AgentSession implements AutoCloseable {
     public void onView(java.util.function.Consumer<ClusterView> listener) {
         java.util.function.Consumer<ClusterView> before = this.viewListener;
         this.viewListener = before == null ? listener : before.andThen(listener);
+    }
+
+    /**
+     * Call before {@link #start}. Gets every {@link io.jswarm.proto.cluster.DataKeys} the manager sends (the
+     * keys of this node's pairs; never log one: protobuf's toString prints keys). Once the kernel holds them,
+     * report it with {@link #keysInstalled}.
+     */
+    public void onDataKeys(java.util.function.Consumer<io.jswarm.proto.cluster.DataKeys> listener) {
+        java.util.function.Consumer<io.jswarm.proto.cluster.DataKeys> before = this.keysListener;
+        this.keysListener = before.andThen(listener);
+    }
+
+    /**
+     * The kernel holds the SAs of the DataKeys with {@code stateIndex}: tells the manager at once (it promotes
+     * a new generation when every ready node has), and again with every heartbeat (a new session learns it).
+     */
+    public void keysInstalled(long stateIndex) {
+        if (installedKeys.accumulateAndGet(stateIndex, Math::max) == stateIndex) {
+            sendUpstream(current);
+        }
+    }
+
+    private SessionUpstream upstream() {
+        return SessionUpstream.newBuilder().setEngineVersion(engineVersion).setInstalledKeysIndex(installedKeys.get()).build();
+    }
+
+    private void sendUpstream(ClientCallStreamObserver<SessionUpstream> up) {
+        if (up == null) {
+            return;
+        }
+        synchronized (upstreamLock) {
+            try {
+                up.onNext(upstream());
+            } catch (RuntimeException e) {
+                LOG.debug("upstream send failed error={}", e.toString());
+            }
+        }
     }
 
     public synchronized void start() {
@@ -159,6 +202,12 @@ public final class AgentSession implements AutoCloseable {
                     } else if (msg.hasViewPage()) {
                         // Only a whole view is applied: one state index, never part of one.
                         pages.offer(msg.getViewPage()).ifPresent(this::received);
+                    } else if (msg.hasDataKeys()) {
+                        try {
+                            keysListener.accept(msg.getDataKeys());
+                        } catch (RuntimeException e) {
+                            LOG.warn("data keys listener failed error={}", e.toString());
+                        }
                     }
                 }
 
@@ -187,8 +236,7 @@ public final class AgentSession implements AutoCloseable {
                 }
             });
             current = up;
-            SessionUpstream hb = SessionUpstream.newBuilder().setEngineVersion(engineVersion).build();
-            up.onNext(hb);
+            sendUpstream(up);
             while (running) {
                 try {
                     return ended.get(config.heartbeatPeriod().toMillis(), TimeUnit.MILLISECONDS);
@@ -197,7 +245,7 @@ public final class AgentSession implements AutoCloseable {
                         up.cancel("manager silent", null);
                         return Status.UNAVAILABLE.withDescription("no heartbeat from the manager");
                     }
-                    up.onNext(hb);
+                    sendUpstream(up);
                     if (connected) {
                         renewIfDue(channel);
                     }

@@ -170,6 +170,15 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     @Override
+    public void networkRotateKeys(io.jswarm.proto.cluster.RotateDataKeysRequest req,
+                                  StreamObserver<io.jswarm.proto.cluster.RotateDataKeysResponse> out) {
+        answer(out, "network rotate-keys", () -> {
+            ManagerNode m = daemon.requireManager(); // a worker: Docker's "not a swarm manager"
+            return m.api().rotateDataKeys(m.self(), req);
+        });
+    }
+
+    @Override
     public void networkInspect(NetworkInspectRequest req, StreamObserver<NetworkInspectResponse> out) {
         answer(out, "network inspect", () -> daemon.networkAgent().inspect(req));
     }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {NetworkCommand.Create.class, NetworkCommand.Ls.class, NetworkCommand.Inspect.class,
                 NetworkCommand.Rm.class, NetworkCommand.Prune.class, NetworkEndpointCommands.Attach.class,
                 NetworkEndpointCommands.Connect.class, NetworkEndpointCommands.Disconnect.class,
-                NetworkEndpointCommands.Detach.class})
+                NetworkEndpointCommands.Detach.class, NetworkCommand.RotateKeys.class})
 final class NetworkCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -55,7 +55,7 @@ final class NetworkCommand implements Runnable {
         @Option(names = "--ip-range", paramLabel = "CIDR", description = "Allocate container ip from a sub-range")
         String ipRange;
 
-        @Option(names = {"-o", "--opt"}, paramLabel = "KEY=VALUE", description = "Set driver specific options (mtu=N)")
+        @Option(names = {"-o", "--opt"}, paramLabel = "KEY=VALUE", description = "Set driver specific options (mtu=N, encrypted)")
         List<String> opts = new ArrayList<>();
 
         @Option(names = "--label", paramLabel = "KEY=VALUE", description = "Set metadata on a network")
@@ -97,11 +97,16 @@ final class NetworkCommand implements Runnable {
                         throw new IllegalArgumentException("invalid mtu \"" + value + "\": not a number");
                     }
                 }
-                case "encrypted" -> throw new IllegalArgumentException(
-                        "encrypted overlay networks are not supported yet (no IPsec on this build)");
+                case NetworkFormat.ENCRYPTED_OPTION -> {
+                    if (!value.isEmpty() && !value.equals("true")) {
+                        throw new IllegalArgumentException("invalid value \"" + value
+                                + "\" for option encrypted (use -o encrypted)");
+                    }
+                    spec.setEncrypted(true);
+                }
                 case NetworkFormat.VXLAN_OPTION -> throw new IllegalArgumentException(
                         "option " + key + " is not supported: the manager allocates VNIs");
-                default -> throw new IllegalArgumentException("unsupported driver option \"" + key + "\" (supported: mtu)");
+                default -> throw new IllegalArgumentException("unsupported driver option \"" + key + "\" (supported: mtu, encrypted)");
             }
         }
         for (String l : labels) {
@@ -181,6 +186,17 @@ final class NetworkCommand implements Runnable {
                 }
             }
             return rc;
+        }
+    }
+
+    @Command(name = "rotate-keys", mixinStandardHelpOptions = true,
+            description = "Rotate the encrypted networks' data-plane keys now (managers only; make-before-break)")
+    static final class RotateKeys extends ClientCommand {
+        @Override
+        int run(DaemonClient daemon, PrintWriter out) {
+            var r = daemon.callViaManager(s -> s.networkRotateKeys(io.jswarm.proto.cluster.RotateDataKeysRequest.getDefaultInstance()));
+            out.println("key generation " + r.getGeneration() + " is being installed; nodes switch to it once every node has it");
+            return 0;
         }
     }
 

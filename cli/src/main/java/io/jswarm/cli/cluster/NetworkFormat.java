@@ -25,6 +25,8 @@ public final class NetworkFormat {
     static final String SCOPE = "swarm";
     static final String VXLAN_OPTION = "com.docker.network.driver.overlay.vxlanid_list";
     static final String MTU_OPTION = "com.docker.network.driver.mtu";
+    /** Docker's option (and its inspect key) for an IPsec-encrypted overlay. */
+    static final String ENCRYPTED_OPTION = "encrypted";
     /** Go's time.Time String(), which {@code docker network ls --format json} prints for CreatedAt. */
     private static final DateTimeFormatter GO_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSSSS '+0000 UTC'").withZone(ZoneOffset.UTC);
@@ -157,6 +159,9 @@ public final class NetworkFormat {
         if (n.getMtu() != 0) {
             options.put(MTU_OPTION, String.valueOf(n.getMtu()));
         }
+        if (n.getEncrypted()) {
+            options.put(ENCRYPTED_OPTION, "true"); // Docker shows it as "encrypted": "" or "true"; never a key
+        }
         m.put("Options", options);
         m.put("Labels", new TreeMap<>(n.getLabelsMap()));
         List<Object> peers = new ArrayList<>();
@@ -164,6 +169,11 @@ public final class NetworkFormat {
             Map<String, Object> pm = new LinkedHashMap<>();
             pm.put("Name", p.getName());
             pm.put("IP", p.getIp());
+            if (n.getEncrypted()) {
+                // The generations of the SAs with that peer (never a key or SPI); 0 / empty: none installed.
+                pm.put("KeyGeneration", p.getKeyGenerationOut());
+                pm.put("KeyGenerationsIn", List.copyOf(p.getKeyGenerationsInList()));
+            }
             peers.add(pm);
         }
         m.put("Peers", peers);

@@ -133,6 +133,19 @@ class NetworkFormatTest {
     }
 
     @Test
+    void anEncryptedNetworkShowsItInOptionsAndEachPeersGenerationsNeverAKey() {
+        var r = NetworkInspectResponse.newBuilder().setNetwork(web.toBuilder().setEncrypted(true))
+                .addPeers(NetworkPeer.newBuilder().setName("h1").setIp("192.0.2.11").setNodeId("n1")
+                        .setKeyGenerationOut(3).addKeyGenerationsIn(2).addKeyGenerationsIn(3)).build();
+        String json = Json.write(NetworkFormat.inspect(r));
+        assertTrue(json.contains("\"encrypted\":\"true\""), json);
+        assertTrue(json.contains("{\"Name\":\"h1\",\"IP\":\"192.0.2.11\",\"KeyGeneration\":3,\"KeyGenerationsIn\":[2,3]}"), json);
+        String plain = Json.write(NetworkFormat.inspect(NetworkInspectResponse.newBuilder().setNetwork(web)
+                .addPeers(NetworkPeer.newBuilder().setName("h1").setIp("192.0.2.11")).build()));
+        assertFalse(plain.contains("encrypted") || plain.contains("KeyGeneration"), plain);
+    }
+
+    @Test
     void inspectLeavesOutIpRangeWhenItIsTheSubnetAndMtuWhenUnset() {
         var m = NetworkFormat.inspect(NetworkInspectResponse.newBuilder().setNetwork(web).build());
         String json = Json.write(m);
@@ -154,9 +167,18 @@ class NetworkFormatTest {
         assertEquals(java.util.Map.of("a", "b", "flag", ""), req.getSpec().getLabelsMap());
         assertEquals(1300, NetworkCommand.request("n", "overlay", false, false, null, null, null, List.of("mtu=1300"),
                 List.of()).getSpec().getMtu());
-        assertEquals("encrypted overlay networks are not supported yet (no IPsec on this build)",
+        assertTrue(NetworkCommand.request("n", "overlay", false, false, null, null, null, List.of("encrypted"),
+                List.of()).getSpec().getEncrypted());
+        assertTrue(NetworkCommand.request("n", "overlay", false, false, null, null, null, List.of("encrypted=true"),
+                List.of()).getSpec().getEncrypted());
+        assertFalse(NetworkCommand.request("n", "overlay", false, false, null, null, null, List.of(),
+                List.of()).getSpec().getEncrypted());
+        assertEquals("invalid value \"no\" for option encrypted (use -o encrypted)",
                 assertThrows(IllegalArgumentException.class, () -> NetworkCommand.request("n", "overlay", false, false,
-                        null, null, null, List.of("encrypted"), List.of())).getMessage());
+                        null, null, null, List.of("encrypted=no"), List.of())).getMessage());
+        assertEquals("unsupported driver option \"secret\" (supported: mtu, encrypted)",
+                assertThrows(IllegalArgumentException.class, () -> NetworkCommand.request("n", "overlay", false, false,
+                        null, null, null, List.of("secret=1"), List.of())).getMessage());
         assertThrows(IllegalArgumentException.class, () -> NetworkCommand.request("n", "overlay", false, false,
                 null, null, null, List.of("mtu=big"), List.of()));
     }

@@ -19,7 +19,8 @@ public final class Authorizer {
     static final Set<String> MANAGERS_ONLY = Set.of(DispatcherGrpc.getListNodesMethod().getFullMethodName(),
             DispatcherGrpc.getCreateNetworkMethod().getFullMethodName(),
             DispatcherGrpc.getRemoveNetworkMethod().getFullMethodName(),
-            DispatcherGrpc.getPruneNetworksMethod().getFullMethodName());
+            DispatcherGrpc.getPruneNetworksMethod().getFullMethodName(),
+            DispatcherGrpc.getRotateDataKeysMethod().getFullMethodName());
 
     public static final String NOT_A_MANAGER = "This node is not a swarm manager. Worker nodes can't be used to view "
             + "or modify cluster state. Please run this command on a manager node or promote the current node to a manager.";

@@ -62,10 +62,12 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
         out.setOnCancelHandler(() -> registry.closed(s, "cancelled"));
         out.setOnReadyHandler(s::ready);
         s.sendView(ViewPages.split(manager.view(), ViewPages.PAGE_BYTES));
+        manager.keyService().changedSoon(); // this session's first DataKeys, from the keys thread
         return new StreamObserver<>() {
             @Override
             public void onNext(SessionUpstream value) {
                 registry.touch(s);
+                manager.keyService().installed(caller.nodeId(), value.getInstalledKeysIndex());
             }
 
             @Override
@@ -152,6 +154,20 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
     public void releaseNodeEndpoints(ReleaseNodeEndpointsRequest req, StreamObserver<ReleaseNodeEndpointsResponse> out) {
         Caller caller = Caller.current(); // the node is the certificate's: the request names none
         unary(out, () -> manager.api().releaseOwnEndpoints(caller));
+    }
+
+    @Override
+    public void rotateDataKeys(io.jswarm.proto.cluster.RotateDataKeysRequest req,
+                               StreamObserver<io.jswarm.proto.cluster.RotateDataKeysResponse> out) {
+        Caller caller = Caller.current();
+        unary(out, () -> manager.api().rotateDataKeys(caller, req));
+    }
+
+    @Override
+    public void requestKeyRotation(io.jswarm.proto.cluster.RequestKeyRotationRequest req,
+                                   StreamObserver<io.jswarm.proto.cluster.RequestKeyRotationResponse> out) {
+        Caller caller = Caller.current(); // rate-limited by the manager, whoever asks
+        unary(out, () -> manager.api().requestKeyRotation(caller, req));
     }
 
     /** Answers a unary call; a refusal travels as its status, a bad argument as INVALID_ARGUMENT. */

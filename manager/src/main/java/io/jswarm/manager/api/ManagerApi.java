@@ -82,6 +82,26 @@ public final class ManagerApi {
         return networks.releaseNodeEndpoints(caller.nodeId());
     }
 
+    /** {@code network rotate-keys} (managers only): a new key generation now, make-before-break. */
+    public io.jswarm.proto.cluster.RotateDataKeysResponse rotateDataKeys(Caller caller,
+                                                                         io.jswarm.proto.cluster.RotateDataKeysRequest req) {
+        authorize(caller, DispatcherGrpc.getRotateDataKeysMethod());
+        int generation = manager.keyService().rotate();
+        LOG.info("key rotation started by node={} generation={}", caller.nodeId(), generation);
+        return io.jswarm.proto.cluster.RotateDataKeysResponse.newBuilder().setGeneration(generation).build();
+    }
+
+    /**
+     * Any node: one of its SAs of {@code req.generation} reached its soft limit (XFRM expire). Starts a
+     * rotation only for the primary generation and at most once per spacing period, whoever asks.
+     */
+    public io.jswarm.proto.cluster.RequestKeyRotationResponse requestKeyRotation(Caller caller,
+                                                                                 io.jswarm.proto.cluster.RequestKeyRotationRequest req) {
+        authorize(caller, DispatcherGrpc.getRequestKeyRotationMethod());
+        return io.jswarm.proto.cluster.RequestKeyRotationResponse.newBuilder()
+                .setStarted(manager.keyService().volume(caller.nodeId(), req.getGeneration())).build();
+    }
+
     private void authorize(Caller caller, MethodDescriptor<?, ?> method) {
         if (Authorizer.decide(method.getFullMethodName(), Optional.of(caller), manager.table())
                 instanceof Authorizer.Decision.Deny d) {

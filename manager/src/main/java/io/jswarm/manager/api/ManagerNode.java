@@ -65,6 +65,7 @@ public final class ManagerNode implements AutoCloseable {
     private final ManagerApi api = new ManagerApi(this, new Networks(this));
     private final ScheduledExecutorService timer;
     private final EndpointQuota endpointQuota;
+    private final KeyService keyService;
     private final java.util.concurrent.atomic.AtomicBoolean pushQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final ApiPort apiPort;
     private final JoinGate joinGate;
@@ -72,7 +73,8 @@ public final class ManagerNode implements AutoCloseable {
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ManagerNode(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock,
-                        CertificateAuthority ca, JoinSecrets secrets, ManagerStore store, NodeIdentity identity) {
+                        CertificateAuthority ca, JoinSecrets secrets, ManagerStore store, NodeIdentity identity,
+                        io.jswarm.manager.keys.KeyRotationConfig keyRotation, io.jswarm.encryption.SecretSeal seal) {
         this.swarmDir = swarmDir;
         this.endpointQuota = java.util.Objects.requireNonNull(endpointQuota);
         this.config = config;
@@ -90,6 +92,7 @@ public final class ManagerNode implements AutoCloseable {
         this.table = new NodeTable(store, sessions, identity.nodeId(), clock);
         this.apiPort = new ApiPort(config.limits());
         this.joinGate = new JoinGate(config.limits(), System::nanoTime);
+        this.keyService = new KeyService(this, keyRotation, seal, clock, new java.security.SecureRandom());
     }
 
     /**
@@ -135,6 +138,13 @@ public final class ManagerNode implements AutoCloseable {
     /** {@link #open(Path, ManagerConfig, InstantSource)} with the endpoint quota every attach is held to. */
     public static ManagerNode open(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock)
             throws IOException {
+        return open(swarmDir, config, endpointQuota, io.jswarm.manager.keys.KeyRotationConfig.DEFAULTS, clock);
+    }
+
+    /** {@link #open(Path, ManagerConfig, EndpointQuota, InstantSource)} with when the data-plane keys rotate. */
+    public static ManagerNode open(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota,
+                                   io.jswarm.manager.keys.KeyRotationConfig keyRotation, InstantSource clock)
+            throws IOException {
         CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
         JoinSecrets secrets = JoinSecrets.open(swarmDir.resolve("ca"), new java.security.SecureRandom());
         NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
@@ -152,7 +162,10 @@ public final class ManagerNode implements AutoCloseable {
             store.close();
             throw e;
         }
-        return new ManagerNode(swarmDir, config, endpointQuota, clock, ca, secrets, store, identity);
+        // The data-key roots are sealed with the join secrets' key (ca/secrets.key), read again here.
+        var seal = io.jswarm.encryption.SecretSeal.loadOrCreate(swarmDir.resolve("ca").resolve(JoinSecrets.KEY_FILE),
+                new java.security.SecureRandom());
+        return new ManagerNode(swarmDir, config, endpointQuota, clock, ca, secrets, store, identity, keyRotation, seal);
     }
 
     /** Binds the API port and starts heartbeats and certificate renewal. */
@@ -173,6 +186,7 @@ public final class ManagerNode implements AutoCloseable {
         // time too, and a failed renewal is tried again before the certificate runs out.
         long every = keys.identity().renewalRetry().toMillis();
         timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, every, TimeUnit.MILLISECONDS);
+        keyService.start();
         LOG.info("manager API listening addr={} node={} cluster={}", config.listen(), nodeId(), ca.clusterId());
     }
 
@@ -190,6 +204,24 @@ public final class ManagerNode implements AutoCloseable {
      */
     public void addViewListener(java.util.function.Consumer<ClusterView> listener) {
         viewListeners.add(listener);
+    }
+
+    /**
+     * Called with this node's own {@link io.jswarm.proto.cluster.DataKeys} (what a worker gets on its session)
+     * whenever they change, and once when added, on the manager's keys thread; must not block. The listener
+     * reports what its kernel holds with {@link #ownKeysInstalled}.
+     */
+    public void addOwnKeysListener(java.util.function.Consumer<io.jswarm.proto.cluster.DataKeys> listener) {
+        keyService.addOwnListener(listener);
+    }
+
+    /** This node's kernel holds the keys of the DataKeys with {@code stateIndex} (its upstream ack). */
+    public void ownKeysInstalled(long stateIndex) {
+        keyService.installed(nodeId(), stateIndex);
+    }
+
+    KeyService keyService() {
+        return keyService;
     }
 
     /** Pushes the current view to every agent; for health sources whose verdict changed. */
@@ -313,6 +345,7 @@ public final class ManagerNode implements AutoCloseable {
         sessions.kick(node.getNodeId(), Status.PERMISSION_DENIED.withDescription(
                 "node " + node.getNodeId() + " was removed from the swarm"));
         LOG.info("node removed node={} force={}", node.getNodeId(), force);
+        keyService.nodeRemoved(node.getNodeId()); // its pairs leave every node's keys, and the keys rotate
         viewChangedSoon();
         return node.getNodeId();
     }
@@ -357,6 +390,7 @@ public final class ManagerNode implements AutoCloseable {
     void viewChangedSoon() {
         // One push queued at a time: a burst of changes is one view (built when the push runs, so it holds
         // every change made before), not one full view per change.
+        keyService.changedSoon(); // a node added, removed or re-addressed changes the pairs
         if (!timer.isShutdown() && !pushQueued.getAndSet(true)) {
             try {
                 timer.execute(() -> guard("broadcast", () -> {
@@ -414,6 +448,7 @@ public final class ManagerNode implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         timer.shutdownNow();
+        keyService.close();
         sessions.closeAll(Status.UNAVAILABLE.withDescription("manager shutting down"));
         if (server != null) {
             server.shutdownNow();

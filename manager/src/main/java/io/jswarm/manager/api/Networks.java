@@ -75,7 +75,8 @@ final class Networks {
                 .setCreatedAtMillis(manager.clock().millis()).build();
         Network n = manager.submit(Command.newBuilder().setCreateNetwork(spec).build(), Applied.NetworkCreated.class)
                 .network();
-        LOG.info("network created network={} name={} subnet={} vni={}", n.getNetworkId(), n.getName(), n.getSubnet(), n.getVni());
+        LOG.info("network created network={} name={} subnet={} vni={} encrypted={}", n.getNetworkId(), n.getName(), n.getSubnet(),
+                n.getVni(), n.getEncrypted());
         manager.viewChangedSoon();
         return NetworkResponse.newBuilder().setNetwork(n).build();
     }

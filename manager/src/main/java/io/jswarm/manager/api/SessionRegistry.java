@@ -185,6 +185,11 @@ public final class SessionRegistry implements NodeHealth {
         }
     }
 
+    /** The current session of every connected node (a copy). */
+    Map<String, Session> current() {
+        return Map.copyOf(sessions);
+    }
+
     public void closeAll(Status status) {
         for (Session s : List.copyOf(sessions.values())) {
             s.end(status);

@@ -104,4 +104,19 @@ public sealed interface Applied {
             released = List.copyOf(released);
         }
     }
+
+    /** A key generation was added (its root stays in the command and the state, sealed). */
+    record DataKeyAdded(int generation, io.jswarm.proto.state.DataKeyPhase phase, String reason) implements Applied {
+        public DataKeyAdded {
+            Objects.requireNonNull(phase, "phase");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** {@code generation} is now PRIMARY; {@code formerPrimary} (0: none) is RETIRING. */
+    record DataKeyPromoted(int generation, int formerPrimary) implements Applied {
+    }
+
+    record DataKeyRetired(int generation) implements Applied {
+    }
 }

@@ -88,7 +88,7 @@ final class NetworkState {
         }
         return Network.newBuilder().setNetworkId(c.getNetworkId()).setName(c.getName()).setSubnet(subnet.toString())
                 .setGateway(IpPrefix.formatIpv4(gateway)).setIpRange(range.toString()).setAttachable(c.getAttachable())
-                .setInternal(c.getInternal()).setMtu(c.getMtu()).putAllLabels(c.getLabelsMap())
+                .setInternal(c.getInternal()).setEncrypted(c.getEncrypted()).setMtu(c.getMtu()).putAllLabels(c.getLabelsMap())
                 .setVni(vnis.peekNext()).setCreatedAtMillis(c.getCreatedAtMillis()).build();
     }
 

@@ -31,6 +31,7 @@ public final class StateMachine {
     private final Map<String, Availability> availability = new LinkedHashMap<>();
     private final Set<String> removed = new LinkedHashSet<>();
     private final NetworkState networks = new NetworkState();
+    private final DataKeyState dataKeys = new DataKeyState();
     private long lastApplied;
 
     /** Why {@code command} would be rejected in the current state, or empty if it applies. */
@@ -53,7 +54,9 @@ public final class StateMachine {
             case DETACH_ENDPOINT -> requireCluster().or(() -> refusal(() -> networks.planDetach(command.getDetachEndpoint())));
             case RELEASE_NODE_ENDPOINTS -> requireCluster()
                     .or(() -> requireNode(command.getReleaseNodeEndpoints().getNodeId()));
-            case ADD_DATA_KEY, PROMOTE_DATA_KEY, RETIRE_DATA_KEY -> Optional.of("data-plane keys are not implemented yet");
+            case ADD_DATA_KEY -> requireCluster().or(() -> dataKeys.planAdd(command.getAddDataKey()));
+            case PROMOTE_DATA_KEY -> requireCluster().or(() -> dataKeys.planPromote(command.getPromoteDataKey().getGeneration()));
+            case RETIRE_DATA_KEY -> requireCluster().or(() -> dataKeys.planRetire(command.getRetireDataKey().getGeneration()));
             case KIND_NOT_SET -> Optional.of("empty command");
         };
     }
@@ -89,7 +92,8 @@ public final class StateMachine {
                 yield new Applied.ClusterInitialized(cluster.getClusterId());
             }
             case ADD_NODE -> {
-                AddNode n = command.getAddNode();
+                // The data index is the state's choice at this log position (replicas agree), never the proposer's.
+                AddNode n = command.getAddNode().toBuilder().setDataIndex(dataKeys.nextIndex(nodes.values())).build();
                 nodes.put(n.getNodeId(), n);
                 availability.putIfAbsent(n.getNodeId(), Availability.AVAILABILITY_ACTIVE);
                 yield new Applied.NodeAdded(n);
@@ -133,7 +137,21 @@ public final class StateMachine {
                 String id = command.getReleaseNodeEndpoints().getNodeId();
                 yield new Applied.NodeEndpointsReleased(id, networks.releaseNode(id));
             }
-            case ADD_DATA_KEY, PROMOTE_DATA_KEY, RETIRE_DATA_KEY, KIND_NOT_SET -> throw new AssertionError("validated above");
+            case ADD_DATA_KEY -> {
+                var a = command.getAddDataKey();
+                dataKeys.applyAdd(a);
+                yield new Applied.DataKeyAdded(a.getKey().getGeneration(), a.getKey().getPhase(), a.getReason());
+            }
+            case PROMOTE_DATA_KEY -> {
+                int g = command.getPromoteDataKey().getGeneration();
+                yield new Applied.DataKeyPromoted(g, dataKeys.applyPromote(g));
+            }
+            case RETIRE_DATA_KEY -> {
+                int g = command.getRetireDataKey().getGeneration();
+                dataKeys.applyRetire(g);
+                yield new Applied.DataKeyRetired(g);
+            }
+            case KIND_NOT_SET -> throw new AssertionError("validated above");
         };
     }
 
@@ -146,7 +164,8 @@ public final class StateMachine {
         Map<String, Network> nets = new LinkedHashMap<>();
         Map<String, java.util.List<Endpoint>> eps = new LinkedHashMap<>();
         networks.viewInto(nets, eps);
-        return new StateView(lastApplied, cluster, nodes, availability, java.util.List.copyOf(removed), nets, eps);
+        return new StateView(lastApplied, cluster, nodes, availability, java.util.List.copyOf(removed), nets, eps,
+                dataKeys.keys());
     }
 
     /** A plan step that either succeeds (its result unused here) or says why it refuses. */
@@ -171,6 +190,7 @@ public final class StateMachine {
             b.setCluster(cluster);
         }
         networks.snapshotInto(b);
+        dataKeys.snapshotInto(b);
         return b.build();
     }
 
@@ -178,7 +198,7 @@ public final class StateMachine {
     public void restore(Snapshot snapshot) {
         cluster = snapshot.hasCluster() ? snapshot.getCluster() : null;
         nodes.clear();
-        snapshot.getNodesList().forEach(n -> nodes.put(n.getNodeId(), n));
+        dataKeys.restore(snapshot).forEach(n -> nodes.put(n.getNodeId(), n));
         availability.clear();
         availability.putAll(snapshot.getAvailabilityMap());
         removed.clear();
@@ -237,6 +257,11 @@ public final class StateMachine {
         return networks.prunable();
     }
 
+    /** The live data-key generations, ascending (roots sealed). */
+    public java.util.List<io.jswarm.proto.state.DataKey> dataKeys() {
+        return dataKeys.keys();
+    }
+
     private Optional<String> requireCluster() {
         return cluster == null ? Optional.of("this node is not part of a swarm") : Optional.empty();
     }
@@ -258,7 +283,10 @@ public final class StateMachine {
             // A removed node's certificate stays valid until expiry; refusing its id is what revokes it.
             return Optional.of("node " + n.getNodeId() + " was removed from the swarm and cannot rejoin with that identity");
         }
+        if (n.getDataIndex() != 0) {
+            return Optional.of("a node's data index is assigned by the manager state, not proposed");
+        }
         return nodes.containsKey(n.getNodeId()) ? Optional.of("node " + n.getNodeId() + " already exists")
-                : requireRole(n.getRole());
+                : requireRole(n.getRole()).or(() -> dataKeys.planIndex(nodes.values()));
     }
 }

@@ -1,6 +1,8 @@
 package io.jswarm.manager.state;
 
 import io.jswarm.proto.state.AddNode;
+import io.jswarm.proto.state.DataKey;
+import io.jswarm.proto.state.DataKeyPhase;
 import io.jswarm.proto.state.Availability;
 import io.jswarm.proto.state.Endpoint;
 import io.jswarm.proto.state.InitCluster;
@@ -32,9 +34,13 @@ public final class StateView {
     private final Map<String, Network> networks;
     /** Network id → its endpoints, attach order. */
     private final Map<String, List<Endpoint>> endpoints;
+    /** Live data-key generations, ascending; roots sealed. */
+    private final List<DataKey> dataKeys;
 
     StateView(long index, InitCluster cluster, Map<String, AddNode> nodes, Map<String, Availability> availability,
-              List<String> removed, Map<String, Network> networks, Map<String, List<Endpoint>> endpoints) {
+              List<String> removed, Map<String, Network> networks, Map<String, List<Endpoint>> endpoints,
+              List<DataKey> dataKeys) {
+        this.dataKeys = List.copyOf(dataKeys);
         this.index = index;
         this.cluster = cluster;
         this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
@@ -104,5 +110,25 @@ public final class StateView {
     public List<Network> prunableNetworks() {
         return networks.values().stream().filter(n -> endpoints.getOrDefault(n.getNetworkId(), List.of()).isEmpty())
                 .toList();
+    }
+
+    /** The live data-key generations (issue 11), ascending; their roots are sealed. */
+    public List<DataKey> dataKeys() {
+        return dataKeys;
+    }
+
+    /** The generation nodes send with, if any exists yet. */
+    public Optional<DataKey> primaryDataKey() {
+        return dataKeys.stream().filter(k -> k.getPhase() == DataKeyPhase.DATA_KEY_PRIMARY).findFirst();
+    }
+
+    /** The generation being rolled out (added, not yet promoted), if a rotation is under way. */
+    public Optional<DataKey> inboundDataKey() {
+        return dataKeys.stream().filter(k -> k.getPhase() == DataKeyPhase.DATA_KEY_INBOUND).findFirst();
+    }
+
+    /** Whether any network is encrypted. */
+    public boolean anyEncrypted() {
+        return networks.values().stream().anyMatch(Network::getEncrypted);
     }
 }

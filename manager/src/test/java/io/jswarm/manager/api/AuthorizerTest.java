@@ -83,6 +83,19 @@ class AuthorizerTest {
     }
 
     @Test
+    void onlyManagersRotateKeysButAnyMemberMayReportASoftLimit() {
+        Caller worker = new Caller("worker", Role.WORKER, CLUSTER);
+        Caller manager = new Caller("manager", Role.MANAGER, CLUSTER);
+        Status s = deny(DispatcherGrpc.getRotateDataKeysMethod().getFullMethodName(), worker);
+        assertEquals(Status.Code.PERMISSION_DENIED, s.getCode());
+        assertEquals(Authorizer.NOT_A_MANAGER, s.getDescription());
+        allow(DispatcherGrpc.getRotateDataKeysMethod().getFullMethodName(), manager);
+        allow(DispatcherGrpc.getRequestKeyRotationMethod().getFullMethodName(), worker);
+        assertEquals(Status.Code.UNAUTHENTICATED,
+                deny(DispatcherGrpc.getRequestKeyRotationMethod().getFullMethodName(), null).getCode());
+    }
+
+    @Test
     void networkCreateRemovePruneAreForManagersAttachAndListForAnyMember() {
         Caller worker = new Caller("worker", Role.WORKER, CLUSTER);
         Caller manager = new Caller("manager", Role.MANAGER, CLUSTER);
