@@ -75,10 +75,10 @@ final class FakeChanges {
                     dev.filter = null;
                 }
             }
-            case KernelChange.SetXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.DeleteXfrmState x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.SetXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
-            case KernelChange.DeleteXfrmPolicy x -> throw new UnsupportedOperationException("XFRM: not yet");
+            case KernelChange.SetXfrmState x -> ns.xfrm.setState(x, kernel.espSupported());
+            case KernelChange.DeleteXfrmState x -> ns.xfrm.deleteState(x.id());
+            case KernelChange.SetXfrmPolicy x -> ns.xfrm.setPolicy(x.policy());
+            case KernelChange.DeleteXfrmPolicy x -> ns.xfrm.deletePolicy(x.key());
         }
     }
 
@@ -226,6 +226,7 @@ final class FakeChanges {
             case 12 -> "ENOMEM";
             case 16 -> "EBUSY";
             case 105 -> "ENOBUFS";
+            case FakeXfrm.ENOSYS -> "ENOSYS";
             default -> "E" + errno;
         };
     }
@@ -247,10 +248,11 @@ final class FakeChanges {
             case KernelChange.SetBridgePort p -> p.dev();
             case KernelChange.SetPortFilter p -> p.filter().dev();
             case KernelChange.DeletePortFilter p -> p.dev();
-            case KernelChange.SetXfrmState x -> "xfrm";
-            case KernelChange.DeleteXfrmState x -> "xfrm";
-            case KernelChange.SetXfrmPolicy x -> "xfrm";
-            case KernelChange.DeleteXfrmPolicy x -> "xfrm";
+            case KernelChange.SetXfrmState x -> x.state().toString();
+            case KernelChange.DeleteXfrmState x -> "dst " + x.id().dst().getHostAddress() + " spi 0x"
+                    + Integer.toHexString(x.id().spi());
+            case KernelChange.SetXfrmPolicy x -> x.policy().dir() + " " + x.policy().selector();
+            case KernelChange.DeleteXfrmPolicy x -> x.key().dir() + " " + x.key().selector();
         };
     }
 }

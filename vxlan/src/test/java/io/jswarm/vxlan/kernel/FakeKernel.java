@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiPredicate;
+import java.util.function.Consumer;
 
 /**
  * An in-memory {@link Kernel}: namespaces keyed by path (plus the implicit {@link Netns.Current}), each with
@@ -29,7 +30,9 @@ import java.util.function.BiPredicate;
  *   <li>a gateway route needs the gateway on a connected subnet of an up device.</li>
  * </ul>
  * It also records what it was asked ({@link #calls()}, {@link #applyCount()}), can be told to fail changes
- * ({@link #failNthChange}, {@link #failWhen}), and gives a comparable {@link #snapshot()}. Thread-safe: one lock.
+ * ({@link #failNthChange}, {@link #failWhen}), and gives a comparable {@link #snapshot()}. XFRM SAs and policies
+ * live per namespace ({@link FakeXfrm}); {@link #setEspSupported}, {@link #emitXfrm} and {@link #countXfrm} play
+ * the kernel's part. Thread-safe: one lock.
  */
 public final class FakeKernel implements Kernel {
 
@@ -42,15 +45,19 @@ public final class FakeKernel implements Kernel {
 
     /** The complete state of one namespace, comparable with {@code equals}. */
     public record NamespaceState(List<Link> links, List<Address> addresses, List<Route> routes,
-                                 List<Neighbor> neighbors, List<FdbEntry> fdb, List<PortFilter> filters) {
+                                 List<Neighbor> neighbors, List<FdbEntry> fdb, List<PortFilter> filters,
+                                 List<XfrmState> xfrmStates, List<XfrmPolicy> xfrmPolicies) {
         public NamespaceState(List<Link> links, List<Address> addresses, List<Route> routes, List<Neighbor> neighbors,
                               List<FdbEntry> fdb) {
-            this(links, addresses, routes, neighbors, fdb, List.of());
+            this(links, addresses, routes, neighbors, fdb, List.of(), List.of(), List.of());
         }
     }
 
     /** One gratuitous ARP {@link #announce} would have sent. */
     public record Announcement(Netns ns, String dev, InetAddress ip, MacAddress mac) {
+    }
+
+    private record XfrmWatch(Netns ns, Consumer<XfrmEvent> listener) {
     }
 
     private record Fault(BiPredicate<Netns, KernelChange> match, int errno) {
@@ -62,6 +69,8 @@ public final class FakeKernel implements Kernel {
     private final List<String> namespaceOps = new ArrayList<>();
     private final List<Fault> faults = new ArrayList<>();
     private final List<Announcement> announcements = new ArrayList<>();
+    private final List<XfrmWatch> xfrmWatches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private boolean espSupported = true;
     private int applyCount;
     private long changeCounter;
     private long recordedChanges;
@@ -208,6 +217,59 @@ public final class FakeKernel implements Kernel {
     }
 
     @Override
+    public synchronized List<XfrmState> xfrmStates(Netns ns) throws IOException {
+        return existing(ns).xfrm.states();
+    }
+
+    @Override
+    public synchronized List<XfrmPolicy> xfrmPolicies(Netns ns) throws IOException {
+        return existing(ns).xfrm.policies();
+    }
+
+    /** The listener runs on the thread that calls {@link #emitXfrm} (the fake has no reader thread). */
+    @Override
+    public synchronized AutoCloseable watchXfrm(Netns ns, Consumer<XfrmEvent> listener) throws IOException {
+        existing(ns);
+        XfrmWatch watch = new XfrmWatch(ns, java.util.Objects.requireNonNull(listener));
+        xfrmWatches.add(watch);
+        return () -> xfrmWatches.remove(watch);
+    }
+
+    /** Default {@code true}; see {@link #setEspSupported}. */
+    @Override
+    public synchronized boolean espSupported() {
+        return espSupported;
+    }
+
+    /** {@code false}: a kernel without esp4, which refuses every SA with ENOSYS and answers {@link #espSupported} so. */
+    public synchronized void setEspSupported(boolean supported) {
+        espSupported = supported;
+    }
+
+    /**
+     * As the kernel's XFRM_MSG_EXPIRE: hands {@code event} to every watcher of {@code ns} on this thread, outside
+     * the fake's lock; a hard expiry first deletes the SA, as Linux does.
+     */
+    public void emitXfrm(Netns ns, XfrmEvent event) throws IOException {
+        synchronized (this) {
+            FakeNetns n = existing(ns);
+            if (event instanceof XfrmEvent.Expired e && e.hard()) {
+                n.xfrm.expireHard(e.id());
+            }
+        }
+        for (XfrmWatch w : xfrmWatches) {
+            if (w.ns().equals(ns)) {
+                w.listener().accept(event);
+            }
+        }
+    }
+
+    /** As traffic would: {@code id}'s counters become {@code counters} (bypasses the call records). */
+    public synchronized void countXfrm(Netns ns, XfrmId id, XfrmCounters counters) throws IOException {
+        existing(ns).xfrm.count(id, counters);
+    }
+
+    @Override
     public synchronized void close() {
         closed = true;
     }
@@ -332,7 +394,8 @@ public final class FakeKernel implements Kernel {
         for (FakeNetns ns : namespaces.values()) {
             out.put(ns.id.toString(), new NamespaceState(ns.linkDump(), List.copyOf(ns.addresses),
                     ns.routeDump(), List.copyOf(ns.neighbors.values()), List.copyOf(ns.fdb.values()),
-                    ns.links.values().stream().map(l -> l.filter).filter(java.util.Objects::nonNull).toList()));
+                    ns.links.values().stream().map(l -> l.filter).filter(java.util.Objects::nonNull).toList(),
+                    ns.xfrm.states(), ns.xfrm.policies()));
         }
         return out;
     }

@@ -24,6 +24,8 @@ final class FakeNetns {
     /** Keyed like the kernel's tables, so programming 10k peers stays linear. */
     final Map<NeighborKey, Neighbor> neighbors = new LinkedHashMap<>();
     final Map<FdbKey, FdbEntry> fdb = new LinkedHashMap<>();
+    /** SAs and policies: not tied to devices, so deleting a device leaves them (as on Linux). */
+    final FakeXfrm xfrm = new FakeXfrm();
     private final java.util.Set<Integer> indexes = new java.util.HashSet<>();
     private int nextIndex = 1;
 
