@@ -91,4 +91,36 @@ public interface Dataplane {
      * wrong devices, addresses, routes, neighbour and FDB entries; missing namespaces) and says what it did.
      */
     ReconcileReport reconcile() throws IOException;
+
+    // ---- IPsec (issue 11): host-namespace ESP SAs and policies, see EspProgrammer ----
+
+    /**
+     * Makes the host namespace hold exactly the SAs and policies {@code intent} asks for (make-before-break order:
+     * new SAs, then policies, then deletions), removing jswarm's others (reqid {@link Esp#REQID}, port
+     * {@link Esp#PORT}); {@link #reconcile()} keeps it so from then on. A failure half-way keeps the intent, and
+     * the next call or reconcile finishes it.
+     */
+    default void setEncryption(EspIntent intent) throws IOException {
+        throw new UnsupportedOperationException("IPsec is not implemented by " + getClass().getSimpleName());
+    }
+
+    /**
+     * Adds the catch-all policies on {@link Esp#PORT} (block plaintext out, accept only jswarm's SAs in) before an
+     * encrypted network's devices exist. Deletes nothing: before the first {@link #setEncryption} after a start,
+     * what a previous run left keeps carrying traffic.
+     */
+    default void guardEncryption(InetAddress self) throws IOException {
+        throw new UnsupportedOperationException("IPsec is not implemented by " + getClass().getSimpleName());
+    }
+
+    /** Whether this host's kernel can carry ESP with rfc4106(gcm(aes)) ({@code Kernel.espSupported}). */
+    default boolean espSupported() {
+        return false;
+    }
+
+    /** Subscribes to the host namespace's XFRM expire events; the listener must not block. Close to stop. */
+    default AutoCloseable watchEncryption(java.util.function.Consumer<io.jswarm.vxlan.kernel.XfrmEvent> listener)
+            throws IOException {
+        return () -> { };
+    }
 }

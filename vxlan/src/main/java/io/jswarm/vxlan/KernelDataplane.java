@@ -40,6 +40,7 @@ public final class KernelDataplane implements Dataplane {
     private final EndpointConverger endpoints;
     private final PeerProgrammer peers;
     private final DefaultRoutes defaultRoutes;
+    private final EspProgrammer esp;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, NetworkState> state = new LinkedHashMap<>();
     /** Sequence of first ensures ({@link EndpointState#ensured()}); guarded by {@link #lock}. */
@@ -55,6 +56,38 @@ public final class KernelDataplane implements Dataplane {
         this.endpoints = new EndpointConverger(kernel, config.portGuard());
         this.peers = new PeerProgrammer(kernel);
         this.defaultRoutes = new DefaultRoutes(kernel, endpoints);
+        this.esp = new EspProgrammer(kernel, config.hostNs());
+    }
+
+    @Override
+    public void setEncryption(EspIntent intent) throws IOException {
+        lock.lock();
+        try {
+            esp.set(intent);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void guardEncryption(InetAddress self) throws IOException {
+        lock.lock();
+        try {
+            esp.guard(self);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean espSupported() {
+        return kernel.espSupported();
+    }
+
+    @Override
+    public AutoCloseable watchEncryption(java.util.function.Consumer<io.jswarm.vxlan.kernel.XfrmEvent> listener)
+            throws IOException {
+        return kernel.watchXfrm(config.hostNs(), listener);
     }
 
     @Override
@@ -307,6 +340,12 @@ public final class KernelDataplane implements Dataplane {
                     }
                 }
             }
+            try {
+                esp.reconcile(repairs);
+            } catch (IOException e) {
+                LOG.error("reconcile failed for the IPsec policies and SAs error=\"{}\"", e.getMessage());
+                failure = failure == null ? e : failure;
+            }
             if (failure != null) {
                 throw failure;
             }
@@ -411,7 +450,7 @@ public final class KernelDataplane implements Dataplane {
     /** Underlay MTU (given, or that of the host device holding the VTEP address) minus the VXLAN overhead. */
     private int overlayMtu(NetworkSpec spec) throws IOException {
         if (spec.underlayMtu() != 0) {
-            return spec.underlayMtu() - NetworkSpec.VXLAN_OVERHEAD;
+            return spec.overlayMtu(spec.underlayMtu());
         }
         String dev = kernel.addresses(config.hostNs()).stream()
                 .filter(a -> a.prefix().address().equals(spec.vtep()))
@@ -422,10 +461,10 @@ public final class KernelDataplane implements Dataplane {
         int underlay = kernel.links(config.hostNs()).stream().filter(l -> l.name().equals(dev))
                 .mapToInt(Link::mtu).findFirst()
                 .orElseThrow(() -> new IOException("device " + dev + " of the VTEP address vanished"));
-        if (underlay < 68 + NetworkSpec.VXLAN_OVERHEAD) {
+        if (spec.overlayMtu(underlay) < 68) {
             throw new IllegalArgumentException("network " + spec.id() + ": underlay device " + dev + " MTU "
-                    + underlay + " is too small for VXLAN");
+                    + underlay + " is too small for VXLAN" + (spec.encrypted() ? " in ESP" : ""));
         }
-        return underlay - NetworkSpec.VXLAN_OVERHEAD;
+        return spec.overlayMtu(underlay);
     }
 }

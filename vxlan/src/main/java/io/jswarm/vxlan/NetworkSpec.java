@@ -11,9 +11,13 @@ import java.net.InetAddress;
  * @param vtep        this host's data-path (underlay) address; must be an address of the host namespace
  * @param port        VXLAN UDP destination port (Docker's {@code --data-path-port}, default 4789)
  * @param underlayMtu MTU of the underlay path, or 0 to use the MTU of the device holding {@code vtep};
- *                    overlay devices get this minus {@link #VXLAN_OVERHEAD}
+ *                    overlay devices get this minus {@link #VXLAN_OVERHEAD}, or for an encrypted network
+ *                    {@link Esp#overlayMtu} of it
+ * @param encrypted   carried in ESP between the VTEPs (issue 11): the port must be {@link Esp#PORT}, which no
+ *                    unencrypted network may use (the host's catch-all policies drop plaintext on it)
  */
-public record NetworkSpec(String id, Vni vni, IpPrefix gateway, InetAddress vtep, int port, int underlayMtu) {
+public record NetworkSpec(String id, Vni vni, IpPrefix gateway, InetAddress vtep, int port, int underlayMtu,
+                          boolean encrypted) {
     public static final int DEFAULT_PORT = 4789;
     /** Inner Ethernet 14 + outer IPv4 20 + UDP 8 + VXLAN 8. */
     public static final int VXLAN_OVERHEAD = 50;
@@ -31,9 +35,32 @@ public record NetworkSpec(String id, Vni vni, IpPrefix gateway, InetAddress vtep
         if (underlayMtu != 0 && underlayMtu < 68 + VXLAN_OVERHEAD) {
             throw new IllegalArgumentException("network " + id + ": underlay MTU too small: " + underlayMtu);
         }
+        if (encrypted != (port == Esp.PORT)) {
+            throw new IllegalArgumentException("network " + id + ": " + (encrypted
+                    ? "an encrypted network uses VXLAN port " + Esp.PORT + ", got " + port
+                    : "port " + Esp.PORT + " is reserved for encrypted networks"));
+        }
+        if (encrypted && underlayMtu != 0 && Esp.overlayMtu(underlayMtu) < 68) {
+            throw new IllegalArgumentException("network " + id + ": underlay MTU too small for ESP: " + underlayMtu);
+        }
         if (gateway.network().address().equals(gateway.address())) {
             throw new IllegalArgumentException("network " + id + ": gateway " + gateway + " is the subnet address");
         }
+    }
+
+    /** An unencrypted network. */
+    public NetworkSpec(String id, Vni vni, IpPrefix gateway, InetAddress vtep, int port, int underlayMtu) {
+        this(id, vni, gateway, vtep, port, underlayMtu, false);
+    }
+
+    /** The same network carried in ESP: port {@link Esp#PORT}. */
+    public NetworkSpec withEncryption() {
+        return new NetworkSpec(id, vni, gateway, vtep, Esp.PORT, underlayMtu, true);
+    }
+
+    /** The MTU of the overlay devices for an underlay of {@code underlay}. */
+    public int overlayMtu(int underlay) {
+        return encrypted ? Esp.overlayMtu(underlay) : underlay - VXLAN_OVERHEAD;
     }
 
     public static NetworkSpec of(String id, int vni, String gateway, InetAddress vtep) {

@@ -46,6 +46,17 @@ public record ReconcileReport(List<Repair> repairs) {
          * A sandbox port's spoofing guard (port flags, its static FDB entry, its source filter) was missing or
          * wrong, and was set again.
          */
-        PORT_GUARD
+        PORT_GUARD,
+        /** One of jswarm's ESP SAs was missing (issue 11), and was written. */
+        XFRM_STATE_MISSING,
+        /** An SA on one of jswarm's ids had another key, addresses or limits, and was rewritten. */
+        XFRM_STATE_WRONG,
+        /** An SA with jswarm's reqid that is not desired (a removed peer, a crashed run), deleted. */
+        XFRM_STATE_STALE,
+        XFRM_POLICY_MISSING,
+        /** A policy on jswarm's port with another priority, action or template, replaced. */
+        XFRM_POLICY_WRONG,
+        /** A policy on jswarm's port that is not desired, deleted. */
+        XFRM_POLICY_STALE
     }
 }

@@ -47,9 +47,11 @@ final class AgentCore {
     volatile EntryTrust trust = EntryTrust.NONE;
 
     final AgentMetrics metrics;
+    /** This node's IPsec state (issue 11). */
+    final Encryption encryption;
 
     AgentCore(String nodeId, Supplier<ClusterApi> api, io.jswarm.vxlan.Dataplane dataplane, SandboxResolver dns,
-              SandboxStore store, AgentLoop loop, AgentMetrics metrics) {
+              SandboxStore store, AgentLoop loop, AgentMetrics metrics, io.jswarm.vxlan.kernel.XfrmLimits espLimits) {
         this.nodeId = nodeId;
         this.metrics = metrics;
         this.api = api;
@@ -64,7 +66,8 @@ final class AgentCore {
                 id -> local.network(id).map(io.jswarm.proto.state.Network::getInternal).orElse(true));
         peers.onTableSize(metrics::tableSize);
         metrics.antiEntropyRepairsFrom(() -> replicator().map(TableReplicator::antiEntropyRepairs).orElse(Map.of()));
-        this.kernel = new HostKernel(nodeId, dataplane, peers, dns, local);
+        this.encryption = new Encryption(this, espLimits);
+        this.kernel = new HostKernel(nodeId, dataplane, peers, dns, local, encryption);
     }
 
     Optional<TableReplicator> replicator() {

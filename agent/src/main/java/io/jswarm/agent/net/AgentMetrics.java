@@ -24,6 +24,11 @@ final class AgentMetrics {
     private final AtomicInteger pendingReleases = new AtomicInteger();
     private final Gauge releases;
     private final Map<String, AtomicInteger> tableSizes = new ConcurrentHashMap<>();
+    private final AtomicInteger ipsecSas = new AtomicInteger();
+    private final Gauge sas;
+    private final Counter softExpires;
+    private final Counter hardExpires;
+    private final Counter rotations;
     private volatile io.micrometer.core.instrument.Meter refused;
     private volatile java.util.function.Supplier<Map<String, Long>> antiEntropyRepairs = Map::of;
 
@@ -38,6 +43,27 @@ final class AgentMetrics {
                 .register(registry);
         this.releases = Gauge.builder("jswarm.network.releases.pending", pendingReleases, AtomicInteger::get)
                 .description("addresses gone here that the manager has not confirmed released").register(registry);
+        this.sas = Gauge.builder("jswarm.ipsec.sas", ipsecSas, AtomicInteger::get)
+                .description("ESP SAs this node asked its kernel to hold (in + out, per peer and live generation)")
+                .register(registry);
+        this.softExpires = Counter.builder("jswarm.ipsec.expires").tag("limit", "soft")
+                .description("XFRM expire events on jswarm's SAs").register(registry);
+        this.hardExpires = Counter.builder("jswarm.ipsec.expires").tag("limit", "hard")
+                .description("XFRM expire events on jswarm's SAs").register(registry);
+        this.rotations = Counter.builder("jswarm.ipsec.rotations.requested")
+                .description("key rotations this node asked the manager for (a soft limit reached)").register(registry);
+    }
+
+    void ipsecSas(int n) {
+        ipsecSas.set(n);
+    }
+
+    void ipsecExpired(boolean hard) {
+        (hard ? hardExpires : softExpires).increment();
+    }
+
+    void rotationRequested() {
+        rotations.increment();
     }
 
     /** Received table entries refused (forged, altered, from the future, not granted): a counter read on scrape. */
@@ -49,7 +75,8 @@ final class AgentMetrics {
 
     /** Removes this agent's meters (a later agent of the same daemon, after leave and join, registers anew). */
     void close() {
-        java.util.List.of(attach, attachFailures, reconciles, repairs, releases).forEach(registry::remove);
+        java.util.List.of(attach, attachFailures, reconciles, repairs, releases, sas, softExpires, hardExpires, rotations)
+                .forEach(registry::remove);
         if (refused != null) {
             registry.remove(refused);
         }

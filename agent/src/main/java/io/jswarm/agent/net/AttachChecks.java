@@ -42,6 +42,14 @@ final class AttachChecks {
         }
     }
 
+    /** An encrypted network on a kernel without ESP: refused before anything is allocated or made. */
+    static void esp(io.jswarm.proto.state.Network n, io.jswarm.vxlan.Dataplane dataplane) {
+        if (n.getEncrypted() && !dataplane.espSupported()) {
+            throw io.grpc.Status.FAILED_PRECONDITION.withDescription("network " + n.getName() + " is encrypted: "
+                    + Encryption.NO_ESP).asRuntimeException();
+        }
+    }
+
     /** Errors echo what was refused; a 100k-character name is cut so it does not flood the answer or a log. */
     private static String shorten(String s) {
         String v = s == null ? "" : s;

@@ -39,4 +39,10 @@ public interface ClusterApi {
      * a node that joins again can reuse its sandbox names without {@code node rm}). Only this node's own.
      */
     void releaseOwnEndpoints();
+
+    /**
+     * Issue 11: one of this node's ESP SAs of {@code generation} reached a soft limit (XFRM expire); the manager
+     * starts a rotation unless one is under way or ran less than a minute ago. True if it started one.
+     */
+    boolean requestKeyRotation(int generation);
 }

@@ -76,6 +76,9 @@ final class EndpointChanges {
             throw Status.ALREADY_EXISTS.withDescription("sandbox " + key + " is already connected to network "
                     + existing.get().getName()).asRuntimeException();
         }
+        if (existing.isPresent()) {
+            AttachChecks.esp(existing.get(), core.dataplane);
+        }
         InetAddress vtep = vtep();
         AttachChecks.names(dnsName, aliases, vtep, core.nodeId);
         // Before the manager hands out anything: a runtime's namespace may already have its own eth0.
@@ -98,6 +101,7 @@ final class EndpointChanges {
         core.steps.reached("attach:allocated");
         LocalState local = core.local;
         Network n = a.getNetwork();
+        AttachChecks.esp(n, core.dataplane); // the view may not have said it is encrypted: nothing is made yet
         // Parsed once, here: the kernel spec, the table entry and the saved form all come from this value.
         LocalEndpoint le = SandboxEndpoint.allocated(a, p.key(), p.ifName()).toProto().toBuilder()
                 .setGrant(a.getGrant()).build(); // saved with it: every later entry of the endpoint carries it
@@ -122,6 +126,9 @@ final class EndpointChanges {
             local.restore(before);
             local.addRelease(n.getNetworkId(), le.getEndpointId());
             core.saveQuietly("undone attach");
+            if (n.getEncrypted() && firstOnNetwork) {
+                core.encryption.refreshQuietly("undone attach");
+            }
             throw ex;
         }
         le = le.toBuilder().setState(LocalEndpointState.LOCAL_ENDPOINT_COMMITTED).build();
@@ -163,6 +170,9 @@ final class EndpointChanges {
         PendingRelease release = local.addRelease(n.getNetworkId(), le.getEndpointId());
         core.save();
         core.steps.reached("remove:saved");
+        if (lastOnNetwork && n.getEncrypted()) {
+            core.encryption.refreshQuietly("detach"); // its peers' SAs go if no other encrypted network needs them
+        }
         if (lastOnNetwork) {
             if (r != null) {
                 r.leave(n.getNetworkId());

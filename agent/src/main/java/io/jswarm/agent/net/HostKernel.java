@@ -7,6 +7,7 @@ import io.jswarm.proto.cluster.LocalEndpoint;
 import io.jswarm.proto.cluster.LocalSandbox;
 import io.jswarm.proto.state.Network;
 import io.jswarm.vxlan.Dataplane;
+import io.jswarm.vxlan.Esp;
 import io.jswarm.vxlan.IpPrefix;
 import io.jswarm.vxlan.NetworkSpec;
 import io.jswarm.vxlan.ReconcileReport;
@@ -27,13 +28,16 @@ final class HostKernel {
     private final PeerWriter peers;
     private final SandboxResolver dns;
     private final LocalState local;
+    private final Encryption encryption;
 
-    HostKernel(String nodeId, Dataplane dataplane, PeerWriter peers, SandboxResolver dns, LocalState local) {
+    HostKernel(String nodeId, Dataplane dataplane, PeerWriter peers, SandboxResolver dns, LocalState local,
+               Encryption encryption) {
         this.nodeId = nodeId;
         this.dataplane = dataplane;
         this.peers = peers;
         this.dns = dns;
         this.local = local;
+        this.encryption = encryption;
     }
 
     /**
@@ -43,6 +47,7 @@ final class HostKernel {
      */
     void ensure(Network n, LocalSandbox sb, LocalEndpoint le, boolean adopt) throws IOException {
         if (!peers.isProgrammed(n.getNetworkId())) {
+            encryption.beforeNetwork(n); // an encrypted network's guards exist before its devices do
             if (adopt) {
                 dataplane.adoptNetwork(networkSpec(n));
             } else {
@@ -54,7 +59,13 @@ final class HostKernel {
                 sb.getCreated()));
     }
 
+    /** An encrypted network gets port {@link Esp#PORT} and, for a given MTU, the underlay that carries it in ESP. */
     NetworkSpec networkSpec(Network n) {
+        if (n.getEncrypted()) {
+            return new NetworkSpec(specId(n.getNetworkId()), Vni.of(n.getVni()),
+                    IpPrefix.parse(n.getGateway() + "/" + prefixLength(n)), IpPrefix.parseAddress(local.vtep()),
+                    Esp.PORT, n.getMtu() == 0 ? 0 : Esp.underlayFor(n.getMtu()), true);
+        }
         return new NetworkSpec(specId(n.getNetworkId()), Vni.of(n.getVni()),
                 IpPrefix.parse(n.getGateway() + "/" + prefixLength(n)), IpPrefix.parseAddress(local.vtep()),
                 local.dataPathPort(), n.getMtu() == 0 ? 0 : n.getMtu() + NetworkSpec.VXLAN_OVERHEAD);

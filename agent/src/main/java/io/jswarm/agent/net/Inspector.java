@@ -21,7 +21,8 @@ final class Inspector {
     private Inspector() {
     }
 
-    static NetworkInspectResponse inspect(String ref, ClusterView view, LocalState local, PeerWriter peers) {
+    static NetworkInspectResponse inspect(String ref, ClusterView view, LocalState local, PeerWriter peers,
+                                          Encryption encryption) {
         Network n = local.resolve(ref, view).orElseThrow(() -> Status.NOT_FOUND
                 .withDescription("network " + ref + " not found").asRuntimeException());
         // The view's copy is the current one; the local copy serves when the view is not here yet.
@@ -40,8 +41,8 @@ final class Inspector {
         });
         for (String id : peerNodes) {
             NodeInfo node = view.getNodesList().stream().filter(x -> x.getId().equals(id)).findFirst().orElse(null);
-            b.addPeers(NetworkPeer.newBuilder().setNodeId(id).setName(node == null ? id : node.getHostname())
-                    .setIp(node == null ? "" : node.getDataPathAddr().isEmpty() ? node.getAddr() : node.getDataPathAddr()));
+            b.addPeers(encryption.describe(NetworkPeer.newBuilder().setNodeId(id).setName(node == null ? id : node.getHostname())
+                    .setIp(node == null ? "" : node.getDataPathAddr().isEmpty() ? node.getAddr() : node.getDataPathAddr()), n));
         }
         return b.build();
     }

@@ -63,4 +63,11 @@ public final class LocalClusterApi implements ClusterApi {
     public void releaseOwnEndpoints() {
         manager.api().releaseOwnEndpoints(manager.self());
     }
+
+    @Override
+    public boolean requestKeyRotation(int generation) {
+        // ManagerApi.requestKeyRotation(Caller, RequestKeyRotationRequest) comes with the manager's keys (branch
+        // keys); at the merge this becomes manager.api().requestKeyRotation(manager.self(), request).getStarted().
+        throw new UnsupportedOperationException("wired at merge");
+    }
 }

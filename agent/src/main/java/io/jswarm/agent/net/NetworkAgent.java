@@ -9,6 +9,7 @@ import io.jswarm.gossip.replication.TableReplicator;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.AttachEndpointResponse;
 import io.jswarm.proto.cluster.ClusterView;
+import io.jswarm.proto.cluster.DataKeys;
 import io.jswarm.proto.cluster.LocalEndpoint;
 import io.jswarm.proto.cluster.LocalSandbox;
 import io.jswarm.proto.cluster.NetworkAttachRequest;
@@ -22,6 +23,7 @@ import io.jswarm.proto.cluster.NetworkInspectResponse;
 import io.jswarm.proto.cluster.PendingRelease;
 import io.jswarm.vxlan.Dataplane;
 import io.jswarm.vxlan.ReconcileReport;
+import io.jswarm.vxlan.kernel.XfrmLimits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,17 +61,38 @@ public final class NetworkAgent implements AutoCloseable {
      * @param retryEvery     period of retrying releases the manager did not confirm (default 5 s)
      * @param firstViewWait  how long an attach right after a join waits for the manager's first view (default
      *                       10 s; the daemon passes its manager timeout: the view comes from the same manager)
+     * @param espLimits      soft limits of every ESP SA (issue 11; default {@link #ESP_SOFT_BYTES} bytes,
+     *                       {@link #ESP_SOFT_PACKETS} packets): at either the kernel reports an expire and the agent
+     *                       asks the manager for a key rotation; no hard limits (the rotation replaces the SA)
      */
     public record Settings(Path stateDir, Duration settle, Duration reconcileEvery, Duration retryEvery,
-                           Duration firstViewWait) {
+                           Duration firstViewWait, XfrmLimits espLimits) {
+        public static final long ESP_SOFT_BYTES = 1L << 40;
+        public static final long ESP_SOFT_PACKETS = 1L << 31;
+
         public Settings {
             if (firstViewWait.isNegative()) {
                 throw new IllegalArgumentException("first-view wait must not be negative: " + firstViewWait);
             }
+            if (espLimits == null || espLimits.softBytes() == 0 || espLimits.softPackets() == 0) {
+                throw new IllegalArgumentException("ESP soft limits must be positive (or infinite): " + espLimits);
+            }
+        }
+
+        public Settings(Path stateDir, Duration settle, Duration reconcileEvery, Duration retryEvery,
+                        Duration firstViewWait) {
+            this(stateDir, settle, reconcileEvery, retryEvery, firstViewWait,
+                    XfrmLimits.soft(ESP_SOFT_BYTES, ESP_SOFT_PACKETS));
         }
 
         public Settings(Path stateDir, Duration settle, Duration reconcileEvery, Duration retryEvery) {
             this(stateDir, settle, reconcileEvery, retryEvery, Duration.ofSeconds(10));
+        }
+
+        /** Soft limits of the ESP SAs: bytes and packets ({@link XfrmLimits#INFINITE}: none). */
+        public Settings withEspLimits(long softBytes, long softPackets) {
+            return new Settings(stateDir, settle, reconcileEvery, retryEvery, firstViewWait,
+                    XfrmLimits.soft(softBytes, softPackets));
         }
 
         public static Settings defaults(Path stateDir) {
@@ -76,7 +100,7 @@ public final class NetworkAgent implements AutoCloseable {
         }
 
         public Settings withFirstViewWait(Duration wait) {
-            return new Settings(stateDir, settle, reconcileEvery, retryEvery, wait);
+            return new Settings(stateDir, settle, reconcileEvery, retryEvery, wait, espLimits);
         }
     }
 
@@ -87,6 +111,8 @@ public final class NetworkAgent implements AutoCloseable {
     private final Recovery recovery;
     private final Releases releases;
     private final AtomicBoolean orphansChecked = new AtomicBoolean();
+    /** The XFRM expire subscription (closed with the agent). */
+    private volatile AutoCloseable xfrmWatch;
     /** Completed by the first view from the manager: an attach right after a join waits for it (a while). */
     private final java.util.concurrent.CompletableFuture<Void> firstView = new java.util.concurrent.CompletableFuture<>();
 
@@ -100,10 +126,11 @@ public final class NetworkAgent implements AutoCloseable {
                         io.micrometer.core.instrument.MeterRegistry registry) {
         this.settings = settings;
         this.core = new AgentCore(nodeId, api, dataplane, dns, new SandboxStore(settings.stateDir()), loop,
-                new AgentMetrics(registry));
+                new AgentMetrics(registry), settings.espLimits());
         this.changes = new EndpointChanges(core);
         this.recovery = new Recovery(core, changes);
         this.releases = new Releases(core);
+        core.encryption.background = releases::background;
     }
 
     /**
@@ -174,9 +201,34 @@ public final class NetworkAgent implements AutoCloseable {
             core.view = ClusterView.newBuilder().addAllNetworks(core.local.views()).build();
             return p;
         });
+        watchXfrm();
         releases.start(settings.retryEvery(), settings.retryEvery());
         if (!pending.isEmpty()) {
             releases.background(() -> pending.forEach(releases::releaseNow));
+        }
+    }
+
+    /**
+     * The manager's ESP keys for this node (issue 11; any thread, never blocks): the SAs and policies follow on the
+     * loop. Before the first one after a start nothing is deleted (live restore).
+     */
+    public void onDataKeys(DataKeys keys) {
+        loop.post("data keys", () -> core.encryption.onKeys(keys));
+    }
+
+    /**
+     * Who hears {@code DataKeys.state_index} once the kernel holds those SAs (the session's
+     * {@code installed_keys_index}); called on the agent's loop, so it must not block.
+     */
+    public void onKeysInstalled(LongConsumer ack) {
+        loop.post("keys ack", () -> core.encryption.onInstalled(ack));
+    }
+
+    private void watchXfrm() {
+        try {
+            xfrmWatch = core.dataplane.watchEncryption(core.encryption::onXfrm);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("no XFRM expire events: soft limits will not ask for key rotations error={}", e.toString());
         }
     }
 
@@ -392,7 +444,7 @@ public final class NetworkAgent implements AutoCloseable {
 
     /** {@code network inspect}: the network as this node sees it. */
     public NetworkInspectResponse inspect(NetworkInspectRequest req) throws IOException {
-        return loop.call(() -> Inspector.inspect(req.getNetwork(), core.view, core.local, core.peers));
+        return loop.call(() -> Inspector.inspect(req.getNetwork(), core.view, core.local, core.peers, core.encryption));
     }
 
     /** SIGTERM (an upgrade or restart, not a leave): peers keep this node's entries for the grace period. */
@@ -407,6 +459,14 @@ public final class NetworkAgent implements AutoCloseable {
     /** Stops tables, DNS and the loop; the kernel state stays (live restore). */
     @Override
     public void close() {
+        AutoCloseable w = xfrmWatch;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                LOG.debug("xfrm watch close error={}", e.toString());
+            }
+        }
         releases.close();
         loop.close();
         core.replicator().ifPresent(TableReplicator::close);

@@ -141,6 +141,7 @@ final class Recovery {
         } catch (IOException | RuntimeException e) {
             LOG.warn("reconcile failed error={}", e.toString());
         }
+        core.encryption.refreshQuietly("reconcile"); // an intent or an acknowledgement that failed before
         TableReplicator r = core.replicator;
         if (r != null) {
             for (Network n : core.local.networks()) {

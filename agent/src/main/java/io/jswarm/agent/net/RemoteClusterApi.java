@@ -105,6 +105,12 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
         call(s -> s.releaseNodeEndpoints(ReleaseNodeEndpointsRequest.getDefaultInstance()));
     }
 
+    @Override
+    public boolean requestKeyRotation(int generation) {
+        return call(s -> s.requestKeyRotation(io.jswarm.proto.cluster.RequestKeyRotationRequest.newBuilder()
+                .setGeneration(generation).build())).getStarted();
+    }
+
     /**
      * Runs {@code rpc}, moving to the next manager while the current one is UNAVAILABLE (refused connection,
      * closed transport): with one manager per cluster that failure comes before the request is processed.

@@ -92,6 +92,7 @@ final class Sandboxes {
         }
         core.local.clear();
         core.saveQuietly("sandbox state");
+        core.encryption.off(); // leave: a withdrawal, so the SAs and policies go too
         return out;
     }
 

@@ -360,6 +360,15 @@ class NetworkAgentTest {
             recorded.removeIf(e -> e.getEndpointId().equals(r.getEndpointId()));
         }
 
+        /** Generations a rotation was asked for (issue 11). */
+        final List<Integer> rotations = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public boolean requestKeyRotation(int generation) {
+            rotations.add(generation);
+            return true;
+        }
+
         @Override
         public NetworkResponse createNetwork(CreateNetworkRequest request) {
             throw new UnsupportedOperationException();
