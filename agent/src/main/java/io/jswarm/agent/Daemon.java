@@ -122,6 +122,10 @@ public final class Daemon implements AutoCloseable {
         }
         var net = startNetworks(st.getNodeId(), g, m.keys().identity().root());
         m.addViewListener(net::onView);
+        // Issue 11: this node's ESP keys come straight from its own manager; the agent's acknowledgement goes back
+        // the same way (a worker's travel over its session).
+        m.addOwnKeysListener(net::onDataKeys);
+        net.onKeysInstalled(m::ownKeysInstalled);
         try {
             m.start();
         } catch (IOException | RuntimeException e) {
@@ -157,6 +161,8 @@ public final class Daemon implements AutoCloseable {
         }
         var net = startNetworks(st.getNodeId(), g, identity.root());
         s.onView(net::onView); // first: the tables see the network participants before gossip starts them
+        s.onDataKeys(net::onDataKeys);
+        net.onKeysInstalled(s::keysInstalled);
         if (g != null) {
             s.onView(g::onView);
             if (!st.getAdvertiseAddr().isEmpty()) {

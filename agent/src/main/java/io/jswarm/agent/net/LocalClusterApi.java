@@ -66,8 +66,8 @@ public final class LocalClusterApi implements ClusterApi {
 
     @Override
     public boolean requestKeyRotation(int generation) {
-        // ManagerApi.requestKeyRotation(Caller, RequestKeyRotationRequest) comes with the manager's keys (branch
-        // keys); at the merge this becomes manager.api().requestKeyRotation(manager.self(), request).getStarted().
-        throw new UnsupportedOperationException("wired at merge");
+        return manager.api().requestKeyRotation(manager.self(),
+                io.jswarm.proto.cluster.RequestKeyRotationRequest.newBuilder().setGeneration(generation).build())
+                .getStarted();
     }
 }
