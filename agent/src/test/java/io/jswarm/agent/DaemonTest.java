@@ -156,7 +156,19 @@ class DaemonTest {
         assertTrue(e.getStatus().getDescription().startsWith("This node is not a swarm manager. Worker nodes can't be used"));
         assertEquals(Status.Code.FAILED_PRECONDITION, assertThrows(StatusRuntimeException.class, () -> call("w",
                 s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance()))).getStatus().getCode());
-        assertEquals(List.of("web"), call("m", s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance())).getNamesList());
+        // Issue 11: -o encrypted is kept; rotate-keys only on a manager (the first generation is made at start).
+        assertTrue(call("m", s -> s.networkCreate(CreateNetworkRequest.newBuilder().setSpec(CreateNetwork.newBuilder()
+                .setName("secret").setEncrypted(true)).build())).getNetwork().getEncrypted());
+        assertEquals(2, call("m", s -> s.networkRotateKeys(io.jswarm.proto.cluster.RotateDataKeysRequest.getDefaultInstance()))
+                .getGeneration());
+        assertTrue(assertThrows(StatusRuntimeException.class, () -> call("w", s -> s.networkRotateKeys(
+                io.jswarm.proto.cluster.RotateDataKeysRequest.getDefaultInstance()))).getStatus().getDescription()
+                .startsWith("This node is not a swarm manager. Worker nodes can't be used"));
+        assertTrue(assertThrows(StatusRuntimeException.class, () -> call("m", s -> s.networkRotateKeys(
+                io.jswarm.proto.cluster.RotateDataKeysRequest.getDefaultInstance()))).getStatus().getDescription()
+                .startsWith("a key rotation is already under way (generation 2"), "one at a time");
+        assertEquals(List.of("secret", "web"), call("m", s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance()))
+                .getNamesList().stream().sorted().toList());
         assertEquals(0, call("w", s -> s.networkList(ListNetworksRequest.getDefaultInstance())).getNetworksCount());
     }
 }

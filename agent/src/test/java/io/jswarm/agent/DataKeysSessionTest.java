@@ -122,6 +122,42 @@ class DataKeysSessionTest {
 
     @Test
     void nodesGetTheirPairsKeysAckAndSeeTheRotationPromotedThenANodeRemovalDropsItsPairsAndRotates() throws Exception {
+        // Everything logged meanwhile (slf4j-simple writes to the current System.err) is checked for keys below.
+        java.io.PrintStream err = System.err;
+        var logged = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                err.write(b);
+                synchronized (logged) {
+                    logged.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                err.write(b, off, len);
+                synchronized (logged) {
+                    logged.write(b, off, len);
+                }
+            }
+        }, true));
+        try {
+            rotateAndRemove();
+        } finally {
+            System.setErr(err);
+        }
+        String text;
+        synchronized (logged) {
+            text = logged.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertTrue(text.contains("data key promoted generation=2"), "the log was captured");
+        for (String field : List.of("out_key", "in_key", "root_sealed", "outKey", "inKey")) {
+            assertFalse(text.contains(field), "a log line printed " + field);
+        }
+    }
+
+    private void rotateAndRemove() throws Exception {
         try (Worker w1 = worker("w1"); Worker w2 = worker("w2")) {
             String m = manager.nodeId();
             String id1 = w1.identity().nodeId();

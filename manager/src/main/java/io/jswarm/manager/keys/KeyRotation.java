@@ -143,7 +143,6 @@ public final class KeyRotation {
     /** Looks at what is due: promotion (all acked or deadline), retirement, the interval, a queued start. */
     public void tick() {
         Instant now = clock.instant();
-        StateView s = port.view();
         if (rollout != null && (allInstalled(rollout.addIndex()) || !now.isBefore(rollout.deadline()))) {
             promote(now);
         }
@@ -163,10 +162,11 @@ public final class KeyRotation {
                 queued = null;
             }
         }
-        Optional<DataKey> primary = s.primaryDataKey();
+        // Read again: a promotion above changed the primary (the one read at the start may be the old one,
+        // whose age would start another rotation at once).
+        Optional<DataKey> primary = port.view().primaryDataKey();
         if (rollout == null && primary.isPresent()
-                && !now.isBefore(Instant.ofEpochMilli(primary.get().getCreatedAtMillis()).plus(config.interval()))
-                && !port.view().inboundDataKey().isPresent()) {
+                && !now.isBefore(Instant.ofEpochMilli(primary.get().getCreatedAtMillis()).plus(config.interval()))) {
             rotate("interval");
         }
     }

@@ -273,6 +273,15 @@ class KeyRotationTest {
         clock.advance(Duration.ofSeconds(1));
         driver.tick();
         assertEquals(List.of("1 init", "2 interval"), reasons);
+        ackAll(store.view().index());
+        driver.tick();
+        assertEquals(List.of("1:RETIRING", "2:PRIMARY"), phases());
+        clock.advance(Duration.ofSeconds(30));
+        driver.tick();
+        assertEquals(List.of("1 init", "2 interval"), reasons, "the next interval counts from generation 2");
+        clock.advance(Duration.ofHours(12));
+        driver.tick();
+        assertEquals(List.of("1 init", "2 interval", "3 interval"), reasons);
     }
 
     @Test
