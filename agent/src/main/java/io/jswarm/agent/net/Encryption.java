@@ -49,7 +49,8 @@ final class Encryption {
     /** The {@code DataKeys.state_index} the kernel holds; acknowledged once per new value. */
     private long installedIndex = -1;
     private long ackedIndex = -1;
-    private LongConsumer ack = index -> { };
+    /** Set from any thread (the daemon wires it, maybe before the loop runs); called on the loop. */
+    private volatile LongConsumer ack = index -> { };
     /** Guards were added in this run (an encrypted network was made or restored). */
     private boolean guarded;
     /** Generations a rotation was asked for already (a soft limit fires once per SA; several SAs share one). */
@@ -68,11 +69,13 @@ final class Encryption {
         refreshQuietly("data keys");
     }
 
-    /** Who to tell the installed {@code state_index} (on the loop); told at once if something is installed. */
+    /** Who to tell the installed {@code state_index} (any thread); a new listener hears the current one (loop). */
     void onInstalled(LongConsumer a) {
         ack = a;
-        ackedIndex = -1;
-        acknowledge();
+        core.loop.post("keys ack", () -> {
+            ackedIndex = -1;
+            acknowledge();
+        });
     }
 
     /**
@@ -147,7 +150,8 @@ final class Encryption {
         LOG.info("ipsec SA reached a {} limit dst={} spi=0x{} generation={}", x.hard() ? "hard" : "soft",
                 x.id().dst().getHostAddress(), Integer.toHexString(x.id().spi()), generation);
         if (x.hard()) {
-            refreshQuietly("hard expire"); // the kernel deleted it: put it back until the rotation replaces it
+            applied = null; // the kernel deleted it: the same intent must be applied again to put it back
+            refreshQuietly("hard expire");
             return;
         }
         if (generation == 0 || !rotationAsked.add(generation)) {

@@ -221,7 +221,7 @@ public final class NetworkAgent implements AutoCloseable {
      * {@code installed_keys_index}); called on the agent's loop, so it must not block.
      */
     public void onKeysInstalled(LongConsumer ack) {
-        loop.post("keys ack", () -> core.encryption.onInstalled(ack));
+        core.encryption.onInstalled(ack);
     }
 
     private void watchXfrm() {

@@ -245,6 +245,10 @@ class NetworkAgentEspTest {
         drain(a);
         assertEquals(union(pairSas(B_VTEP, 2, 1), pairSas(B_VTEP, 2, 2)), sas());
         assertEquals(spi(1, 1), outSpi(), "still sending with g1 while g2 is inbound only");
+        NetworkPeer pb = a.inspect(NetworkInspectRequest.newBuilder().setNetwork("secret").build()).getPeersList()
+                .stream().filter(p -> p.getNodeId().equals(B)).findFirst().orElseThrow();
+        assertEquals(1, pb.getKeyGenerationOut());
+        assertEquals(List.of(1, 2), pb.getKeyGenerationsInList());
         a.onDataKeys(keys(9, 2, peer(B, "192.0.2.2", 2, 1, 2)));
         drain(a);
         assertEquals(spi(1, 2), outSpi());
@@ -276,6 +280,11 @@ class NetworkAgentEspTest {
         assertEquals(List.of(1), api.rotations);
         assertEquals(2.0, registry.get("jswarm.ipsec.expires").tag("limit", "soft").counter().count());
         assertEquals(1.0, registry.get("jswarm.ipsec.rotations.requested").counter().count());
+        XfrmId toB = new XfrmId(B_VTEP, spi(1, 1));
+        kernel.emitXfrm(host, new XfrmEvent.Expired(toB, Esp.REQID, true)); // the kernel deletes it
+        drain(a);
+        assertTrue(sas().contains(toB), "a hard-expired SA is put back until the rotation replaces it");
+        assertEquals(1.0, registry.get("jswarm.ipsec.expires").tag("limit", "hard").counter().count());
         XfrmState s = kernel.xfrmStates(host).getFirst();
         assertEquals(1000, s.limits().softBytes(), "the configured soft limits");
         assertEquals(100, s.limits().softPackets());
