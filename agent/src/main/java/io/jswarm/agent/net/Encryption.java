@@ -55,12 +55,35 @@ final class Encryption {
     private boolean guarded;
     /** Generations a rotation was asked for already (a soft limit fires once per SA; several SAs share one). */
     private final Set<Integer> rotationAsked = new HashSet<>();
+    /** The XFRM expire subscription. */
+    private volatile AutoCloseable watch;
     /** Runs manager calls off the loop. */
     volatile Consumer<Runnable> background = Runnable::run;
 
     Encryption(AgentCore core, XfrmLimits limits) {
         this.core = core;
         this.limits = limits;
+    }
+
+    /** Subscribes to XFRM expire events (at start; a kernel without them only logs). */
+    void watch() {
+        try {
+            watch = core.dataplane.watchEncryption(this::onXfrm);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("no XFRM expire events: soft limits will not ask for key rotations error={}", e.toString());
+        }
+    }
+
+    /** Ends the subscription; the kernel's SAs stay (live restore). */
+    void close() {
+        AutoCloseable w = watch;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                LOG.debug("xfrm watch close error={}", e.toString());
+            }
+        }
     }
 
     /** The manager's keys for this node (on the loop). */
