@@ -291,6 +291,32 @@ class NetworkAgentEspTest {
     }
 
     @Test
+    void keysTheKernelRefusedAreNotAcknowledgedUntilAReconcileInstallsThem() throws IOException {
+        NetworkAgent a = agent(SELF, B);
+        attach(a);
+        kernel.failWhen((ns, c) -> c instanceof KernelChange.SetXfrmState, 12); // ENOMEM
+        a.onDataKeys(keys(7, 1, peer(B, "192.0.2.2", 2, 1)));
+        drain(a);
+        assertTrue(acks.isEmpty(), "nothing acknowledged while the kernel lacks the SAs");
+        kernel.clearFaults();
+        a.reconcileNow(); // the data plane remembered the intent: its reconcile installs the SAs
+        assertEquals(pairSas(B_VTEP, 2, 1), sas());
+        assertTrue(acks.isEmpty());
+        a.onView(view(SELF, B)); // the agent's next look (a view, keys, its periodic reconcile) acknowledges
+        drain(a);
+        assertEquals(List.of(7L), acks);
+    }
+
+    @Test
+    void theEndpointMtuLeavesRoomForEsp() throws IOException {
+        NetworkAgent a = agent(SELF, B);
+        attach(a);
+        var eth0 = kernel.links(Netns.named(sandbox)).stream().filter(l -> l.name().equals("eth0")).findFirst()
+                .orElseThrow();
+        assertEquals(1416, eth0.mtu(), "1500 - 50 (VXLAN) - 34 (ESP), padded to GCM's 4 bytes");
+    }
+
+    @Test
     void leavingTheLastEncryptedNetworkRemovesEverySaAndPolicy() throws IOException {
         NetworkAgent a = agent(SELF, B);
         attach(a);
