@@ -331,14 +331,28 @@ class NetworkAgentEspTest {
     void withoutEspAnAttachIsRefusedAndNothingIsMade() throws IOException {
         kernel.setEspSupported(false);
         NetworkAgent a = agent(SELF, B);
+        drain(a);
         var before = kernel.snapshot();
+        var saved = savedState();
         var e = assertThrows(StatusRuntimeException.class, () -> attach(a));
+        assertEquals(saved, savedState(), "the saved state is unchanged");
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("cannot do IPsec ESP"), e.getStatus().getDescription());
         assertEquals(before, kernel.snapshot(), "no namespace, no link, no policy");
         assertEquals(0, api.attached.get(), "the manager was not asked");
         assertEquals(0, a.pendingReleases());
         assertTrue(dns.served.isEmpty());
+    }
+
+    /** Every file of the agent's state directory and its bytes. */
+    private java.util.Map<String, String> savedState() throws IOException {
+        var out = new java.util.TreeMap<String, String>();
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                out.put(dir.relativize(f).toString(), java.util.HexFormat.of().formatHex(java.nio.file.Files.readAllBytes(f)));
+            }
+        }
+        return out;
     }
 
     @Test
