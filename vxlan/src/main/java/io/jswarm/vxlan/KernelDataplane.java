@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * Repairs of something that already existed (a repeated {@code ensure*}, {@link #reconcile()}) are not
  * undone: a half-repaired object is closer to the desired state, and the next reconcile continues.
  *
+ * <p>IPsec (issue 11): the host namespace's ESP SAs and XFRM policies are one more piece of desired state,
+ * converged by {@link EspProgrammer} under the same lock and in the same {@link #reconcile()}.
+ *
  * <p>Thread-safe: one lock per instance; every call blocks on the kernel while holding it. The constructor
  * starts nothing and touches no kernel state.
  */

@@ -21,6 +21,11 @@
  *       in memory and in the kernel.</li>
  *   <li><b>Rollback</b> of multi-step creations runs in reverse order ({@code Rollback}); deleting a veth end
  *       takes its peer and the sandbox-side address and route with it, which keeps the undo list short.</li>
+ *   <li><b>IPsec</b> (issue 11, {@code EspProgrammer}): encrypted networks use VXLAN port {@link
+ *       io.jswarm.vxlan.Esp#PORT} and the ESP-sized MTU; the host namespace's SAs (reqid {@code Esp.REQID}) and
+ *       policies (udp dport 4799) converge to an {@link io.jswarm.vxlan.EspIntent} in make-before-break order
+ *       (SAs, policies, policy deletions, SA deletions); nothing is pruned before the first intent after a start
+ *       (live restore).</li>
  *   <li><b>Concurrency</b>: one lock per data plane. Kernel calls are blocking and short; programming peers
  *       for 10k entries is one batch.</li>
  * </ul>

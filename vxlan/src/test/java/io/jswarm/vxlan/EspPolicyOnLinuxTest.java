@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * branch's), in one of two namespaces joined by a veth underlay on 198.51.100.0/24. Plaintext UDP to 4799 from the
  * other namespace is dropped on receive (the CVE-2023-28840 class) while 4789 still arrives; nothing leaves in
  * plaintext on 4799, neither to a peer whose SA is missing nor to any other address (the block); 4789 still leaves.
+ * And plaintext VXLAN with an encrypted network's VNI never reaches a VXLAN device on 4799.
  */
 @RequiresRoot
 class EspPolicyOnLinuxTest {
@@ -104,6 +105,53 @@ class EspPolicyOnLinuxTest {
         assertFalse(got.contains("got 4799"), "the catch-all blocks a peer without a policy: " + got);
         after = xfrmStat(h1);
         assertTrue(delta(before, after, "XfrmOutPolBlock") >= 1, "blocked by policy: " + before + " -> " + after);
+    }
+
+    /**
+     * The CVE-2023-28840 case itself: a VXLAN device on 4799 (its UDP socket is an encapsulation socket) gets crafted
+     * plaintext VXLAN frames with its VNI. Before the policies they arrive (the control); with the desired policies
+     * none does, and the kernel counts each as XfrmInTmplMismatch.
+     */
+    @Test
+    void plaintextVxlanWithTheEncryptedVniNeverReachesTheVxlanDevice() throws Exception {
+        String h1 = namespaces.create("v1");
+        String h2 = namespaces.create("v2");
+        run("ip", "-n", h1, "link", "add", "ul0", "type", "veth", "peer", "name", "ul0", "netns", h2);
+        run("ip", "-n", h1, "addr", "add", "198.51.100.1/24", "dev", "ul0");
+        run("ip", "-n", h2, "addr", "add", "198.51.100.2/24", "dev", "ul0");
+        run("ip", "-n", h1, "link", "set", "ul0", "up");
+        run("ip", "-n", h2, "link", "set", "ul0", "up");
+        run("ip", "-n", h1, "link", "add", "vx0", "type", "vxlan", "id", "4099", "dstport", Integer.toString(Esp.PORT),
+                "local", "198.51.100.1", "nolearning");
+        run("ip", "-n", h1, "link", "set", "vx0", "up");
+
+        run("ip", "netns", "exec", h2, "python3", "-c", VXLAN_SENDER, "198.51.100.1", "4099", "5");
+        assertEquals(5, rxPackets(h1), "control: without the policies plaintext VXLAN is delivered");
+
+        byte[] key = new byte[XfrmState.KEY_BYTES];
+        EspIntent intent = new EspIntent(H1, 1, List.of(new EspIntent.Peer("h2", H2, List.of(
+                new EspIntent.Generation(1, 0x4A010001, key, 0x4A010002, key)))), null);
+        for (XfrmPolicy p : EspProgrammer.desired(intent).policies().values()) {
+            run(ipXfrm(h1, p));
+        }
+        Map<String, Long> before = xfrmStat(h1);
+        run("ip", "netns", "exec", h2, "python3", "-c", VXLAN_SENDER, "198.51.100.1", "4099", "20");
+        Map<String, Long> after = xfrmStat(h1);
+        assertEquals(5, rxPackets(h1), "no plaintext frame reaches the encrypted network's device");
+        assertEquals(20, delta(before, after, "XfrmInTmplMismatch"), before + " -> " + after);
+    }
+
+    private static final String VXLAN_SENDER = """
+            import socket, struct, sys
+            hdr = struct.pack("!BBHI", 0x08, 0, 0, int(sys.argv[2]) << 8)
+            eth = b"\\xff" * 6 + b"\\x02\\x42\\x0a\\x00\\x09\\x05" + b"\\x08\\x06" + b"\\x00" * 46
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            for i in range(int(sys.argv[3])):
+                s.sendto(hdr + eth, (sys.argv[1], 4799))
+            """;
+
+    private static long rxPackets(String ns) {
+        return Long.parseLong(run("ip", "netns", "exec", ns, "cat", "/sys/class/net/vx0/statistics/rx_packets").strip());
     }
 
     /** {@code ip xfrm policy add} for one of the desired policies. */

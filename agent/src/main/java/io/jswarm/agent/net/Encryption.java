@@ -49,11 +49,14 @@ final class Encryption {
     /** The {@code DataKeys.state_index} the kernel holds; acknowledged once per new value. */
     private long installedIndex = -1;
     private long ackedIndex = -1;
-    private LongConsumer ack = index -> { };
+    /** Set from any thread (the daemon wires it, maybe before the loop runs); called on the loop. */
+    private volatile LongConsumer ack = index -> { };
     /** Guards were added in this run (an encrypted network was made or restored). */
     private boolean guarded;
     /** Generations a rotation was asked for already (a soft limit fires once per SA; several SAs share one). */
     private final Set<Integer> rotationAsked = new HashSet<>();
+    /** The XFRM expire subscription. */
+    private volatile AutoCloseable watch;
     /** Runs manager calls off the loop. */
     volatile Consumer<Runnable> background = Runnable::run;
 
@@ -62,17 +65,40 @@ final class Encryption {
         this.limits = limits;
     }
 
+    /** Subscribes to XFRM expire events (at start; a kernel without them only logs). */
+    void watch() {
+        try {
+            watch = core.dataplane.watchEncryption(this::onXfrm);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("no XFRM expire events: soft limits will not ask for key rotations error={}", e.toString());
+        }
+    }
+
+    /** Ends the subscription; the kernel's SAs stay (live restore). */
+    void close() {
+        AutoCloseable w = watch;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                LOG.debug("xfrm watch close error={}", e.toString());
+            }
+        }
+    }
+
     /** The manager's keys for this node (on the loop). */
     void onKeys(DataKeys k) {
         keys = k;
         refreshQuietly("data keys");
     }
 
-    /** Who to tell the installed {@code state_index} (on the loop); told at once if something is installed. */
+    /** Who to tell the installed {@code state_index} (any thread); a new listener hears the current one (loop). */
     void onInstalled(LongConsumer a) {
         ack = a;
-        ackedIndex = -1;
-        acknowledge();
+        core.loop.post("keys ack", () -> {
+            ackedIndex = -1;
+            acknowledge();
+        });
     }
 
     /**
@@ -147,7 +173,8 @@ final class Encryption {
         LOG.info("ipsec SA reached a {} limit dst={} spi=0x{} generation={}", x.hard() ? "hard" : "soft",
                 x.id().dst().getHostAddress(), Integer.toHexString(x.id().spi()), generation);
         if (x.hard()) {
-            refreshQuietly("hard expire"); // the kernel deleted it: put it back until the rotation replaces it
+            applied = null; // the kernel deleted it: the same intent must be applied again to put it back
+            refreshQuietly("hard expire");
             return;
         }
         if (generation == 0 || !rotationAsked.add(generation)) {

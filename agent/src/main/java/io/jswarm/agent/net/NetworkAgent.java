@@ -111,8 +111,6 @@ public final class NetworkAgent implements AutoCloseable {
     private final Recovery recovery;
     private final Releases releases;
     private final AtomicBoolean orphansChecked = new AtomicBoolean();
-    /** The XFRM expire subscription (closed with the agent). */
-    private volatile AutoCloseable xfrmWatch;
     /** Completed by the first view from the manager: an attach right after a join waits for it (a while). */
     private final java.util.concurrent.CompletableFuture<Void> firstView = new java.util.concurrent.CompletableFuture<>();
 
@@ -201,7 +199,7 @@ public final class NetworkAgent implements AutoCloseable {
             core.view = ClusterView.newBuilder().addAllNetworks(core.local.views()).build();
             return p;
         });
-        watchXfrm();
+        core.encryption.watch();
         releases.start(settings.retryEvery(), settings.retryEvery());
         if (!pending.isEmpty()) {
             releases.background(() -> pending.forEach(releases::releaseNow));
@@ -221,15 +219,7 @@ public final class NetworkAgent implements AutoCloseable {
      * {@code installed_keys_index}); called on the agent's loop, so it must not block.
      */
     public void onKeysInstalled(LongConsumer ack) {
-        loop.post("keys ack", () -> core.encryption.onInstalled(ack));
-    }
-
-    private void watchXfrm() {
-        try {
-            xfrmWatch = core.dataplane.watchEncryption(core.encryption::onXfrm);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("no XFRM expire events: soft limits will not ask for key rotations error={}", e.toString());
-        }
+        core.encryption.onInstalled(ack);
     }
 
     /** A new cluster view (any thread, never blocks): participants for the tables, this node's VTEP. */
@@ -459,14 +449,7 @@ public final class NetworkAgent implements AutoCloseable {
     /** Stops tables, DNS and the loop; the kernel state stays (live restore). */
     @Override
     public void close() {
-        AutoCloseable w = xfrmWatch;
-        if (w != null) {
-            try {
-                w.close();
-            } catch (Exception e) {
-                LOG.debug("xfrm watch close error={}", e.toString());
-            }
-        }
+        core.encryption.close();
         releases.close();
         loop.close();
         core.replicator().ifPresent(TableReplicator::close);

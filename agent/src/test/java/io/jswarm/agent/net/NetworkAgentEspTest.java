@@ -245,6 +245,10 @@ class NetworkAgentEspTest {
         drain(a);
         assertEquals(union(pairSas(B_VTEP, 2, 1), pairSas(B_VTEP, 2, 2)), sas());
         assertEquals(spi(1, 1), outSpi(), "still sending with g1 while g2 is inbound only");
+        NetworkPeer pb = a.inspect(NetworkInspectRequest.newBuilder().setNetwork("secret").build()).getPeersList()
+                .stream().filter(p -> p.getNodeId().equals(B)).findFirst().orElseThrow();
+        assertEquals(1, pb.getKeyGenerationOut());
+        assertEquals(List.of(1, 2), pb.getKeyGenerationsInList());
         a.onDataKeys(keys(9, 2, peer(B, "192.0.2.2", 2, 1, 2)));
         drain(a);
         assertEquals(spi(1, 2), outSpi());
@@ -276,9 +280,40 @@ class NetworkAgentEspTest {
         assertEquals(List.of(1), api.rotations);
         assertEquals(2.0, registry.get("jswarm.ipsec.expires").tag("limit", "soft").counter().count());
         assertEquals(1.0, registry.get("jswarm.ipsec.rotations.requested").counter().count());
+        XfrmId toB = new XfrmId(B_VTEP, spi(1, 1));
+        kernel.emitXfrm(host, new XfrmEvent.Expired(toB, Esp.REQID, true)); // the kernel deletes it
+        drain(a);
+        assertTrue(sas().contains(toB), "a hard-expired SA is put back until the rotation replaces it");
+        assertEquals(1.0, registry.get("jswarm.ipsec.expires").tag("limit", "hard").counter().count());
         XfrmState s = kernel.xfrmStates(host).getFirst();
         assertEquals(1000, s.limits().softBytes(), "the configured soft limits");
         assertEquals(100, s.limits().softPackets());
+    }
+
+    @Test
+    void keysTheKernelRefusedAreNotAcknowledgedUntilAReconcileInstallsThem() throws IOException {
+        NetworkAgent a = agent(SELF, B);
+        attach(a);
+        kernel.failWhen((ns, c) -> c instanceof KernelChange.SetXfrmState, 12); // ENOMEM
+        a.onDataKeys(keys(7, 1, peer(B, "192.0.2.2", 2, 1)));
+        drain(a);
+        assertTrue(acks.isEmpty(), "nothing acknowledged while the kernel lacks the SAs");
+        kernel.clearFaults();
+        a.reconcileNow(); // the data plane remembered the intent: its reconcile installs the SAs
+        assertEquals(pairSas(B_VTEP, 2, 1), sas());
+        assertTrue(acks.isEmpty());
+        a.onView(view(SELF, B)); // the agent's next look (a view, keys, its periodic reconcile) acknowledges
+        drain(a);
+        assertEquals(List.of(7L), acks);
+    }
+
+    @Test
+    void theEndpointMtuLeavesRoomForEsp() throws IOException {
+        NetworkAgent a = agent(SELF, B);
+        attach(a);
+        var eth0 = kernel.links(Netns.named(sandbox)).stream().filter(l -> l.name().equals("eth0")).findFirst()
+                .orElseThrow();
+        assertEquals(1416, eth0.mtu(), "1500 - 50 (VXLAN) - 34 (ESP), padded to GCM's 4 bytes");
     }
 
     @Test
@@ -296,14 +331,28 @@ class NetworkAgentEspTest {
     void withoutEspAnAttachIsRefusedAndNothingIsMade() throws IOException {
         kernel.setEspSupported(false);
         NetworkAgent a = agent(SELF, B);
+        drain(a);
         var before = kernel.snapshot();
+        var saved = savedState();
         var e = assertThrows(StatusRuntimeException.class, () -> attach(a));
+        assertEquals(saved, savedState(), "the saved state is unchanged");
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("cannot do IPsec ESP"), e.getStatus().getDescription());
         assertEquals(before, kernel.snapshot(), "no namespace, no link, no policy");
         assertEquals(0, api.attached.get(), "the manager was not asked");
         assertEquals(0, a.pendingReleases());
         assertTrue(dns.served.isEmpty());
+    }
+
+    /** Every file of the agent's state directory and its bytes. */
+    private java.util.Map<String, String> savedState() throws IOException {
+        var out = new java.util.TreeMap<String, String>();
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+                out.put(dir.relativize(f).toString(), java.util.HexFormat.of().formatHex(java.nio.file.Files.readAllBytes(f)));
+            }
+        }
+        return out;
     }
 
     @Test
