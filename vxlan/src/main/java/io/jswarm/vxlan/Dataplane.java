@@ -119,6 +119,19 @@ public interface Dataplane {
     }
 
     /** Subscribes to the host namespace's XFRM expire events; the listener must not block. Close to stop. */
+    /** The ledger of outbound keys installed on this host ({@link SentKeys}); set before the first {@link #setEncryption}. */
+    default void useSentKeys(SentKeys ledger) {
+    }
+
+    /**
+     * Generations whose outbound SA to some peer was lost after it was installed (deleted by hand, hard-expired,
+     * emptied by a reboot) at the last set or reconcile. Such an SA is never written again with its key (GCM nonce
+     * reuse, see {@link SentKeys}): the pair stays blocked until a key rotation brings fresh keys.
+     */
+    default java.util.Set<Integer> lostEncryption() {
+        return java.util.Set.of();
+    }
+
     default AutoCloseable watchEncryption(java.util.function.Consumer<io.jswarm.vxlan.kernel.XfrmEvent> listener)
             throws IOException {
         return () -> { };

@@ -58,6 +58,10 @@ final class EspProgrammer {
     private EspIntent intent;
     /** This host's VTEP when guards were asked for before any intent. */
     private InetAddress guardedSelf;
+    /** Outbound keys ever installed here ({@link SentKeys}: never twice). */
+    private SentKeys sent = SentKeys.inMemory();
+    /** Generations with an outbound SA that was installed before and is gone (or not ours now): never rewritten. */
+    private java.util.Set<Integer> lost = java.util.Set.of();
 
     EspProgrammer(Kernel kernel, Netns hostNs) {
         this.kernel = kernel;
@@ -66,6 +70,15 @@ final class EspProgrammer {
 
     EspIntent intent() {
         return intent;
+    }
+
+    void useSentKeys(SentKeys ledger) {
+        this.sent = ledger;
+    }
+
+    /** Generations whose outbound SA to some peer was lost after it was installed (see {@link SentKeys}). */
+    java.util.Set<Integer> lost() {
+        return lost;
     }
 
     /** Makes the kernel hold exactly {@code next} (remembered first: a failure half-way is finished by reconcile). */
@@ -102,12 +115,80 @@ final class EspProgrammer {
     }
 
     private int apply(Desired want, boolean prune, Repairs repairs) throws IOException {
-        List<KernelChange> changes = changes(want, kernel.xfrmStates(hostNs), kernel.xfrmPolicies(hostNs), prune,
-                repairs);
+        List<XfrmState> have = kernel.xfrmStates(hostNs);
+        Map<byte[], Integer> fresh = new java.util.IdentityHashMap<>();
+        List<KernelChange> changes = onceOnly(changes(want, have, kernel.xfrmPolicies(hostNs), prune, repairs), have,
+                repairs, fresh);
         if (!changes.isEmpty()) {
-            kernel.apply(hostNs, changes);
+            try {
+                kernel.apply(hostNs, changes);
+            } catch (IOException | RuntimeException e) {
+                // Keys whose SA the kernel did not take were never used: forget them, or the next try would call
+                // them lost. Keys of SAs that are there stay recorded.
+                if (!fresh.isEmpty()) {
+                    java.util.Set<String> there = new java.util.HashSet<>();
+                    kernel.xfrmStates(hostNs).forEach(s -> there.add(SentKeys.fingerprint(s.key())));
+                    sent.forget(fresh.keySet().stream().filter(k -> !there.contains(SentKeys.fingerprint(k))).toList());
+                }
+                throw e;
+            }
         }
         return changes.size();
+    }
+
+    /**
+     * Drops every write of an outbound SA whose key was installed before ({@link SentKeys}): one that is still there
+     * with that key is left as it is (rewriting it would reset its sequence numbers), one that is gone or carries
+     * another key is reported lost. Records the keys of the outbound SAs still to be written, durably, before
+     * they are written.
+     */
+    private List<KernelChange> onceOnly(List<KernelChange> changes, List<XfrmState> have, Repairs repairs,
+                                        Map<byte[], Integer> fresh) throws IOException {
+        InetAddress self = intent == null ? null : intent.self();
+        if (self == null) {
+            return changes;
+        }
+        Map<XfrmId, XfrmState> byId = new LinkedHashMap<>();
+        have.forEach(s -> byId.put(s.id(), s));
+        Map<Integer, Integer> generationBySpi = new java.util.HashMap<>();
+        for (EspIntent.Peer p : intent.peers()) {
+            p.generations().forEach(g -> generationBySpi.put(g.outSpi(), g.generation()));
+        }
+        List<KernelChange> out = new ArrayList<>();
+        java.util.Set<Integer> nowLost = new java.util.TreeSet<>();
+        for (KernelChange c : changes) {
+            if (c instanceof SetXfrmState set && set.state().src().equals(self)) {
+                byte[] key = set.state().key();
+                int generation = generationBySpi.getOrDefault(set.state().spi(), 0);
+                if (sent.contains(key)) {
+                    XfrmState there = byId.get(set.state().id());
+                    if (there == null || !java.util.Arrays.equals(there.key(), key)) {
+                        nowLost.add(generation);
+                        repairs.add(SCOPE, Kind.XFRM_STATE_LOST, set.state().toString());
+                    }
+                    continue; // never written twice
+                }
+                fresh.put(key, generation);
+            }
+            out.add(c);
+        }
+        if (!fresh.isEmpty()) {
+            sent.record(fresh);
+        }
+        intent.peers().stream().flatMap(p -> p.generations().stream()).mapToInt(EspIntent.Generation::generation)
+                .min().ifPresent(oldest -> {
+                    try {
+                        sent.retainFrom(oldest);
+                    } catch (IOException e) {
+                        LOG.warn("sent-keys ledger not pruned error={}", e.toString());
+                    }
+                });
+        if (!nowLost.isEmpty()) {
+            LOG.warn("ipsec outbound SAs lost after they were installed generations={}: not written again (their keys "
+                    + "would reuse GCM nonces); the pair waits for a key rotation", nowLost);
+        }
+        lost = java.util.Set.copyOf(nowLost);
+        return out;
     }
 
     /** The SAs (by id) and policies (by normalised key) an intent asks for. */

@@ -83,6 +83,26 @@ public final class KernelDataplane implements Dataplane {
     }
 
     @Override
+    public void useSentKeys(SentKeys ledger) {
+        lock.lock();
+        try {
+            esp.useSentKeys(ledger);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public java.util.Set<Integer> lostEncryption() {
+        lock.lock();
+        try {
+            return esp.lost();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public boolean espSupported() {
         return kernel.espSupported();
     }

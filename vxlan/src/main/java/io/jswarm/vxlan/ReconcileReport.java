@@ -53,6 +53,11 @@ public record ReconcileReport(List<Repair> repairs) {
         XFRM_STATE_WRONG,
         /** An SA with jswarm's reqid that is not desired (a removed peer, a crashed run), deleted. */
         XFRM_STATE_STALE,
+        /**
+         * An outbound SA that was installed before is gone or carries another key: it is never written again with its
+         * old key (nonce reuse, see {@link io.jswarm.vxlan.SentKeys}); the agent asks for a key rotation.
+         */
+        XFRM_STATE_LOST,
         XFRM_POLICY_MISSING,
         /** A policy on jswarm's port with another priority, action or template, replaced. */
         XFRM_POLICY_WRONG,

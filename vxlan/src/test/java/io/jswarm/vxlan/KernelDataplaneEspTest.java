@@ -241,7 +241,8 @@ class KernelDataplaneEspTest {
     @Test
     void reconcileRepairsADeletedSaAWrongPolicyAndAnIntruder() throws IOException {
         f.dataplane.setEncryption(intent(1, peer("b", B, 2, 1)));
-        f.kernel.apply(f.host, new KernelChange.DeleteXfrmState(new XfrmId(B, spi(1, 1))),
+        // The inbound SA (B -> self): written again (an outbound one never is: KernelDataplaneSentKeysTest).
+        f.kernel.apply(f.host, new KernelChange.DeleteXfrmState(new XfrmId(SELF, spi(2, 1))),
                 new KernelChange.SetXfrmPolicy(new XfrmPolicy(XfrmSelector.udpTo(Esp.PORT), Direction.IN, 200,
                         Action.ALLOW, null)),
                 new KernelChange.SetXfrmState(new XfrmState(ip("192.0.2.7"), SELF, spi(7, 1), Esp.REQID,

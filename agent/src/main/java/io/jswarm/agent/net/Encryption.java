@@ -55,6 +55,9 @@ final class Encryption {
     private boolean guarded;
     /** Generations a rotation was asked for already (a soft limit fires once per SA; several SAs share one). */
     private final Set<Integer> rotationAsked = new HashSet<>();
+    /** Lost outbound generations and when a rotation was last asked for them (System.nanoTime). */
+    private final java.util.Map<Integer, Long> lostAskedAt = new java.util.HashMap<>();
+    private static final long LOST_RETRY_NANOS = 60_000_000_000L;
     /** The XFRM expire subscription. */
     private volatile AutoCloseable watch;
     /** Runs manager calls off the loop. */
@@ -136,6 +139,34 @@ final class Encryption {
         }
         installedIndex = keys.getStateIndex();
         acknowledge();
+        askForLost();
+    }
+
+    /**
+     * An outbound SA lost after it was installed is never written again with its key (SentKeys): only fresh keys
+     * restore the pair, so the manager is asked for a rotation, again at most once a minute while it stays lost
+     * (the manager may refuse one while another runs or within its own spacing).
+     */
+    private void askForLost() {
+        java.util.Set<Integer> lost = core.dataplane.lostEncryption();
+        long now = System.nanoTime();
+        lostAskedAt.keySet().retainAll(lost);
+        for (int generation : lost) {
+            Long at = lostAskedAt.get(generation);
+            if (generation == 0 || (at != null && now - at < LOST_RETRY_NANOS)) {
+                continue;
+            }
+            lostAskedAt.put(generation, now);
+            core.metrics.rotationRequested();
+            background.accept(() -> {
+                try {
+                    boolean started = core.api.get().requestKeyRotation(generation);
+                    LOG.info("key rotation requested for a lost outbound SA generation={} started={}", generation, started);
+                } catch (RuntimeException e) {
+                    LOG.warn("key rotation request failed generation={} error={}", generation, e.toString());
+                }
+            });
+        }
     }
 
     void refreshQuietly(String why) {
@@ -173,7 +204,9 @@ final class Encryption {
         LOG.info("ipsec SA reached a {} limit dst={} spi=0x{} generation={}", x.hard() ? "hard" : "soft",
                 x.id().dst().getHostAddress(), Integer.toHexString(x.id().spi()), generation);
         if (x.hard()) {
-            applied = null; // the kernel deleted it: the same intent must be applied again to put it back
+            // The kernel deleted it: an inbound SA is written again; an outbound one is lost (never rewritten with
+            // its key) and asks for a rotation.
+            applied = null;
             refreshQuietly("hard expire");
             return;
         }

@@ -192,6 +192,8 @@ public final class NetworkAgent implements AutoCloseable {
      * changes a killed daemon left half-way are finished or undone. Failures are logged per endpoint.
      */
     public void start() throws IOException {
+        // Before anything can write an SA: the outbound keys of earlier runs (and boots) are never written again.
+        core.dataplane.useSentKeys(new SentKeysFile(settings.stateDir()));
         loop.start();
         List<PendingRelease> pending = loop.call(() -> {
             List<PendingRelease> p = recovery.restore();

@@ -35,6 +35,7 @@ import io.jswarm.vxlan.kernel.XfrmState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -237,6 +238,42 @@ class NetworkAgentEspTest {
     }
 
     @Test
+    void afterARebootOutboundSasOfTheOldKeysStayOutAndARotationIsAskedFor() throws Exception {
+        NetworkAgent a = agent(SELF, B);
+        attach(a);
+        a.onDataKeys(keys(7, 1, peer(B, "192.0.2.2", 2, 1)));
+        drain(a);
+        a.close();
+        assertTrue(Files.exists(dir.resolve("ipsec-sent-keys")), "the ledger is in the state directory");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("ipsec-sent-keys"))));
+        // The reboot: the kernel lost every SA; the state directory (and with it the ledger) survived.
+        for (XfrmId id : sas()) {
+            kernel.apply(host, new KernelChange.DeleteXfrmState(id));
+        }
+
+        dataplane = new KernelDataplane(kernel, new DataplaneConfig(host, Path.of("/run/jsesp-test")));
+        NetworkAgent b = new NetworkAgent(SELF, () -> api, dataplane, dns, settings(), new SimpleMeterRegistry());
+        agents.add(b);
+        b.start();
+        b.onView(view(SELF, B));
+        b.onDataKeys(keys(7, 1, peer(B, "192.0.2.2", 2, 1)));
+        drain(b);
+
+        assertEquals(Set.of(new XfrmId(SELF_VTEP, spi(2, 1))), sas(), "inbound back; outbound not under an old key");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (api.rotations.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of(1), api.rotations);
+
+        b.onDataKeys(keys(8, 1, peer(B, "192.0.2.2", 2, 1, 2))); // the rotation's fresh generation
+        b.onDataKeys(keys(9, 2, peer(B, "192.0.2.2", 2, 1, 2)));
+        drain(b);
+        assertTrue(sas().contains(new XfrmId(B_VTEP, spi(1, 2))), "fresh keys restore the pair");
+    }
+
+    @Test
     void aRotationInstallsInboundFirstThenSwitchesThenRetires() throws IOException {
         NetworkAgent a = agent(SELF, B);
         attach(a);
@@ -283,8 +320,14 @@ class NetworkAgentEspTest {
         XfrmId toB = new XfrmId(B_VTEP, spi(1, 1));
         kernel.emitXfrm(host, new XfrmEvent.Expired(toB, Esp.REQID, true)); // the kernel deletes it
         drain(a);
-        assertTrue(sas().contains(toB), "a hard-expired SA is put back until the rotation replaces it");
+        // Never written again with its key (GCM nonce reuse; vxlan's SentKeys): lost, and a rotation is asked for.
+        assertFalse(sas().contains(toB), "a hard-expired outbound SA is not put back under its old key");
         assertEquals(1.0, registry.get("jswarm.ipsec.expires").tag("limit", "hard").counter().count());
+        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (api.rotations.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of(1, 1), api.rotations, "the lost outbound SA asks for fresh keys");
         XfrmState s = kernel.xfrmStates(host).getFirst();
         assertEquals(1000, s.limits().softBytes(), "the configured soft limits");
         assertEquals(100, s.limits().softPackets());
