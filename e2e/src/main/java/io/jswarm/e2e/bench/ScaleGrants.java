@@ -54,6 +54,39 @@ final class ScaleGrants {
     record Granted(EndpointRecord record, SignedGrant grant) {
     }
 
+    /** The nodes' signature work so far, summed: CA verifications, owner verifications, cache hits. */
+    static long[] verifications(java.util.List<ScaleAgent> agents) {
+        long[] out = new long[3];
+        for (ScaleAgent a : agents) {
+            if (a.trust.check() instanceof GrantAuthority g) {
+                GrantAuthority.Stats s = g.stats();
+                out[0] += s.caVerifications();
+                out[1] += s.ownerVerifications();
+                out[2] += s.cacheHits();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What a phase cost in signature checks, since {@code before}: totals, and verifications per node and per
+     * entry that node had to learn ({@code learned}: the remote entries written in the phase, per node). One
+     * CA verification per learned entry is the floor; an owner verification is added where a relayed copy
+     * arrived before the owner's direct event.
+     */
+    static java.util.Map<String, Object> verificationsSince(java.util.List<ScaleAgent> agents, long[] before,
+                                                            double learned) {
+        long[] now = verifications(agents);
+        var out = new java.util.LinkedHashMap<String, Object>();
+        out.put("ca_verifications", now[0] - before[0]);
+        out.put("owner_verifications", now[1] - before[1]);
+        out.put("verify_cache_hits", now[2] - before[2]);
+        double per = agents.size() * learned;
+        out.put("verifications_per_learned_entry", per == 0 ? 0
+                : Math.round((now[0] - before[0] + now[1] - before[1]) / per * 1000) / 1000.0);
+        return out;
+    }
+
     /**
      * The cost per entry, in microseconds, of what replication adds: the owner's signature, a receiver's first
      * check (CA signature of the grant + owner signature + the view checks) and a repeated check (cached, as for
