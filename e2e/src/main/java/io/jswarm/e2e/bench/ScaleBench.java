@@ -184,6 +184,7 @@ final class ScaleBench {
             out.put("gossip_bytes_per_node", (long) (gossipBytes / nodes));
             out.put("rejected", rejected);
             out.put("signed", ScaleGrants.SIGNED);
+            out.put("shared_verification", ScaleGrants.SHARED);
             out.putAll(ScaleGrants.cost(ca, 2000));
             out.put("refused_entries", agents.stream().mapToLong(a -> a.replicator.refusedEntries()).sum());
             out.put("false_removals", (long) removals.get());

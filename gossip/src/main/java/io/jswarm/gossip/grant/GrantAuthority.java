@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the owner's own TLS connection, is authenticated by it (the signature still travels, for the next relay).
  * Signatures are checked once per daemon: verified grants and entries are remembered (bounded, least recently
  * used dropped), so an entry relayed by many peers or resent by anti-entropy costs one verification; owner keys
- * are parsed once. The cheap checks against the view run every time, since the view changes. Confined to the
- * replicator thread.
+ * are parsed once. The cheap checks against the view run every time, since the view changes. Thread-safe (the
+ * caches lock briefly, never across a verification; two threads may verify the same thing once each).
  */
 public final class GrantAuthority implements EntryCheck {
     static final int CACHE_ENTRIES = 65_536;

@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * A map bounded to {@code capacity} entries that drops the least recently used one when full: what this node has
  * already verified. Only verified things are put (a forgery fails its verification and is never stored), so a
- * hostile member can at most push honest entries out (they are verified again, once), never grow it. Confined
- * to one thread; the eviction count is readable from any.
+ * hostile member can at most push honest entries out (they are verified again, once), never grow it.
+ * Thread-safe (a short lock around the map, never around a verification), so one authority may be shared.
  */
 final class Lru<K, V> {
     private final int capacity;
@@ -22,21 +22,21 @@ final class Lru<K, V> {
         this.map = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true);
     }
 
-    V get(K key) {
+    synchronized V get(K key) {
         return map.get(key);
     }
 
-    void put(K key, V value) {
+    synchronized void put(K key, V value) {
         map.put(key, value);
         if (map.size() > capacity) {
             var eldest = map.keySet().iterator();
             eldest.next();
             eldest.remove();
-            evictions++; // single writer
+            evictions++; // under the lock
         }
     }
 
-    int size() {
+    synchronized int size() {
         return map.size();
     }
 
