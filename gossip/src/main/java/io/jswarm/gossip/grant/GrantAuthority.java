@@ -128,7 +128,9 @@ public final class GrantAuthority implements EntryCheck {
 
     /** The grant if the CA signed it (cached by its signature), else null. */
     private EndpointGrant grant(SignedGrant sg) {
-        ByteString key = sg.getCaSignature().concat(sg.getGrant());
+        // Length-prefixed: bytes moved from the grant's end into the signature's make another key, never a hit.
+        ByteString key = ByteString.copyFrom(java.nio.ByteBuffer.allocate(4).putInt(sg.getCaSignature().size()).array())
+                .concat(sg.getCaSignature()).concat(sg.getGrant());
         EndpointGrant known = grants.get(key);
         if (known != null) {
             cacheHits.incrementAndGet();

@@ -102,6 +102,20 @@ final class GrantAuthorityTest {
     }
 
     @Test
+    void aCachedGrantSplitDifferentlyBetweenSignatureAndBytesIsNotAHit() {
+        var a = authority(16);
+        var genuine = entry(0, 5, ownerKey);
+        assertEquals(Optional.empty(), a.refusal(NET, genuine, "owner", VIEW));
+        SignedGrant sg = genuine.seal().grant();
+        ByteString sig = sg.getCaSignature();
+        var shifted = SignedGrant.newBuilder().setCaSignature(sig.substring(0, sig.size() - 1))
+                .setGrant(sig.substring(sig.size() - 1).concat(sg.getGrant())).build(); // same concatenation
+        var e = genuine.withSeal(new Seal(shifted, genuine.seal().signature()));
+        assertEquals(Optional.of("grant not signed by the cluster CA"), a.refusal(NET, e, "owner", VIEW));
+        assertEquals(2, a.stats().caVerifications());
+    }
+
+    @Test
     void theCachesStayWithinTheirBoundAndAnEvictedEntryIsVerifiedAgain() {
         var a = authority(4);
         List<TableEvent.Upserted> es = new java.util.ArrayList<>();
