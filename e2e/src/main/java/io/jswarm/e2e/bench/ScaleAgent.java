@@ -7,6 +7,7 @@ import io.jswarm.gossip.ScalecubeMembership;
 import io.jswarm.gossip.replication.ReplicatorConfig;
 import io.jswarm.gossip.replication.ScalecubePeerMessenger;
 import io.jswarm.gossip.replication.TableReplicator;
+import io.jswarm.gossip.replication.TableTrust;
 import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.gossip.table.ViewChange;
 import io.jswarm.vxlan.DataplaneConfig;
@@ -46,6 +47,7 @@ final class ScaleAgent {
     final InetAddress vtep;
     final ScalecubeMembership membership;
     final TableReplicator replicator;
+    final TableTrust trust;
     final TracedMessenger traffic;
     final AtomicInteger removals;
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -84,9 +86,9 @@ final class ScaleAgent {
         membership = new ScalecubeMembership(new io.jswarm.encryption.tls.IdentityKeyManager(identity), vtep,
                 membershipConfig, id -> false, registry);
         traffic = new TracedMessenger(new ScalecubePeerMessenger(membership));
+        trust = ScaleGrants.trust(ca, entryKey);
         replicator = new TableReplicator(id, traffic, ReplicatorConfig.DEFAULT, this::program,
-                java.time.InstantSource.system(), java.util.random.RandomGenerator.getDefault(),
-                ScaleGrants.trust(ca, entryKey));
+                java.time.InstantSource.system(), java.util.random.RandomGenerator.getDefault(), trust);
         membership.addListener(this::onMembership);
     }
 

@@ -99,6 +99,7 @@ final class ScaleBench {
                 initial.add(grants.grant(NET, "ep-" + k, record(k, 0, owner), owner.entryKey));
             }
             long[] hs1 = handshakes(agents);
+            long[] verify1 = ScaleGrants.verifications(agents);
             var cpu1 = CpuByThread.start();
             long t1 = System.nanoTime();
             for (int k = 0; k < endpoints; k++) {
@@ -113,6 +114,7 @@ final class ScaleBench {
             Map<String, Object> where1 = whereTimeGoes(agents, before1, nodeMs1, t1);
             where1.putAll(handshakesSince(agents, hs1));
             where1.putAll(cpu1.since());
+            where1.putAll(ScaleGrants.verificationsSince(agents, verify1, endpoints * (nodes - 1.0) / nodes));
             Bench.log("scale: initial phase " + where1);
             Bench.log(String.format(java.util.Locale.ROOT, "scale: %d endpoints on all %d nodes after %.0f ms"
                     + " (removals so far %d)", endpoints, nodes, convergeMs, removals.get()));
@@ -125,6 +127,7 @@ final class ScaleBench {
             }
             long[] before2 = traffic(agents);
             long[] hs2 = handshakes(agents);
+            long[] verify2 = ScaleGrants.verifications(agents);
             var cpu2 = CpuByThread.start();
             long t2 = System.nanoTime();
             for (int k = 0; k < churn * 5; k += 5) {
@@ -142,6 +145,8 @@ final class ScaleBench {
             Map<String, Object> where2 = whereTimeGoes(agents, before2, nodeMs2, t2);
             where2.putAll(handshakesSince(agents, hs2));
             where2.putAll(cpu2.since());
+            // Learned in churn: the deletes (same grants, cached) and the re-adds (new grants) of remote owners.
+            where2.putAll(ScaleGrants.verificationsSince(agents, verify2, 2 * churn * (nodes - 1.0) / nodes));
             Bench.log("scale: churn phase " + where2);
             Bench.log(String.format(java.util.Locale.ROOT, "scale: %d deletes + %d re-adds converged after %.0f ms",
                     churn, churn, churnMs));
@@ -179,6 +184,7 @@ final class ScaleBench {
             out.put("gossip_bytes_per_node", (long) (gossipBytes / nodes));
             out.put("rejected", rejected);
             out.put("signed", ScaleGrants.SIGNED);
+            out.put("shared_verification", ScaleGrants.SHARED);
             out.putAll(ScaleGrants.cost(ca, 2000));
             out.put("refused_entries", agents.stream().mapToLong(a -> a.replicator.refusedEntries()).sum());
             out.put("false_removals", (long) removals.get());

@@ -14,10 +14,19 @@ import java.security.KeyPair;
  * The manager's part in the {@code scale} bench: grants signed by the bench's CA, as an attach would get them,
  * and each simulated node's trust (its own entry key and its own {@link GrantAuthority}, so no verification
  * cache is shared between nodes: each pays for its own checks, as separate daemons do).
- * {@code JSWARM_BENCH_SCALE_TRUST=none} runs without grants or signatures (for before/after comparisons).
+ * {@code JSWARM_BENCH_SCALE_TRUST=none} runs without grants or signatures (for before/after comparisons);
+ * {@code =shared} signs and checks everything but gives all simulated nodes one {@link GrantAuthority}, so each
+ * signature is verified once per run instead of once per node: N daemons verify in parallel on N machines, the
+ * in-JVM nodes on the same 2 cores, and this mode shows the convergence apart from that per-node cryptography
+ * (which every daemon pays on its own CPU: about one CA verification per entry it learns).
  */
 final class ScaleGrants {
-    static final boolean SIGNED = !"none".equals(System.getenv("JSWARM_BENCH_SCALE_TRUST"));
+    private static final String MODE = System.getenv().getOrDefault("JSWARM_BENCH_SCALE_TRUST", "signed");
+    static final boolean SIGNED = !"none".equals(MODE);
+    static final boolean SHARED = "shared".equals(MODE);
+    /** The one authority of {@code shared} runs, per CA (one CA per run). */
+    private static final java.util.Map<CertificateAuthority, GrantAuthority> SHARED_AUTHORITY =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final CertificateAuthority ca;
     private final boolean signed;
@@ -33,8 +42,13 @@ final class ScaleGrants {
     }
 
     static TableTrust trust(CertificateAuthority ca, KeyPair entryKey) {
-        return SIGNED ? new TableTrust(new GrantSealer(entryKey.getPrivate()),
-                new GrantAuthority(ca.certificate().getPublicKey())) : TableTrust.NONE;
+        if (!SIGNED) {
+            return TableTrust.NONE;
+        }
+        GrantAuthority authority = SHARED
+                ? SHARED_AUTHORITY.computeIfAbsent(ca, c -> new GrantAuthority(c.certificate().getPublicKey()))
+                : new GrantAuthority(ca.certificate().getPublicKey());
+        return new TableTrust(new GrantSealer(entryKey.getPrivate()), authority);
     }
 
     /** The record under a new allocation index, and its grant (none when unsigned). */
@@ -52,6 +66,40 @@ final class ScaleGrants {
     }
 
     record Granted(EndpointRecord record, SignedGrant grant) {
+    }
+
+    /** The nodes' signature work so far, summed: CA verifications, owner verifications, cache hits. */
+    static long[] verifications(java.util.List<ScaleAgent> agents) {
+        long[] out = new long[3];
+        var counted = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<GrantAuthority, Boolean>());
+        for (ScaleAgent a : agents) {
+            if (a.trust.check() instanceof GrantAuthority g && counted.add(g)) { // shared: counted once
+                GrantAuthority.Stats s = g.stats();
+                out[0] += s.caVerifications();
+                out[1] += s.ownerVerifications();
+                out[2] += s.cacheHits();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What a phase cost in signature checks, since {@code before}: totals, and verifications per node and per
+     * entry that node had to learn ({@code learned}: the remote entries written in the phase, per node). One
+     * CA verification per learned entry is the floor; an owner verification is added where a relayed copy
+     * arrived before the owner's direct event.
+     */
+    static java.util.Map<String, Object> verificationsSince(java.util.List<ScaleAgent> agents, long[] before,
+                                                            double learned) {
+        long[] now = verifications(agents);
+        var out = new java.util.LinkedHashMap<String, Object>();
+        out.put("ca_verifications", now[0] - before[0]);
+        out.put("owner_verifications", now[1] - before[1]);
+        out.put("verify_cache_hits", now[2] - before[2]);
+        double per = agents.size() * learned;
+        out.put("verifications_per_learned_entry", per == 0 ? 0
+                : Math.round((now[0] - before[0] + now[1] - before[1]) / per * 1000) / 1000.0);
+        return out;
     }
 
     /**

@@ -14,10 +14,9 @@ import java.net.UnknownHostException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The manager is the authority on who owns which endpoint: an entry is believed only if
@@ -34,19 +33,42 @@ import java.util.Optional;
  * the owner's own TLS connection, is authenticated by it (the signature still travels, for the next relay).
  * Signatures are checked once per daemon: verified grants and entries are remembered (bounded, least recently
  * used dropped), so an entry relayed by many peers or resent by anti-entropy costs one verification; owner keys
- * are parsed once. The cheap checks against the view run every time, since the view changes. Confined to the
- * replicator thread.
+ * are parsed once. The cheap checks against the view run every time, since the view changes. Thread-safe (the
+ * caches lock briefly, never across a verification; two threads may verify the same thing once each).
  */
 public final class GrantAuthority implements EntryCheck {
     static final int CACHE_ENTRIES = 65_536;
 
+    /**
+     * Signature verifications done (CA over a grant, owner over an entry), cache hits that saved one, and cache
+     * evictions: what replication costs a node in cryptography. Readable from any thread.
+     */
+    public record Stats(long caVerifications, long ownerVerifications, long cacheHits, long evictions) {
+    }
+
     private final PublicKey ca;
-    private final Map<ByteString, EndpointGrant> grants = lru();
-    private final Map<ByteString, Boolean> entries = lru();
-    private final Map<ByteString, PublicKey> ownerKeys = lru();
+    private final Lru<ByteString, EndpointGrant> grants;
+    private final Lru<ByteString, Boolean> entries;
+    private final Lru<ByteString, PublicKey> ownerKeys;
+    private final AtomicLong caVerifications = new AtomicLong();
+    private final AtomicLong ownerVerifications = new AtomicLong();
+    private final AtomicLong cacheHits = new AtomicLong();
 
     public GrantAuthority(PublicKey ca) {
+        this(ca, CACHE_ENTRIES);
+    }
+
+    /** With caches of {@code cacheEntries} each (grants, entries, owner keys). */
+    GrantAuthority(PublicKey ca, int cacheEntries) {
         this.ca = Objects.requireNonNull(ca, "ca");
+        this.grants = new Lru<>(cacheEntries);
+        this.entries = new Lru<>(cacheEntries);
+        this.ownerKeys = new Lru<>(cacheEntries);
+    }
+
+    public Stats stats() {
+        return new Stats(caVerifications.get(), ownerVerifications.get(), cacheHits.get(),
+                grants.evictions() + entries.evictions() + ownerKeys.evictions());
     }
 
     @Override
@@ -106,11 +128,15 @@ public final class GrantAuthority implements EntryCheck {
 
     /** The grant if the CA signed it (cached by its signature), else null. */
     private EndpointGrant grant(SignedGrant sg) {
-        ByteString key = sg.getCaSignature().concat(sg.getGrant());
+        // Length-prefixed: bytes moved from the grant's end into the signature's make another key, never a hit.
+        ByteString key = ByteString.copyFrom(java.nio.ByteBuffer.allocate(4).putInt(sg.getCaSignature().size()).array())
+                .concat(sg.getCaSignature()).concat(sg.getGrant());
         EndpointGrant known = grants.get(key);
         if (known != null) {
+            cacheHits.incrementAndGet();
             return known;
         }
+        caVerifications.incrementAndGet();
         if (!Grants.verifyGrant(ca, sg.getGrant().toByteArray(), sg.getCaSignature().toByteArray())) {
             return null;
         }
@@ -127,7 +153,8 @@ public final class GrantAuthority implements EntryCheck {
         byte[] signed = EntrySigning.signedBytes(networkId, e);
         // The cache key binds the signature to the exact bytes it covered (a digest of them).
         ByteString key = e.seal().signature().concat(ByteString.copyFrom(sha256(signed)));
-        if (entries.containsKey(key)) {
+        if (entries.get(key) != null) {
+            cacheHits.incrementAndGet();
             return true;
         }
         PublicKey owner = ownerKeys.get(g.getOwnerKey());
@@ -139,6 +166,7 @@ public final class GrantAuthority implements EntryCheck {
             }
             ownerKeys.put(g.getOwnerKey(), owner);
         }
+        ownerVerifications.incrementAndGet();
         if (!Grants.verifyEntry(owner, signed, e.seal().signature().toByteArray())) {
             return false;
         }
@@ -161,14 +189,5 @@ public final class GrantAuthority implements EntryCheck {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static <K, V> Map<K, V> lru() {
-        return new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-                return size() > CACHE_ENTRIES;
-            }
-        };
     }
 }

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The door every received entry passes before it is merged: versions from the future are refused (finding 2:
- * one relayed 2^63-1 made a hijack permanent and overflowed the owner's clock), then the {@link EntryCheck}.
+ * one relayed 2^63-1 made a hijack permanent and overflowed the owner's clock), then the {@link EntryCheck} for
+ * every entry the table would take (a copy of a held entry, or an older one, is a no-op for the merge and is
+ * not checked: the signature checks are the replicator's main cost, and most received entries are copies).
  * Refusals are counted and logged sampled: at most one line per {@link #LOG_EVERY}, with the count since the
  * last line, so a flood of forgeries cannot flood the log. Confined to the replicator thread.
  */
@@ -65,6 +67,12 @@ final class EntryGate {
         long limit = now > Long.MAX_VALUE - MAX_AHEAD ? Long.MAX_VALUE : now + MAX_AHEAD; // never overflows
         if (e.version().lamport() > limit) {
             return Optional.of("version " + e.version().lamport() + " is beyond the clock bound " + limit);
+        }
+        if (!t.takes(e)) {
+            // A copy of what the table holds, or older: merging it changes nothing (and its lamport is at most
+            // the stored one's, already witnessed), so there is nothing to believe and nothing to verify. This
+            // is most of every anti-entropy page and every relayed copy of a direct event.
+            return Optional.empty();
         }
         return check.refusal(t.networkId(), e, from, directory);
     }

@@ -155,6 +155,16 @@ public final class EndpointTable {
         return apply(event, reapAt);
     }
 
+    /**
+     * Whether {@link #merge} would store {@code event}: false for a copy of the stored entry or an older one,
+     * which change nothing (anti-entropy pages resend whole buckets, relays repeat what owners sent directly),
+     * so a receiver need not check them before merging.
+     */
+    public boolean takes(TableEvent event) {
+        Stored existing = entries.get(event.endpointId());
+        return existing == null || wins(event, existing.event());
+    }
+
     /** Merges every event of a page, returning the visible changes in order. */
     public List<ViewChange> mergeAll(List<TableEvent> events, Instant now) {
         var out = new ArrayList<ViewChange>();

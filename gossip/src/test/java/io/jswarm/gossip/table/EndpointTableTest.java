@@ -223,4 +223,30 @@ class EndpointTableTest {
         assertEquals(List.of("ep8"), fine.stream().map(TableEvent::endpointId).toList());
         assertEquals(200, a.diff(new Digest(List.of(0L)), T0).size());
     }
+
+    /** The entry gate checks only what {@code takes} says the merge would store: the two must always agree. */
+    @Test
+    void takesIsExactlyWhetherMergeStoresTheEvent() {
+        TableEvent base = up("e1", 5, "a", "web");
+        List<TableEvent> candidates = List.of(base, up("e1", 4, "a", "web"), up("e1", 6, "a", "web"),
+                up("e1", 5, "a", "api"), up("e1", 5, "a", "zzz"), up("e1", 5, "b", "web"), up("e1", 5, "0", "web"),
+                del("e1", 5, "a"), del("e1", 4, "a"), del("e1", 6, "a"), up("e2", 1, "a", "web"));
+        int taken = 0;
+        for (TableEvent c : candidates) {
+            EndpointTable t = table("local");
+            t.merge(base, T0);
+            boolean takes = t.takes(c);
+            t.merge(c, T0);
+            boolean stored = t.entry(c.endpointId()).orElseThrow().equals(c) && (c != base);
+            assertEquals(stored, takes, "takes(" + c + ")");
+            taken += takes ? 1 : 0;
+        }
+        assertTrue(taken >= 4 && taken < candidates.size() - 2, "both outcomes covered: " + taken);
+        // A tombstone held: the same tombstone again and the upsert it deleted are not taken.
+        EndpointTable t = table("local");
+        t.merge(base, T0);
+        t.merge(del("e1", 6, "a"), T0);
+        assertFalse(t.takes(del("e1", 6, "a")));
+        assertFalse(t.takes(base));
+    }
 }
