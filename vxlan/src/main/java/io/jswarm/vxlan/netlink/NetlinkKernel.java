@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * path is a different namespace (its nsfs inode differs), so the cached socket is replaced. Thread-safe;
  * calls on one namespace are serialised, calls on different namespaces run in parallel.
  *
+ * <p>XFRM changes and dumps use a second socket per namespace (NETLINK_XFRM, {@link XfrmSession}); each
+ * {@link #watchXfrm} has a socket and a reader thread of its own, until it or this kernel is closed (an open watch
+ * keeps its namespace alive after {@link #deleteNamespace}, as any socket in it does).
+ *
  * <p>The constructor opens nothing. Call {@link Netlink#isAvailable()} at start-up: it pays the one-off FFM
  * linking cost there and tells whether native access is enabled.
  */
@@ -47,6 +51,8 @@ public final class NetlinkKernel implements Kernel {
     /** NETLINK_XFRM sessions, each valid while its namespace's rtnetlink session is the current one. */
     private final Map<Netns, XfrmEntry> xfrmSessions = new ConcurrentHashMap<>();
     private volatile Boolean espSupported;
+    /** Open expire watches: closed with the kernel (each also closes on its own). */
+    private final java.util.Set<XfrmWatch> watches = ConcurrentHashMap.newKeySet();
     private final Object opening = new Object();
     private volatile boolean closed;
 
@@ -202,7 +208,16 @@ public final class NetlinkKernel implements Kernel {
         if (key instanceof Netns.AtPath p && !Namespaces.exists(p.path())) {
             throw new NoSuchFileException(p.path().toString(), null, "no network namespace bound there");
         }
-        return reported("watch.xfrm", () -> XfrmWatch.start(key, listener));
+        XfrmWatch watch = reported("watch.xfrm", () -> XfrmWatch.start(key, listener));
+        watches.add(watch);
+        if (closed) {
+            watch.close();
+            throw new IOException("NetlinkKernel is closed");
+        }
+        return () -> {
+            watches.remove(watch);
+            watch.close();
+        };
     }
 
     /** Probed once per NetlinkKernel in a throw-away namespace ({@link EspProbe}); a race probes twice, harmlessly. */
@@ -389,5 +404,7 @@ public final class NetlinkKernel implements Kernel {
         sessions.clear();
         xfrmSessions.values().forEach(e -> e.session().close());
         xfrmSessions.clear();
+        watches.forEach(XfrmWatch::close);
+        watches.clear();
     }
 }
