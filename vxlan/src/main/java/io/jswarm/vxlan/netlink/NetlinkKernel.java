@@ -127,67 +127,12 @@ public final class NetlinkKernel implements Kernel {
             return;
         }
         try {
-            applySplit(ns, changes);
+            XfrmBatches.apply(changes, rtnl -> session(ns).apply(rtnl), xfrm -> xfrmSession(ns).apply(xfrm));
         } catch (IOException | RuntimeException e) {
             KernelListener.reportBatch(listener, changes, e);
             throw e;
         }
         KernelListener.reportBatch(listener, changes, null);
-    }
-
-    /**
-     * rtnetlink and XFRM are separate sockets and separate kernel subsystems (an SA never names a device), so a
-     * batch's XFRM changes go to the XFRM session after the rest; failures are reported in batch order.
-     */
-    private void applySplit(Netns ns, List<? extends KernelChange> changes) throws IOException {
-        List<KernelChange> rtnl = new java.util.ArrayList<>();
-        List<Integer> rtnlPositions = new java.util.ArrayList<>();
-        List<XfrmSession.Indexed> xfrm = new java.util.ArrayList<>();
-        for (int i = 0; i < changes.size(); i++) {
-            KernelChange c = changes.get(i);
-            if (isXfrm(c)) {
-                xfrm.add(new XfrmSession.Indexed(i, c));
-            } else {
-                rtnl.add(c);
-                rtnlPositions.add(i);
-            }
-        }
-        if (xfrm.isEmpty()) {
-            session(ns).apply(changes);
-            return;
-        }
-        java.util.TreeMap<Integer, KernelException> failures = new java.util.TreeMap<>();
-        if (!rtnl.isEmpty()) {
-            try {
-                session(ns).apply(rtnl);
-            } catch (KernelException e) {
-                int next = 0;
-                for (KernelException f : e.failures()) {
-                    failures.put(positionOf(f.change(), rtnl, rtnlPositions, next), f);
-                    next++;
-                }
-            }
-        }
-        failures.putAll(xfrmSession(ns).apply(xfrm));
-        if (!failures.isEmpty()) {
-            throw failures.size() == 1 ? failures.firstEntry().getValue()
-                    : new KernelException(List.copyOf(failures.values()));
-        }
-    }
-
-    /** Where a failed rtnetlink change sat in the caller's batch (a port filter's parts name the filter's change). */
-    private static int positionOf(KernelChange change, List<KernelChange> rtnl, List<Integer> positions, int fallback) {
-        for (int j = 0; j < rtnl.size(); j++) {
-            if (rtnl.get(j) == change) {
-                return positions.get(j);
-            }
-        }
-        return -1 - fallback; // unmatched: first, in their own order
-    }
-
-    static boolean isXfrm(KernelChange c) {
-        return c instanceof KernelChange.SetXfrmState || c instanceof KernelChange.DeleteXfrmState
-                || c instanceof KernelChange.SetXfrmPolicy || c instanceof KernelChange.DeleteXfrmPolicy;
     }
 
     @Override
