@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * What a {@link Kernel} reports about its work, for metrics: operations by kind and failures by kind and
  * errno. Kinds are the {@link KernelChange} record names ({@code SetNeighbor}, {@code AddLink}, ...) for
- * changes, {@code dump.links}/{@code dump.neighbors}/... for dumps, {@code announce} and {@code namespace.create}
+ * changes, {@code dump.links}/{@code dump.neighbors}/... for dumps (XFRM: {@code dump.xfrm_states},
+ * {@code dump.xfrm_policies}), {@code watch.xfrm}, {@code announce} and {@code namespace.create}
  * /{@code namespace.delete}. Called on the caller's thread after the kernel answered; implementations must be
  * quick and thread-safe and must not throw (a counter increment).
  */

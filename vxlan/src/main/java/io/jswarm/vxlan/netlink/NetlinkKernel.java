@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * path is a different namespace (its nsfs inode differs), so the cached socket is replaced. Thread-safe;
  * calls on one namespace are serialised, calls on different namespaces run in parallel.
  *
+ * <p>XFRM changes and dumps use a second socket per namespace (NETLINK_XFRM, {@link XfrmSession}); each
+ * {@link #watchXfrm} has a socket and a reader thread of its own, until it or this kernel is closed (an open watch
+ * keeps its namespace alive after {@link #deleteNamespace}, as any socket in it does).
+ *
  * <p>The constructor opens nothing. Call {@link Netlink#isAvailable()} at start-up: it pays the one-off FFM
  * linking cost there and tells whether native access is enabled.
  */
@@ -47,6 +51,8 @@ public final class NetlinkKernel implements Kernel {
     /** NETLINK_XFRM sessions, each valid while its namespace's rtnetlink session is the current one. */
     private final Map<Netns, XfrmEntry> xfrmSessions = new ConcurrentHashMap<>();
     private volatile Boolean espSupported;
+    /** Open expire watches: closed with the kernel (each also closes on its own). */
+    private final java.util.Set<XfrmWatch> watches = ConcurrentHashMap.newKeySet();
     private final Object opening = new Object();
     private volatile boolean closed;
 
@@ -121,67 +127,12 @@ public final class NetlinkKernel implements Kernel {
             return;
         }
         try {
-            applySplit(ns, changes);
+            XfrmBatches.apply(changes, rtnl -> session(ns).apply(rtnl), xfrm -> xfrmSession(ns).apply(xfrm));
         } catch (IOException | RuntimeException e) {
             KernelListener.reportBatch(listener, changes, e);
             throw e;
         }
         KernelListener.reportBatch(listener, changes, null);
-    }
-
-    /**
-     * rtnetlink and XFRM are separate sockets and separate kernel subsystems (an SA never names a device), so a
-     * batch's XFRM changes go to the XFRM session after the rest; failures are reported in batch order.
-     */
-    private void applySplit(Netns ns, List<? extends KernelChange> changes) throws IOException {
-        List<KernelChange> rtnl = new java.util.ArrayList<>();
-        List<Integer> rtnlPositions = new java.util.ArrayList<>();
-        List<XfrmSession.Indexed> xfrm = new java.util.ArrayList<>();
-        for (int i = 0; i < changes.size(); i++) {
-            KernelChange c = changes.get(i);
-            if (isXfrm(c)) {
-                xfrm.add(new XfrmSession.Indexed(i, c));
-            } else {
-                rtnl.add(c);
-                rtnlPositions.add(i);
-            }
-        }
-        if (xfrm.isEmpty()) {
-            session(ns).apply(changes);
-            return;
-        }
-        java.util.TreeMap<Integer, KernelException> failures = new java.util.TreeMap<>();
-        if (!rtnl.isEmpty()) {
-            try {
-                session(ns).apply(rtnl);
-            } catch (KernelException e) {
-                int next = 0;
-                for (KernelException f : e.failures()) {
-                    failures.put(positionOf(f.change(), rtnl, rtnlPositions, next), f);
-                    next++;
-                }
-            }
-        }
-        failures.putAll(xfrmSession(ns).apply(xfrm));
-        if (!failures.isEmpty()) {
-            throw failures.size() == 1 ? failures.firstEntry().getValue()
-                    : new KernelException(List.copyOf(failures.values()));
-        }
-    }
-
-    /** Where a failed rtnetlink change sat in the caller's batch (a port filter's parts name the filter's change). */
-    private static int positionOf(KernelChange change, List<KernelChange> rtnl, List<Integer> positions, int fallback) {
-        for (int j = 0; j < rtnl.size(); j++) {
-            if (rtnl.get(j) == change) {
-                return positions.get(j);
-            }
-        }
-        return -1 - fallback; // unmatched: first, in their own order
-    }
-
-    static boolean isXfrm(KernelChange c) {
-        return c instanceof KernelChange.SetXfrmState || c instanceof KernelChange.DeleteXfrmState
-                || c instanceof KernelChange.SetXfrmPolicy || c instanceof KernelChange.DeleteXfrmPolicy;
     }
 
     @Override
@@ -202,7 +153,16 @@ public final class NetlinkKernel implements Kernel {
         if (key instanceof Netns.AtPath p && !Namespaces.exists(p.path())) {
             throw new NoSuchFileException(p.path().toString(), null, "no network namespace bound there");
         }
-        return reported("watch.xfrm", () -> XfrmWatch.start(key, listener));
+        XfrmWatch watch = reported("watch.xfrm", () -> XfrmWatch.start(key, listener));
+        watches.add(watch);
+        if (closed) {
+            watch.close();
+            throw new IOException("NetlinkKernel is closed");
+        }
+        return () -> {
+            watches.remove(watch);
+            watch.close();
+        };
     }
 
     /** Probed once per NetlinkKernel in a throw-away namespace ({@link EspProbe}); a race probes twice, harmlessly. */
@@ -389,5 +349,7 @@ public final class NetlinkKernel implements Kernel {
         sessions.clear();
         xfrmSessions.values().forEach(e -> e.session().close());
         xfrmSessions.clear();
+        watches.forEach(XfrmWatch::close);
+        watches.clear();
     }
 }

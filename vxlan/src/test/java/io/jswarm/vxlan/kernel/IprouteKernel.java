@@ -236,6 +236,9 @@ public final class IprouteKernel implements Kernel {
         if (out.contains("algorithm not found")) {
             return 38; // ENOSYS, as XFRM says it
         }
+        if (out.contains("unable to initialize cryptographic operations")) {
+            return 2; // ENOENT
+        }
         if (out.contains("unreachable")) {
             return 101;
         }

@@ -133,11 +133,13 @@ final class IprouteXfrm {
     static List<XfrmState> states(String text) {
         List<XfrmState> out = new ArrayList<>();
         for (String block : blocks(text)) {
-            String b = " " + block.replaceAll("\\s+", " ").replace(",", " ") + " ";
+            String b = " " + block.replace(",", " ").replaceAll("\\s+", " ") + " ";
             if (!b.contains(" proto esp ") || !b.contains(" mode transport ") || !b.contains(" " + XfrmState.AEAD + " ")) {
                 continue;
             }
-            Matcher key = Pattern.compile(Pattern.quote(XfrmState.AEAD) + " 0x([0-9a-f]+) (\\d+)").matcher(b);
+            // "aead rfc4106(gcm(aes)) 0x<key> (160 bits) 128"
+            Matcher key = Pattern.compile(Pattern.quote(XfrmState.AEAD) + " 0x([0-9a-f]+) \\(\\d+ bits\\) (\\d+)")
+                    .matcher(b);
             Matcher limits = Pattern.compile("limit: soft (\\S+)\\(bytes\\) hard (\\S+)\\(bytes\\) limit: soft (\\S+)"
                     + "\\(packets\\) hard (\\S+)\\(packets\\)").matcher(b);
             Matcher current = Pattern.compile("lifetime current: (\\d+)\\(bytes\\) (\\d+)\\(packets\\)").matcher(b);
@@ -145,14 +147,17 @@ final class IprouteXfrm {
             if (!key.find() || !limits.find()) {
                 continue;
             }
-            long oseq = (number(word(b, "oseq-hi"), 0) << 32) | number(word(b, "oseq"), 0);
-            long seq = (number(word(b, "seq-hi"), 0) << 32) | number(word(b, "seq"), 0);
+            // "anti-replay esn context: seq-hi 0x0, seq 0xffffff00, oseq-hi 0x0, oseq 0xffffff00" (the earlier
+            // "seq 0x00000000" is the legacy 32-bit one)
+            String esn = b.contains(" anti-replay esn context: ") ? b.substring(b.indexOf(" anti-replay esn context: ")) : b;
+            long oseq = (number(word(esn, "oseq-hi"), 0) << 32) | number(word(esn, "oseq"), 0);
+            long seq = (number(word(esn, "seq-hi"), 0) << 32) | number(word(esn, "seq"), 0);
             XfrmCounters counters = current.find() && stats.find()
                     ? new XfrmCounters(Long.parseLong(current.group(1)), Long.parseLong(current.group(2)),
                     Long.parseLong(stats.group(1)), Long.parseLong(stats.group(2))) : XfrmCounters.NONE;
             out.add(new XfrmState(ip(word(b, "src")), ip(word(b, "dst")), (int) number(word(b, "spi"), 0),
                     (int) number(word(b, "reqid"), 0), HexFormat.of().parseHex(key.group(1)),
-                    (int) number(word(b, "replay_window"), 0),
+                    (int) number(word(esn, "replay_window"), 0),
                     new XfrmLimits(lim(limits.group(1)), lim(limits.group(2)), lim(limits.group(3)), lim(limits.group(4))),
                     Long.compareUnsigned(oseq, seq) >= 0 ? oseq : seq, counters));
         }
@@ -187,9 +192,13 @@ final class IprouteXfrm {
         return m.find() ? m.group(1) : null;
     }
 
+    /** {@code 0x4a010002}, {@code 128} or iproute2's {@code 0x4a010002(1241579522)} / {@code 4870999(0x004a5357)}. */
     private static long number(String s, long absent) {
         if (s == null) {
             return absent;
+        }
+        if (s.indexOf('(') > 0) {
+            s = s.substring(0, s.indexOf('('));
         }
         return s.startsWith("0x") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseUnsignedLong(s);
     }

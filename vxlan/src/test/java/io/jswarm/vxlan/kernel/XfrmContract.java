@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * {@link KernelContractTest} so every implementation runs it. Policies need only XFRM_USER and run everywhere; SAs
  * need ESP with {@code rfc4106(gcm(aes))}, so their cases are skipped, saying so, where {@link Kernel#espSupported}
  * is false (Linux without esp4, like the CI machine's kernel) and run on the fake and on ESP kernels (the UML
- * guests, {@code XfrmOnUmlTest}). What jswarm writes is the model: per-peer OUT policies with a template, the
+ * guests, {@code XfrmUmlE2ETest}). What jswarm writes is the model: per-peer OUT policies with a template, the
  * catch-all OUT block and IN allow on UDP 4799, SAs keyed by (dst, SPI).
  */
 interface XfrmContract {
@@ -116,7 +116,7 @@ interface XfrmContract {
     default void xfrmSasAreSetReplacedAndDeleted() throws Exception {
         Kernel kernel = contractKernel();
         assumeTrue(kernel.espSupported(), "this kernel has no ESP with rfc4106(gcm(aes)) (esp4 missing): SA cases"
-                + " run on the fake and on ESP kernels (XfrmOnUmlTest)");
+                + " run on the fake and on ESP kernels (XfrmUmlE2ETest)");
         Netns ns = contractNamespace("xs");
         XfrmState outbound = sa(SELF, PEER, 0x4A010001, KEY1, XfrmLimits.soft(1L << 40, 1L << 31));
         XfrmState inbound = sa(PEER, SELF, 0x4A010002, KEY2, XfrmLimits.NONE);
@@ -150,8 +150,10 @@ interface XfrmContract {
         KernelException e = assertThrows(KernelException.class, () -> kernel.apply(ns,
                 new KernelChange.SetXfrmState(sa(SELF, PEER, 0x4A010001, KEY1, XfrmLimits.NONE)),
                 new KernelChange.SetXfrmPolicy(block())));
-        assertEquals(38, e.errno(), e.getMessage()); // ENOSYS
-        assertTrue(e.extack().contains("Requested AEAD algorithm not found"), e.extack());
+        // ENOSYS "Requested AEAD algorithm not found" (no GCM: this machine), ENOENT "Kernel was unable to initialize
+        // cryptographic operations" (a template it cannot instantiate), EPROTONOSUPPORT (no esp4)
+        assertTrue(Set.of(38, 2, 93).contains(e.errno()), e.getMessage());
+        assertTrue(e.extack() != null && !e.extack().isBlank(), "the kernel says why: " + e.getMessage());
         assertFalse(e.getMessage().contains(KEY1), "an error never shows the key");
         assertEquals(List.of(), kernel.xfrmStates(ns));
         assertEquals(List.of(block()), kernel.xfrmPolicies(ns));
