@@ -5,10 +5,11 @@
 # Used as the bench baseline (`e2e/bench encrypted`) and to check the design on a real ESP kernel
 # (EspDesignUmlE2ETest). Keys are derived from a seed so both ends agree without a message (as EspKeys does).
 # selectors say "proto 17": the guests (debootstrap minbase) have no /etc/protocols, so "udp" is unknown there
-ESP_PORT=4799
-ESP_REQID=0x4a5357
-ESP_DEV=jsenc0
+ESP_PORT=${ESP_PORT:-4799}
+ESP_REQID=${ESP_REQID:-0x4a5357}
+ESP_DEV=${ESP_DEV:-jsenc0}
 ESP_SEED=${ESP_SEED:-jsenc-lab-seed}
+ESP_FLUSH=${ESP_FLUSH:-1}   # 0 beside jswarm: esp_up then flushes nothing (jswarm's SAs use another port and reqid)
 esp_a() { echo "198.51.100.$((10 + $1))"; }
 esp_o() { echo "203.0.113.$1"; }
 esp_mac() { printf '02:00:cb:00:71:%02x' "$1"; }
@@ -32,7 +33,8 @@ esp_out_policy() {
 esp_up() {
   local self=$1 g=$2 vni=$3 mtu=$4 p; shift 4
   modprobe vxlan && modprobe ipv6 && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || return 1
-  ip xfrm state flush && ip xfrm policy flush && { ip link del "$ESP_DEV" 2>/dev/null || true; }
+  if [ "$ESP_FLUSH" = 1 ]; then ip xfrm state flush && ip xfrm policy flush || return 1; fi
+  ip link del "$ESP_DEV" 2>/dev/null || true
   ip link add "$ESP_DEV" address "$(esp_mac "$self")" type vxlan id "$vni" dstport "$ESP_PORT" local "$(esp_a "$self")" \
     dev eth0 nolearning || return 1
   # static FDB and neighbour entries as jswarm writes them (no flooding: each packet goes to its one peer)
@@ -83,4 +85,17 @@ esp_attacker() {
   local rc=$?
   ip netns del "$ns"
   return $rc
+}
+# esp_sandbox SELF PEER...: moves SELF's overlay address from the VXLAN device into namespace jsenc-sb behind
+# a bridge and a veth pair, the topology jswarm gives a sandbox (so the bench compares like with like)
+esp_sandbox() {
+  local self=$1 p mtu br=jsencbr0 ns=jsenc-sb; shift
+  mtu=$(cat "/sys/class/net/$ESP_DEV/mtu")
+  ip netns del "$ns" 2>/dev/null || true; ip link del "$br" 2>/dev/null || true
+  ip addr flush dev "$ESP_DEV" && ip netns add "$ns" || return 1
+  ip link add "$br" type bridge && ip link set "$br" mtu "$mtu" up && ip link set "$ESP_DEV" master "$br" || return 1
+  ip link add jsencv0 mtu "$mtu" type veth peer name eth0 mtu "$mtu" netns "$ns" && ip link set jsencv0 master "$br" up || return 1
+  ip -n "$ns" link set lo up && ip -n "$ns" link set eth0 address "$(esp_mac "$self")" up || return 1
+  ip -n "$ns" addr add "$(esp_o "$self")/24" dev eth0 || return 1
+  for p in "$@"; do ip -n "$ns" neigh replace "$(esp_o "$p")" lladdr "$(esp_mac "$p")" dev eth0 nud permanent || return 1; done
 }
