@@ -140,7 +140,7 @@ final class EncryptedBench {
     }
 
     private static double iperf(UmlSwarm swarm, String netns, String ip, int seconds) {
-        String json = swarm.run(1, "ip netns exec " + netns + " iperf3 -c " + ip + " -t " + seconds + " -J");
+        String json = swarm.run(1, "ip netns exec " + netns + " iperf3 -c " + ip + " -t " + seconds + " -J --connect-timeout 5000");
         Matcher m = BPS.matcher(json);
         if (!m.find()) {
             throw new IllegalStateException("no iperf3 result from " + netns + ": " + json);

@@ -121,18 +121,19 @@ public final class GuestEsp {
     }
 
     /** Packets a capture saw, by kind. */
-    public record Wire(int esp, int plaintext4799, List<String> sample) {
+    public record Wire(int esp, int plaintext4799, int vxlan4789, List<String> sample) {
     }
 
     /**
      * Captures on the lab's bridge (the wire between the guests' kernels) while {@code during} runs; counts ESP
-     * packets and plaintext UDP packets to port 4799 (VXLAN the design says must never be on the wire unencrypted).
+     * packets, plaintext UDP packets to port 4799 (VXLAN the design says must never be on the wire unencrypted) and
+     * plain VXLAN on 4789 (the unencrypted networks').
      */
     public Wire capture(Runnable during) throws IOException {
         Path f = Files.createTempFile(UmlLab.FAMILY + "-wire", ".pcap");
         Files.delete(f);
         Process tcpdump = new ProcessBuilder("ip", "netns", "exec", lab.namespace(), "tcpdump", "-U", "-n", "-i", UmlLab.BRIDGE,
-                "-w", f.toString(), "esp or udp port " + PORT)
+                "-w", f.toString(), "esp or udp port " + PORT + " or udp port 4789")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             // the pcap header is written once the capture runs: only then is "nothing plaintext" meaningful
@@ -157,8 +158,9 @@ public final class GuestEsp {
         try {
             int esp = count(f, "esp");
             int plain = count(f, "udp port " + PORT);
-            List<String> sample = new ArrayList<>(Exec.run(30, List.of("tcpdump", "-n", "-r", f.toString())).output().lines().limit(3).toList());
-            return new Wire(esp, plain, sample);
+            int vxlan = count(f, "udp port 4789");
+            List<String> sample = new ArrayList<>(Exec.run(30, List.of("tcpdump", "-n", "-r", f.toString())).output().lines().skip(1).limit(2).toList());
+            return new Wire(esp, plain, vxlan, sample);
         } finally {
             Files.deleteIfExists(f);
         }

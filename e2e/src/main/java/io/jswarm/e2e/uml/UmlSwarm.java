@@ -60,6 +60,11 @@ public final class UmlSwarm {
         return s;
     }
 
+    /** A swarm already formed on guests 1..n of {@code lab} (by the caller). */
+    public static UmlSwarm of(UmlLab lab, int n) {
+        return new UmlSwarm(lab, n);
+    }
+
     /** Runs {@code script} in guest {@code g}; fails with its output and the daemon's log tail when it exits non-zero. */
     public String run(int g, String script) {
         Exec.Result r = lab.exec(g, CMD, script);

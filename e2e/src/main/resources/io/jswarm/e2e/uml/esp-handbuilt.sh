@@ -92,7 +92,9 @@ esp_sandbox() {
   local self=$1 p mtu br=jsencbr0 ns=jsenc-sb; shift
   mtu=$(cat "/sys/class/net/$ESP_DEV/mtu")
   ip netns del "$ns" 2>/dev/null || true; ip link del "$br" 2>/dev/null || true
-  ip addr flush dev "$ESP_DEV" && ip netns add "$ns" || return 1
+  # the sandbox's eth0 takes over the overlay MAC; the VXLAN device gets another one, else the bridge would
+  # treat frames to that MAC as its own (a port's address is local to the bridge) and never forward them
+  ip addr flush dev "$ESP_DEV" && ip link set "$ESP_DEV" address "$(esp_mac "$((self + 128))")" && ip netns add "$ns" || return 1
   ip link add "$br" type bridge && ip link set "$br" mtu "$mtu" up && ip link set "$ESP_DEV" master "$br" || return 1
   ip link add jsencv0 mtu "$mtu" type veth peer name eth0 mtu "$mtu" netns "$ns" && ip link set jsencv0 master "$br" up || return 1
   ip -n "$ns" link set lo up && ip -n "$ns" link set eth0 address "$(esp_mac "$self")" up || return 1

@@ -144,6 +144,16 @@ class EspDesignUmlE2ETest {
             }
             GuestEsp.Wire after = esp.capture(() -> esp.must(2, "ping -c 5 -i 0.1 -W 1 " + GuestEsp.overlay(3)));
             assertTrue(after.esp() >= 10 && after.plaintext4799() == 0, "after the rotation: " + after);
+
+            // --- the bench's hand-built half (e2e/bench encrypted): 1 and 2 each behind a bridge and a veth, as a
+            // jswarm sandbox is; iperf3 over ESP, and over the bare underlay for scale (one run each: not a benchmark)
+            esp.must(1, "esp_sandbox 1 2 3");
+            esp.must(2, "esp_sandbox 2 1 3 && ip netns exec jsenc-sb iperf3 -s -D && iperf3 -s -D -p 5202");
+            double overEsp = mbps(esp.must(1, "ip netns exec jsenc-sb iperf3 -c " + GuestEsp.overlay(2) + " -t 3 -J --connect-timeout 5000"));
+            double underlay = mbps(esp.must(1, "iperf3 -c " + UmlLab.address(2) + " -p 5202 -t 3 -J --connect-timeout 5000"));
+            System.out.printf("esp: iperf3 sandbox to sandbox over the hand-built ESP overlay %.0f Mbit/s, bare underlay %.0f Mbit/s%n",
+                    overEsp, underlay);
+            assertTrue(overEsp > 0 && underlay > 0);
             System.out.printf("esp: whole test %d ms%n", ms(t0));
         } finally {
             try (Stream<Path> s = Files.list(share)) {
@@ -186,6 +196,13 @@ class EspDesignUmlE2ETest {
         Mtu m = new Mtu(mtu, r.ok(), after - before);
         System.out.println("esp: " + m + (r.ok() ? "" : " " + r.output().lines().filter(l -> l.contains("rag") || l.contains("mtu")).toList()));
         return m;
+    }
+
+    private static double mbps(String iperfJson) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\"sum_received\"\\s*:\\s*\\{[^}]*?\"bits_per_second\"\\s*:\\s*([0-9.eE+]+)").matcher(iperfJson);
+        assertTrue(m.find(), "no iperf3 result: " + iperfJson);
+        return Double.parseDouble(m.group(1)) / 1e6;
     }
 
     private static long ms(long since) {
