@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 
 /**
  * Issue 11's Proof list on the package test's booted swarm (three guests, their own kernels with ESP; the
- * unencrypted overlay {@code NET} with sandboxes {@code jsuml-sbN} already up): one method per proof item, each a
+ * unencrypted overlay with sandboxes {@code jsuml-sbN} already up): one method per proof item, each a
  * {@code @Test} of {@link PackageClusterUmlE2ETest} in this order. Written against the CLI as issue 11 specifies
  * it ({@code network create -o encrypted}, {@code network rotate-keys}, {@code network inspect}'s Options and
  * per-peer key generations, {@code node rm}); every item but {@link #unknownOptionIsRefused} needs the merged
@@ -31,13 +31,12 @@ final class EncryptedClusterSteps {
     private final UmlLab lab;
     private final UmlSwarm swarm;
     private final GuestEsp esp;
-    private final String plainNet;
+    private boolean encryptedUp;
 
-    EncryptedClusterSteps(UmlLab lab, Path share, String plainNet) {
+    EncryptedClusterSteps(UmlLab lab, Path share) {
         this.lab = lab;
         this.swarm = UmlSwarm.of(lab, 3);
         this.esp = new GuestEsp(lab, 3, share);
-        this.plainNet = plainNet;
     }
 
     static String enc(int g) {
@@ -82,6 +81,11 @@ final class EncryptedClusterSteps {
         assertTrue(w.vxlan4789() >= 20, "the unencrypted network stays plain VXLAN on 4789 (else the capture saw nothing): " + w);
         String peers = swarm.run(1, "jswarm network inspect " + ENC);
         assertTrue(peers.matches("(?s).*[Gg]eneration.*"), "per-peer key generations in inspect: " + peers);
+        encryptedUp = true;
+    }
+
+    boolean encryptedNetworkUp() {
+        return encryptedUp;
     }
 
     /** Plaintext VXLAN with the encrypted network's VNI to 4799, from a policy-free namespace of guest 3: dropped, counted. */
