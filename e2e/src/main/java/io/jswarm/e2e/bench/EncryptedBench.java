@@ -53,6 +53,12 @@ final class EncryptedBench {
             }
             swarm.awaitPing(1, sandbox(family, 1, "e"), sandbox(family, 2, "e"));
             swarm.awaitPing(1, sandbox(family, 1, "p"), sandbox(family, 2, "p"));
+            for (int g = 1; g <= 2; g++) {
+                // without jswarm's SAs the "encrypted" network would be plaintext and the ratio meaningless
+                if (generations(swarm, g).isEmpty()) {
+                    throw new IllegalStateException("guest " + g + " has no ESP SAs of jswarm (reqid 0x4a5357) for the encrypted network");
+                }
+            }
             int mtu = Integer.parseInt(swarm.run(1, "ip netns exec " + sandbox(family, 1, "e") + " cat /sys/class/net/eth0/mtu").strip());
             progress("jswarm networks up; encrypted sandbox MTU " + mtu + " (the design's for 1500: " + GuestEsp.MTU_1500 + ")");
             for (int g = 1; g <= 2; g++) {
