@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * wire; plaintext VXLAN to 4799 injected from a guest is dropped and counted; deleting one side's SAs stops the
  * pair with no plaintext, and putting the same SAs back does not restore it (the peer's replay window drops
  * them) while a rotation does; the design's MTU is the largest that does not fragment; an ESN SA crosses the 32-bit
- * wrap without loss; the make-before-break rotation loses no ping at 10 ms. Skips without root or UML, fails
+ * wrap without loss; the make-before-break rotation loses no ping at 10 ms; a soft packet limit is reported
+ * (XFRM_MSG_EXPIRE, hard 0) while the SA goes on. Skips without root or UML, fails
  * under CI=true then.
  */
 class EspDesignUmlE2ETest {
@@ -144,6 +145,20 @@ class EspDesignUmlE2ETest {
             }
             GuestEsp.Wire after = esp.capture(() -> esp.must(2, "ping -c 5 -i 0.1 -W 1 " + GuestEsp.overlay(3)));
             assertTrue(after.esp() >= 10 && after.plaintext4799() == 0, "after the rotation: " + after);
+
+            // --- soft limits: the kernel reports an SA's soft expiry (XFRM_MSG_EXPIRE, hard 0) on the netlink
+            // group jswarm's agent listens to, and the SA goes on carrying traffic (the trigger for a rotation)
+            esp.must(1, "{ esp_sa 1 2 4 'limit packet-soft 20'; esp_sa 2 1 4 'limit packet-soft 20'; } | esp_do");
+            esp.must(2, "{ esp_sa 1 2 4 'limit packet-soft 20'; esp_sa 2 1 4 'limit packet-soft 20'; } | esp_do");
+            esp.must(1, "ip xfrm monitor expire >/tmp/expire.log 2>&1 & echo $! >/tmp/expire.pid; sleep 0.3");
+            esp.must(1, "esp_promote 1 4 2");
+            esp.must(2, "esp_promote 2 4 1");
+            GuestEsp.Loss soft = GuestEsp.Loss.parse(esp.call(1, "ping -c 40 -i 0.05 -W 1 " + GuestEsp.overlay(2)).output());
+            String expired = esp.must(1, "sleep 0.5; kill $(cat /tmp/expire.pid); cat /tmp/expire.log");
+            System.out.println("esp: soft limit 20 packets: " + soft + "; ip xfrm monitor expire: " + expired.replaceAll("\\s+", " "));
+            assertEquals(0, soft.lost(), "a soft expiry must not stop the SA");
+            assertTrue(expired.contains("Expired") && expired.contains("spi 0x4a040001") && expired.contains("hard 0"),
+                    "guest 1 got the soft expiry of its outbound SA: " + expired);
 
             // --- the bench's hand-built half (e2e/bench encrypted): 1 and 2 each behind a bridge and a veth, as a
             // jswarm sandbox is; iperf3 over ESP, and over the bare underlay for scale (one run each: not a benchmark)
