@@ -108,6 +108,8 @@ final class EncryptedClusterSteps {
     void deletedSasStopThePairAndReconcileRestores() throws IOException {
         String a1 = UmlLab.address(1);
         String a2 = UmlLab.address(2);
+        String pair = "ip xfrm state list src " + a1 + " dst " + a2 + " | grep -o 'spi 0x[0-9a-f]*' | tr '\\n' ' '";
+        String spisBefore = swarm.run(1, pair).strip();
         swarm.run(1, "ip xfrm state deleteall src " + a1 + " dst " + a2 + " proto esp && ip xfrm state deleteall src " + a2 + " dst " + a1 + " proto esp");
         GuestEsp.Wire w = esp.capture(() -> assertFalse(
                 swarm.exec(1, "ip netns exec " + enc(1) + " ping -c 3 -i 0.2 -W 1 " + enc(2)).ok(), "1 -> 2 answered without SAs"));
@@ -119,7 +121,10 @@ final class EncryptedClusterSteps {
         long t = System.nanoTime();
         swarm.awaitPing(1, enc(1), enc(2));
         swarm.awaitPing(2, enc(2), enc(1));
-        System.out.printf("uml-enc: pair 1 <-> 2 restored %d ms after its SAs were deleted%n", ms(t));
+        // printed for the lead: the same SPI again means the same key with a restarted sequence number (GCM
+        // nonce reuse; the peer's replay window drops it until the counter passes the old one)
+        System.out.printf("uml-enc: pair 1 <-> 2 restored %d ms after its SAs were deleted; guest 1's SAs to 2 before: %s, after: %s%n",
+                ms(t), spisBefore, swarm.run(1, pair).strip());
     }
 
     /** rotate-keys under a 10 ms ping and an iperf3 stream: zero lost; the SAs after show only the new generation. */
