@@ -234,6 +234,14 @@ public final class UmlLab implements AutoCloseable {
         }
     }
 
+    /** The host-side namespace holding the guests' taps and the bridge {@link #BRIDGE} (the lab's wire). */
+    public String namespace() {
+        return ns;
+    }
+
+    /** The bridge all taps hang on, in {@link #namespace()}: capture here to see what the guests put on the wire. */
+    public static final String BRIDGE = "br0";
+
     public Path console(int i) {
         return run.resolve("g" + i).resolve("console.log");
     }

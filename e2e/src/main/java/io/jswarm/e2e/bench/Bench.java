@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S] | abuse [--seconds S] [--connections N]");
+            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S] | abuse [--seconds S] [--connections N] | encrypted [--rounds N] [--seconds S]");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (!Privileges.isRoot()) {
@@ -87,8 +87,14 @@ public final class Bench {
                 noMoreOptions(name, opts);
                 return FootprintBench.run(sandboxes, idle, FAMILY);
             }
+            case "encrypted" -> {
+                int rounds = intOpt(opts, "rounds", 3, 1, 50);
+                int seconds = intOpt(opts, "seconds", 5, 1, 120);
+                noMoreOptions(name, opts);
+                return EncryptedBench.run(rounds, seconds, "jsenc");  // names inside the UML guests (own kernels)
+            }
             default -> {
-                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover, converge, scale, footprint, abuse)");
+                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover, converge, scale, footprint, abuse, encrypted)");
                 System.exit(2);
                 return null;
             }

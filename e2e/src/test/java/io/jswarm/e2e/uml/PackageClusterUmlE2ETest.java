@@ -19,7 +19,12 @@ import java.util.Optional;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The release path on separate kernels: three User-Mode Linux guests install the .deb this build made
@@ -27,12 +32,24 @@ import org.junit.jupiter.api.Test;
  * the unit), form a swarm, attach one sandbox each to an attachable overlay and ping every pair by name; a guest
  * powered off hard is withdrawn on the others and comes back when it boots; an upgrade to a newer package under
  * ping loses nothing. Skips without root or UML, fails under CI=true then.
+ *
+ * <p>Then, on the same booted swarm (no second set of guests: the CI budget), issue 11's encrypted-overlay proof,
+ * one {@code @Test} per item ({@link EncryptedClusterSteps}); they run in order after the first and are skipped
+ * when it did not leave a swarm. All but {@code unknownDriverOptionIsRefused} need jswarm's encryption (helpers
+ * A/B/C of issue 11) and fail before it is merged.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PackageClusterUmlE2ETest {
     private static final String NET = UmlLab.FAMILY + "-ov";
     private static final Duration CMD = Duration.ofSeconds(120);
 
+    private Path share;
+    private UmlLab lab;
+    private EncryptedClusterSteps encrypted;  // set once the first test has a formed swarm of 3
+
     @Test
+    @Order(1)
     void packageInstallsFormsASwarmSurvivesPowerLossAndUpgradesWithoutLoss() throws Exception {
         Optional<String> why = UmlLab.unavailable();
         if (why.isPresent() && "true".equals(System.getenv("CI"))) {
@@ -41,12 +58,13 @@ class PackageClusterUmlE2ETest {
         assumeTrue(why.isEmpty(), () -> why.get());
         Path target = Path.of("..", "package", "target").toAbsolutePath().normalize();
         Path deb = onlyDeb(target);
-        Path share = Files.createTempDirectory(UmlLab.FAMILY + "-share");
+        share = Files.createTempDirectory(UmlLab.FAMILY + "-share");
         long t0 = System.nanoTime();
-        try {
+        {
             Files.copy(deb, share.resolve("jswarm-1.deb"));
             String upVersion = upgradeBuild(deb, share.resolve("jswarm-2.deb"));
-            try (UmlLab lab = UmlLab.start(3, share)) {
+            lab = UmlLab.start(3, share);
+            {
                 System.out.printf("uml: 3 guests booted %d ms after start%n", ms(t0));
                 long t = System.nanoTime();
                 // the real install path, on the three guests at once (each is its own kernel and CPU);
@@ -135,14 +153,88 @@ class PackageClusterUmlE2ETest {
                 }
                 assertTrue(lab.output(1, pinger).text().isEmpty() && lab.output(2, back).text().isEmpty());
                 System.out.printf("uml: whole test %d ms%n", ms(t0));
+                encrypted = new EncryptedClusterSteps(lab, share);
+            }
+        }
+    }
+
+    // --- issue 11, on the swarm the first test left (see EncryptedClusterSteps); each skipped without it
+    @Test
+    @Order(2)
+    void unknownDriverOptionIsRefused() {
+        steps().unknownOptionIsRefused();
+    }
+
+    @Test
+    @Order(3)
+    void encryptedNetworkPingsAndOnlyEspOnTheWire() throws Exception {
+        timed("encrypted network", () -> steps().encryptedNetworkPingsAndOnlyEspOnTheWire());
+    }
+
+    @Test
+    @Order(4)
+    void plaintextInjectedIsDroppedAndCounted() throws Exception {
+        timed("injection", () -> encryptedSteps().plaintextInjectedIsDroppedAndCounted());
+    }
+
+    @Test
+    @Order(5)
+    void deletedSasStopThePairAndReconcileRestores() throws Exception {
+        timed("deleted SAs", () -> encryptedSteps().deletedSasStopThePairAndReconcileRestores());
+    }
+
+    @Test
+    @Order(6)
+    void rotationUnderPingAndIperfLosesNothing() throws Exception {
+        timed("rotation", () -> encryptedSteps().rotationUnderPingAndIperfLosesNothing());
+    }
+
+    @Test
+    @Order(7)
+    void nodeRmRemovesItsSasAndDropsItsTraffic() throws Exception {  // last: guest 3 leaves the swarm
+        timed("node rm", () -> encryptedSteps().nodeRmRemovesItsSasAndDropsItsTraffic());
+    }
+
+    private EncryptedClusterSteps steps() {
+        assumeTrue(encrypted != null, "the package test left no swarm");
+        return encrypted;
+    }
+
+    /** Steps 4-7 need the encrypted network of step 3: skipped (not failed by timeouts) when step 3 failed. */
+    private EncryptedClusterSteps encryptedSteps() {
+        assumeTrue(steps().encryptedNetworkUp(), "no encrypted network (step 3 failed)");
+        return encrypted;
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Prints each step's time: what the encrypted proof adds to the CI run. */
+    private static void timed(String what, Step step) throws Exception {
+        long t = System.nanoTime();
+        try {
+            step.run();
+        } finally {
+            System.out.printf("uml-enc: step %s took %d ms%n", what, ms(t));
+        }
+    }
+
+    @AfterAll
+    void stopGuests() throws IOException {
+        try {
+            if (lab != null) {
+                lab.close();
             }
         } finally {
-            try (Stream<Path> s = Files.list(share)) {
-                for (Path p : s.toList()) {
-                    Files.delete(p);
+            if (share != null) {
+                try (Stream<Path> s = Files.list(share)) {
+                    for (Path p : s.toList()) {
+                        Files.delete(p);
+                    }
                 }
+                Files.delete(share);
             }
-            Files.delete(share);
         }
     }
 

@@ -3,6 +3,8 @@
 # and service runner, as an ext4 image made straight from the directory (mkfs.ext4 -d: no loop mount).
 # Cached in $CACHE (default /var/cache/jswarm-lab): the tree is rebuilt only when the suite, package list or
 # mirror change, the image only when the tree, these scripts or the UML package change (key files beside them).
+# Trees are kept per key (tree-KEY): branches with different package lists share this machine's cache, and
+# switching between them then costs an image (seconds), not a debootstrap (a minute) each time.
 # Guests boot copy-on-write layers over base.raw, so it must never be rebuilt under running guests: the lab
 # holds a lock (flock on $CACHE/lock) while guests run and while this script runs.
 # Usage: build-image.sh CACHE_DIR     (prints one line: what it did, with timings)
@@ -11,7 +13,8 @@ HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 CACHE=$1
 SUITE=bookworm
 MIRROR=${JSWARM_LAB_MIRROR:-http://deb.debian.org/debian}
-PKGS=iproute2,iputils-ping,kmod,procps,util-linux
+# tcpdump, iperf3: the encrypted-overlay proof (only ESP on the wire; the encrypted bench); issue 11
+PKGS=iproute2,iputils-ping,kmod,procps,util-linux,tcpdump,iperf3
 SIZE=1G
 now() { date +%s%N; }
 ms() { echo $(( ($(now) - $1) / 1000000 )); }
@@ -37,17 +40,17 @@ if [ -f "$CACHE/base.raw" ] && [ "$(cat "$CACHE/base.key" 2>/dev/null)" = "$IMGK
   exit 0
 fi
 T=$(now) did=""
-if [ "$(cat "$CACHE/tree.key" 2>/dev/null)" != "$TREEKEY" ]; then
-  rm -rf "$CACHE/tree" "$CACHE/tree.tmp" "$CACHE/tree.key"
-  debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$CACHE/tree.tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
+R=$CACHE/tree-$TREEKEY
+if [ ! -f "$R.done" ]; then
+  rm -rf "$R" "$R.tmp"
+  debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$R.tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
     || { echo "build-image: debootstrap failed:" >&2; tail -20 "$CACHE/debootstrap.log" >&2; exit 1; }
-  rm -f "$CACHE/tree.tmp/var/cache/apt/archives/"*.deb
-  mv "$CACHE/tree.tmp" "$CACHE/tree"
-  echo "$TREEKEY" >"$CACHE/tree.key"
+  rm -f "$R.tmp/var/cache/apt/archives/"*.deb
+  mv "$R.tmp" "$R"
+  touch "$R.done"
   did="debootstrap $(ms "$T") ms, "
 fi
 T=$(now)
-R=$CACHE/tree
 rm -rf "$R/lib/modules" && mkdir -p "$R/lib/modules" && cp -a "/usr/lib/uml/modules/$KVER" "$R/lib/modules/"
 install -m 0755 "$HERE/guest-init.sh" "$R/sbin/jsuml-init"
 install -m 0755 "$HERE/guest-service.sh" "$R/usr/local/sbin/jsuml-service"

@@ -36,6 +36,12 @@ done
 hostname "$NAME"; echo "$NAME" >/etc/hostname
 # as Debian's installer does: the host's own name resolves (the daemon's gossip start looks it up)
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$NAME" >/etc/hosts
+# The kernel runs its on-demand modprobe (request_module) with an environment of its own, without GLIBC_TUNABLES:
+# glibc then used AVX-512 and modprobe died, so every on-demand load failed (found with issue 11: `ip xfrm` said
+# "Protocol not supported" for want of xfrm_user, an ESP SA "Requested AEAD algorithm not found" for want of
+# gcm/ctr/ghash/seqiv). A wrapper gives it the tunables, so the guests load modules on demand as a real host does.
+printf '#!/bin/sh\nGLIBC_TUNABLES=%s exec /sbin/modprobe "$@"\n' "$GLIBC_TUNABLES" >/run/jsuml-modprobe
+chmod 0755 /run/jsuml-modprobe && echo /run/jsuml-modprobe >/proc/sys/kernel/modprobe
 # Debian hosts load these on demand; under this UML kernel the on-demand load from rtnetlink fails
 # ("RTM_NEWLINK br0: EOPNOTSUPP: Unknown device type"), so they are loaded at boot; sch_ingress (clsact) and
 # cls_bpf carry the sandbox ports' source filter ("RTM_NEWTFILTER ...: Parent Qdisc doesn't exists" without)
