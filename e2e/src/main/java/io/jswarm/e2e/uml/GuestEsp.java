@@ -115,8 +115,14 @@ public final class GuestEsp {
      */
     public Loss stopPing(int g, String name) {
         String out = must(g, "kill -INT $(cat /tmp/" + name + ".pid); sleep 0.5; "
-                + "grep -o 'icmp_seq=[0-9]*' /tmp/" + name + ".log | cut -d= -f2 | sort -n | uniq | awk '{ n++; m = $1 } END { print m + 0, n + 0 }'");
+                + "grep -o 'icmp_seq=[0-9]*' /tmp/" + name + ".log | cut -d= -f2 | sort -n | uniq | awk '{ for (i = m + 1; "
+                + "i < $1; i++) gaps = gaps \" \" i; n++; m = $1 } END { print m + 0, n + 0 gaps }'");
         String[] f = out.strip().split(" ");
+        if (f.length > 2) {
+            // Which requests went unanswered (10 ms apart: when, relative to the start of the ping)
+            System.out.println("uml-enc: guest " + g + " ping " + name + " unanswered icmp_seq:"
+                    + out.strip().substring(f[0].length() + f[1].length() + 1));
+        }
         return new Loss(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
     }
 
