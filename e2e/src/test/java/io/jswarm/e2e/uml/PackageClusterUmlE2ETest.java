@@ -185,12 +185,18 @@ class PackageClusterUmlE2ETest {
 
     @Test
     @Order(6)
+    void daemonRestartKeepsEncryptedTrafficFlowing() throws Exception {
+        timed("daemon restart", () -> encryptedSteps().daemonRestartKeepsEncryptedTrafficFlowing());
+    }
+
+    @Test
+    @Order(7)
     void rotationUnderPingAndIperfLosesNothing() throws Exception {
         timed("rotation", () -> encryptedSteps().rotationUnderPingAndIperfLosesNothing());
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void nodeRmRemovesItsSasAndDropsItsTraffic() throws Exception {  // last: guest 3 leaves the swarm
         timed("node rm", () -> encryptedSteps().nodeRmRemovesItsSasAndDropsItsTraffic());
     }
