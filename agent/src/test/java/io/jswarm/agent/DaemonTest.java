@@ -164,9 +164,8 @@ class DaemonTest {
         assertTrue(assertThrows(StatusRuntimeException.class, () -> call("w", s -> s.networkRotateKeys(
                 io.jswarm.proto.cluster.RotateDataKeysRequest.getDefaultInstance()))).getStatus().getDescription()
                 .startsWith("This node is not a swarm manager. Worker nodes can't be used"));
-        assertTrue(assertThrows(StatusRuntimeException.class, () -> call("m", s -> s.networkRotateKeys(
-                io.jswarm.proto.cluster.RotateDataKeysRequest.getDefaultInstance()))).getStatus().getDescription()
-                .startsWith("a key rotation is already under way (generation 2"), "one at a time");
+        // One rotation at a time is KeyRotationTest's (a hand-moved clock): here the agents acknowledge at once
+        // (no encrypted endpoint, nothing to install), so generation 2 may already be promoted.
         assertEquals(List.of("secret", "web"), call("m", s -> s.networkPrune(PruneNetworksRequest.getDefaultInstance()))
                 .getNamesList().stream().sorted().toList());
         assertEquals(0, call("w", s -> s.networkList(ListNetworksRequest.getDefaultInstance())).getNetworksCount());
