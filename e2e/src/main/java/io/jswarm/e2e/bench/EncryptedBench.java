@@ -28,6 +28,12 @@ final class EncryptedBench {
             "\"sum_received\"\\s*:\\s*\\{[^}]*?\"bits_per_second\"\\s*:\\s*([0-9.eE+]+)");
     private static final String HAND_ENV = "ESP_PORT=4798 ESP_REQID=0x4a0001 ESP_DEV=jsencb0 ESP_FLUSH=0";
     private static final int VNI = 4798;
+    /**
+     * The hand-built path's key generation: its SPIs follow jswarm's scheme (0x4A | generation | sender index), so
+     * generation 1 would give the same (destination, SPI) as jswarm's own SAs beside it ("File exists"); 200 is a
+     * generation this run's jswarm never reaches.
+     */
+    private static final int HAND_GENERATION = 200;
 
     private EncryptedBench() {
     }
@@ -63,7 +69,7 @@ final class EncryptedBench {
             progress("jswarm networks up; encrypted sandbox MTU " + mtu + " (the design's for 1500: " + GuestEsp.MTU_1500 + ")");
             for (int g = 1; g <= 2; g++) {
                 int peer = 3 - g;
-                esp.must(g, HAND_ENV + " esp_up " + g + " 1 " + VNI + " " + mtu + " " + peer + " && " + HAND_ENV + " esp_sandbox " + g + " " + peer);
+                esp.must(g, HAND_ENV + " esp_up " + g + " " + HAND_GENERATION + " " + VNI + " " + mtu + " " + peer + " && " + HAND_ENV + " esp_sandbox " + g + " " + peer);
             }
             esp.must(1, "ip netns exec jsenc-sb ping -c 1 -W 3 " + GuestEsp.overlay(2));
             String encIp = address(swarm, 2, sandbox(family, 2, "e"));
@@ -87,6 +93,11 @@ final class EncryptedBench {
             out.put("ratio", Bench.median(j) / Bench.median(h));
             out.put("plain_mbps", Bench.median(p));
             out.put("rotation_lost", lost);
+            GuestEsp.Loss control = CONTROL.get();
+            if (control != null) {
+                out.put("control_lost", control.lost());   // same ping and stream for 20 s, no rotation
+                out.put("control_sent", control.sent());
+            }
             out.put("rounds", rounds);
             out.put("seconds", seconds);
             out.put("mtu", mtu);
@@ -106,6 +117,10 @@ final class EncryptedBench {
      * {@code rotate-keys} until both guests hold only SAs of a generation other than the ones before (the new one
      * promoted, the old retired). Returns the pings lost.
      */
+    /** The control window's result of the last {@link #rotationLost} (one bench per JVM). */
+    private static final java.util.concurrent.atomic.AtomicReference<GuestEsp.Loss> CONTROL =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     private static int rotationLost(UmlSwarm swarm, GuestEsp esp, String family, String encIp) throws InterruptedException {
         String sb1 = sandbox(family, 1, "e");
         List<String> before = new ArrayList<>();
@@ -113,8 +128,16 @@ final class EncryptedBench {
             before.add(generations(swarm, g));
         }
         progress("rotation: SA generations before " + before);
-        esp.startPing(1, sb1, encIp, 10, "rotping");
         swarm.run(1, "ip netns exec " + sb1 + " iperf3 -c " + encIp + " -t 600 >/tmp/rotiperf.log 2>&1 & echo $! >/tmp/rotiperf.pid");
+        // The control: the same ping under the same unlimited stream for 20 s without a rotation. TCP finds its rate
+        // by filling the bottleneck queue until packets drop, so some pings may be lost with no rotation at all.
+        Thread.sleep(1000);
+        esp.startPing(1, sb1, encIp, 10, "ctlping");
+        Thread.sleep(20_000);
+        GuestEsp.Loss control = esp.stopPing(1, "ctlping");
+        progress("rotation: control (same stream, no rotation, 20 s): 10 ms ping " + control);
+        CONTROL.set(control);
+        esp.startPing(1, sb1, encIp, 10, "rotping");
         Thread.sleep(2000);
         long t = System.nanoTime();
         progress("rotation: " + swarm.run(1, "jswarm network rotate-keys").strip());
