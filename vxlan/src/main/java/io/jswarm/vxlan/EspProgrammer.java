@@ -116,7 +116,7 @@ final class EspProgrammer {
 
     private int apply(Desired want, boolean prune, Repairs repairs) throws IOException {
         List<XfrmState> have = kernel.xfrmStates(hostNs);
-        Map<byte[], Integer> fresh = new java.util.IdentityHashMap<>();
+        List<SentKeys.Sent> fresh = new ArrayList<>();
         List<KernelChange> changes = onceOnly(changes(want, have, kernel.xfrmPolicies(hostNs), prune, repairs), have,
                 repairs, fresh);
         if (!changes.isEmpty()) {
@@ -128,7 +128,7 @@ final class EspProgrammer {
                 if (!fresh.isEmpty()) {
                     java.util.Set<String> there = new java.util.HashSet<>();
                     kernel.xfrmStates(hostNs).forEach(s -> there.add(SentKeys.fingerprint(s.key())));
-                    sent.forget(fresh.keySet().stream().filter(k -> !there.contains(SentKeys.fingerprint(k))).toList());
+                    sent.forget(fresh.stream().filter(k -> !there.contains(SentKeys.fingerprint(k.key()))).toList());
                 }
                 throw e;
             }
@@ -143,7 +143,7 @@ final class EspProgrammer {
      * they are written.
      */
     private List<KernelChange> onceOnly(List<KernelChange> changes, List<XfrmState> have, Repairs repairs,
-                                        Map<byte[], Integer> fresh) throws IOException {
+                                        List<SentKeys.Sent> fresh) throws IOException {
         InetAddress self = intent == null ? null : intent.self();
         if (self == null) {
             return changes;
@@ -168,7 +168,7 @@ final class EspProgrammer {
                     }
                     continue; // never written twice
                 }
-                fresh.put(key, generation);
+                fresh.add(new SentKeys.Sent(generation, key));
             }
             out.add(c);
         }

@@ -3,9 +3,9 @@ package io.jswarm.vxlan;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,11 +28,15 @@ public interface SentKeys {
     /** Whether {@code key} was recorded before. */
     boolean contains(byte[] key);
 
+    /** An outbound key and its generation (the generation only decides when it may be forgotten). */
+    record Sent(int generation, byte[] key) {
+    }
+
     /** Records keys before they are installed; durable when it returns. */
-    void record(Map<byte[], Integer> keysByGeneration) throws IOException;
+    void record(List<Sent> keys) throws IOException;
 
     /** Forgets keys that never reached the kernel (their write was refused): they were never used. */
-    void forget(Collection<byte[]> keys) throws IOException;
+    void forget(List<Sent> keys) throws IOException;
 
     /** Forgets keys of generations older than {@code oldestLive} (retired: never desired again). */
     void retainFrom(int oldestLive) throws IOException;
@@ -58,13 +62,13 @@ public interface SentKeys {
             }
 
             @Override
-            public void record(Map<byte[], Integer> keys) {
-                keys.forEach((k, g) -> seen.put(fingerprint(k), g));
+            public void record(List<Sent> keys) {
+                keys.forEach(k -> seen.put(fingerprint(k.key()), k.generation()));
             }
 
             @Override
-            public void forget(Collection<byte[]> keys) {
-                keys.forEach(k -> seen.remove(fingerprint(k)));
+            public void forget(List<Sent> keys) {
+                keys.forEach(k -> seen.remove(fingerprint(k.key())));
             }
 
             @Override

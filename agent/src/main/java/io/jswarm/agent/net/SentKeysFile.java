@@ -35,16 +35,16 @@ final class SentKeysFile implements SentKeys {
     }
 
     @Override
-    public void record(Map<byte[], Integer> keys) throws IOException {
+    public void record(java.util.List<Sent> keys) throws IOException {
         Map<String, Integer> next = new LinkedHashMap<>(loaded());
-        keys.forEach((k, g) -> next.put(SentKeys.fingerprint(k), g));
+        keys.forEach(k -> next.put(SentKeys.fingerprint(k.key()), k.generation()));
         save(next);
     }
 
     @Override
-    public void forget(java.util.Collection<byte[]> keys) throws IOException {
+    public void forget(java.util.List<Sent> keys) throws IOException {
         Map<String, Integer> next = new LinkedHashMap<>(loaded());
-        keys.forEach(k -> next.remove(SentKeys.fingerprint(k)));
+        keys.forEach(k -> next.remove(SentKeys.fingerprint(k.key())));
         save(next);
     }
 
