@@ -40,10 +40,15 @@ fi
 ROOT=$OUT/pkgroot
 LIB=$ROOT/usr/lib/jswarm
 rm -rf "$ROOT"
-mkdir -p "$LIB" "$ROOT/usr/bin" "$ROOT/usr/lib/systemd/system" "$ROOT/etc/default" "$ROOT/usr/share/doc/jswarm" "$ROOT/DEBIAN"
+mkdir -p "$LIB" "$ROOT/usr/bin" "$ROOT/usr/lib/cni" "$ROOT/usr/lib/systemd/system" "$ROOT/etc/default" "$ROOT/usr/share/doc/jswarm" "$ROOT/DEBIAN"
 cp -a "$RT" "$LIB/runtime"
 install -m 0644 "$JAR" "$LIB/jswarm.jar"
+# The thin client (issue 13: java.base only) beside the shaded jar; the launcher tries it first.
+THIN=$HERE/../thin/target/jswarm-thin.jar
+[ -f "$THIN" ] || { echo "build-package: no thin client jar at $THIN" >&2; exit 1; }
+install -m 0644 "$THIN" "$LIB/jswarm-thin.jar"
 install -m 0755 "$HERE/src/dist/jswarm" "$ROOT/usr/bin/jswarm"
+install -m 0755 "$HERE/src/dist/jswarm-cni" "$ROOT/usr/lib/cni/jswarm-cni"
 install -m 0644 "$HERE/src/dist/jswarm.service" "$ROOT/usr/lib/systemd/system/jswarm.service"
 install -m 0644 "$HERE/src/dist/default" "$ROOT/etc/default/jswarm"
 install -m 0644 "$HERE/src/dist/README" "$ROOT/usr/share/doc/jswarm/README"
@@ -59,6 +64,10 @@ AOTFLAGS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:+UseCompactObj
 "$LIB/runtime/bin/java" "${AOTFLAGS[@]}" -XX:AOTCacheOutput="$LIB/jswarm.aot" -Xlog:aot=warning -jar "$LIB/jswarm.jar" \
   network attach --help >/dev/null
 [ -s "$LIB/jswarm.aot" ] || { echo "build-package: no AOT cache was written" >&2; exit 1; }
+# The thin client's own cache, trained on its canned-daemon run, with the flags /usr/bin/jswarm gives it.
+"$LIB/runtime/bin/java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:AOTCacheOutput="$LIB/jswarm-thin.aot" \
+  -Xlog:aot=warning -cp "$LIB/jswarm-thin.jar" io.jswarm.thin.ThinClient --aot-train >/dev/null
+[ -s "$LIB/jswarm-thin.aot" ] || { echo "build-package: no thin AOT cache was written" >&2; exit 1; }
 echo "build-package: AOT cache $(( $(stat -c %s "$LIB/jswarm.aot") / 1048576 )) MiB in $(ms "$T") ms"
 
 SIZE_KB=$(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)

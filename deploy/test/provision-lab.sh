@@ -52,7 +52,7 @@ done
 mkdir -p "$LAB/bin" && ln -s "$ROOT/bin/jswarm" "$LAB/bin/jswarm"
 for i in 1 2 3; do
   nsenter --net="/run/netns/$P-h$i" "$ROOT/bin/jswarm" -H "unix://$LAB/h$i.sock" daemon --data-root "$LAB/h$i" \
-    --exec-root "$LAB/h$i-run" --hostname "node$i" >"$LAB/daemon-h$i.log" 2>&1 &
+    --exec-root "$LAB/h$i-run" --api-socket "$LAB/h$i-docker.sock" --hostname "node$i" >"$LAB/daemon-h$i.log" 2>&1 &
   PIDS+=($!)
 done
 on() { # on I COMMAND...: a command in host I with its daemon as the local one

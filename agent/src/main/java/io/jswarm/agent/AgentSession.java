@@ -42,7 +42,8 @@ public final class AgentSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSession.class);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
 
-    private final List<String> managers;
+    /** Every manager's API address: from the join, then from each view (issue 12: a session fails over to any). */
+    private final AtomicReference<List<String>> managers = new AtomicReference<>();
     private final IdentityKeyManager keys;
     private final Path certificates;
     private final DaemonConfig config;
@@ -76,7 +77,7 @@ public final class AgentSession implements AutoCloseable {
         if (managers.isEmpty()) {
             throw new IllegalArgumentException("no manager address");
         }
-        this.managers = List.copyOf(managers);
+        this.managers.set(List.copyOf(managers));
         this.keys = keys;
         this.certificates = certificates;
         this.config = config;
@@ -136,6 +137,11 @@ public final class AgentSession implements AutoCloseable {
         return Optional.ofNullable(view.get());
     }
 
+    /** The managers this session tries, in order (the latest view's). */
+    public List<String> managers() {
+        return managers.get();
+    }
+
     public boolean connected() {
         return connected;
     }
@@ -153,7 +159,8 @@ public final class AgentSession implements AutoCloseable {
         Duration backoff = FIRST_BACKOFF;
         int next = 0;
         while (running) {
-            String addr = managers.get(next++ % managers.size());
+            List<String> known = managers.get();
+            String addr = known.get(Math.floorMod(next++, known.size()));
             Status ended = runOnce(addr);
             boolean hadSession = connected;
             connected = false;
@@ -218,6 +225,9 @@ public final class AgentSession implements AutoCloseable {
                     connected = true;
                     error.set(null);
                     view.set(v);
+                    if (v.getManagerAddrsCount() > 0) {
+                        managers.set(List.copyOf(v.getManagerAddrsList()));
+                    }
                     try {
                         viewListener.accept(v);
                     } catch (RuntimeException e) {

@@ -10,13 +10,10 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.jswarm.engine.UnixSocketFile;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,36 +35,18 @@ final class ControlServer implements AutoCloseable {
         if (!Epoll.isAvailable()) {
             throw new IOException("Unix socket support (epoll) is unavailable: " + Epoll.unavailabilityCause());
         }
-        Path parent = socket.toAbsolutePath().getParent();
-        if (!Files.isDirectory(parent)) {
-            // A directory we create is owner-only, which closes the moment between bind and chmod below.
-            Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
-        if (Files.exists(socket)) {
-            if (answers(socket)) {
-                throw new IOException("another jswarm daemon is listening on " + socket);
-            }
-            Files.delete(socket);
-        }
+        UnixSocketFile.prepare(socket, "jswarm daemon");
         group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(group).workerEventLoopGroup(group)
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null) // no TCP keepalive on a Unix socket
                 .addService(service).build().start();
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        UnixSocketFile.restrict(socket);
     }
 
-    private static boolean answers(Path socket) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            return ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    @Override
-    public void close() {
+    /** Stops a gRPC server (null: none), waiting up to 5 s for its calls; shared with {@link EngineEndpoint}. */
+    static void stop(Server server) {
         if (server != null) {
             server.shutdownNow();
             try {
@@ -76,6 +55,11 @@ final class ControlServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    @Override
+    public void close() {
+        stop(server);
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }

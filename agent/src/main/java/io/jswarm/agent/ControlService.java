@@ -108,8 +108,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void listNodes(ListNodesRequest req, StreamObserver<ListNodesResponse> out) {
         answer(out, "node ls", () -> {
-            ManagerNode m = daemon.requireManager();
-            return ListNodesResponse.newBuilder().addAllNodes(m.nodes()).setSelfId(m.nodeId()).build();
+            return daemon.requireManager().listNodes(); // any manager answers; flagged when it may be stale
         });
     }
 
@@ -125,6 +124,18 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     public void removeNode(RemoveNodeRequest req, StreamObserver<RemoveNodeResponse> out) {
         answer(out, "node rm", () -> RemoveNodeResponse.newBuilder()
                 .setNodeId(daemon.removeNode(req.getNode(), req.getForce())).build());
+    }
+
+    @Override
+    public void promoteNode(io.jswarm.proto.cluster.PromoteNodeRequest req,
+                            StreamObserver<io.jswarm.proto.cluster.PromoteNodeResponse> out) {
+        answer(out, "node promote", () -> daemon.requireManager().promote(req.getNode()));
+    }
+
+    @Override
+    public void demoteNode(io.jswarm.proto.cluster.DemoteNodeRequest req,
+                           StreamObserver<io.jswarm.proto.cluster.DemoteNodeResponse> out) {
+        answer(out, "node demote", () -> daemon.requireManager().demote(req.getNode()));
     }
 
     @Override
@@ -209,7 +220,12 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         switch (daemon.mode()) {
             case Daemon.Mode.Inactive i -> b.setLocalNodeState("inactive");
             case Daemon.Mode.Manager m -> {
-                fill(b, m.manager().view());
+                try {
+                    fill(b, m.manager().view());
+                } catch (StatusRuntimeException e) {
+                    b.setClusterId(m.manager().clusterId()); // a joining manager before its state arrived
+                }
+                ManagerInfo.fill(b, m.manager());
                 b.setLocalNodeState("active").setIsManager(true).setNodeId(m.state().getNodeId())
                         .setNodeAddr(m.state().getAdvertiseAddr())
                         .setCertificateExpiryMillis(m.manager().identity().expiresAt().toEpochMilli());

@@ -69,6 +69,10 @@ public final class Daemon implements AutoCloseable {
     private final SwarmDir swarm;
     private final InstantSource clock = InstantSource.system();
     private final ControlServer control;
+    /** The Docker Engine API (issue 13), or null when {@code --api-socket none}. */
+    private final EngineEndpoint engine;
+    /** The Control service in process: for the engine API and the thin client's CLI socket. */
+    private final LocalControl local;
     private volatile Mode mode = new Mode.Inactive();
     /** Every meter of this daemon (gossip, membership); served by {@code --metrics-addr}. Passive until scraped. */
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
@@ -78,11 +82,16 @@ public final class Daemon implements AutoCloseable {
     private volatile GossipNode gossip;
     /** Sandboxes, endpoints and endpoint tables while the node is in a swarm, else null. */
     private volatile NetworkAgent networks;
+    /** Issue 12: notices promotions and demotions of this node and switches its mode. */
+    private final RoleChanges roles = new RoleChanges(this);
 
     public Daemon(DaemonConfig config) {
         this.config = config;
         this.swarm = new SwarmDir(config.dataRoot());
-        this.control = new ControlServer(config.socket(), new ControlService(this));
+        ControlService service = new ControlService(this);
+        this.control = new ControlServer(config.socket(), service);
+        this.local = new LocalControl(service);
+        this.engine = config.apiSocket() == null ? null : new EngineEndpoint(config.apiSocket());
     }
 
     /** Resumes the node's role from the data root, then opens the control socket. */
@@ -90,12 +99,16 @@ public final class Daemon implements AutoCloseable {
         Files.createDirectories(config.dataRoot(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         var saved = swarm.load();
         if (saved.isPresent()) {
-            LocalNodeState st = saved.get();
-            LOG.info("resuming swarm state node={} cluster={} role={}", st.getNodeId(), st.getClusterId(), st.getRole());
-            mode = st.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER ? startManager(st) : startWorker(st,
-                    NodeIdentity.load(swarm.certificates()));
+            resume(saved.get());
+        } else {
+            swarm.erase(); // an init or join killed before its state.pb: leftovers of no node, never half a node
         }
         control.start();
+        local.start();
+        if (engine != null) {
+            engine.start(local.channel());
+        }
+        roles.start();
         if (config.metricsAddr() != null) {
             metrics = new MetricsServer(config.metricsAddr(), registry);
             metrics.start();
@@ -103,8 +116,36 @@ public final class Daemon implements AutoCloseable {
         LOG.info("daemon ready socket={} dataRoot={} version={}", config.socket(), config.dataRoot(), Version.VALUE);
     }
 
+    private void resume(LocalNodeState st) throws IOException {
+        LOG.info("resuming swarm state node={} cluster={} role={}", st.getNodeId(), st.getClusterId(), st.getRole());
+        if (st.getRole() != io.jswarm.proto.state.Role.ROLE_MANAGER) {
+            RoleSwitch.eraseManagerFiles(swarm); // a demotion killed after its state.pb: a worker holds no CA key
+        }
+        mode = st.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER ? startManager(st) : startWorker(st,
+                NodeIdentity.load(swarm.certificates()));
+    }
+
+    /**
+     * Issue 12: a role switch that stopped the old mode but could not start the new one (e.g. the API port taken)
+     * leaves the daemon inactive with a saved state: tried again here (RoleChanges, every few seconds), as a
+     * restart would. Under the daemon's lock, so never beside an init, join or leave in progress.
+     */
+    synchronized void resumeIfStopped() throws IOException {
+        if (mode instanceof Mode.Inactive) {
+            var saved = swarm.load();
+            if (saved.isPresent()) {
+                resume(saved.get());
+            }
+        }
+    }
+
     public DaemonConfig config() {
         return config;
+    }
+
+    /** The Control service on an in-process channel, from {@link #start} to {@link #close} (the CLI socket's). */
+    public io.grpc.Channel localChannel() {
+        return local.channel();
     }
 
     Mode mode() {
@@ -114,7 +155,7 @@ public final class Daemon implements AutoCloseable {
     private Mode.Manager startManager(LocalNodeState st) throws IOException {
         HostPort listen = HostPort.parse(st.getListenAddr(), 2377);
         ManagerConfig mc = new ManagerConfig(listen.socketAddress(), st.getManagerAddrs(0), config.heartbeatPeriod(),
-                config.heartbeatTimeout(), Version.VALUE);
+                config.heartbeatTimeout(), Version.VALUE).withRaft(ManagerJoin.raft(st));
         ManagerNode m = ManagerNode.open(swarm.path(), mc, clock);
         GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.keys(), config.gossipPort(), registry, m::healthChanged);
         if (g != null) {
@@ -133,25 +174,36 @@ public final class Daemon implements AutoCloseable {
             stopNetworks();
             throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
         }
-        net.onView(m.view());
+        // A joining manager has no state until it caught up from the others (issue 12); the rest comes as views.
+        var first = ManagerJoin.firstView(m, st.getJoinPeersCount() > 0 ? ManagerJoin.CATCH_UP : Duration.ZERO);
+        first.ifPresent(net::onView);
         if (g != null) {
             // A manager seeds from every node it knows: after a restart it must find the running cluster again
             // (workers seed from the managers only at their own start). A fresh swarm has no one: nothing to join.
-            var view = m.view();
-            g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), view.getNodesList().stream()
-                    .map(io.jswarm.proto.cluster.NodeInfo::getAddr).filter(a -> !a.isEmpty()).toList(),
-                    view.getRemovedNodeIdsList());
+            g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), first.map(view -> view.getNodesList().stream()
+                    .map(io.jswarm.proto.cluster.NodeInfo::getAddr).filter(a -> !a.isEmpty()).toList())
+                    .orElse(st.getManagerAddrsList()), first.<java.util.List<String>>map(v -> v.getRemovedNodeIdsList()).orElse(java.util.List.of()));
             gossip = g;
         }
         return new Mode.Manager(m, st);
+    }
+
+    /**
+     * The Raft server of a manager: the API's listen host, port + 1 (2378 by default), advertised on the node's
+     * advertise host. A listen port of 0 (tests) lets the store pick a free port.
+     */
+    static io.jswarm.manager.raft.RaftSettings raftSettings(HostPort listen, String advertiseHost) {
+        int port = listen.port() == 0 ? 0 : listen.port() + 1;
+        String host = advertiseHost.isEmpty() ? listen.host() : advertiseHost;
+        return io.jswarm.manager.raft.RaftSettings.defaults(new java.net.InetSocketAddress(listen.host(), port),
+                new HostPort(host, port).toString());
     }
 
     private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
         // One key manager for the session, the network calls and gossip: a renewal reaches all three.
         IdentityKeyManager keys = new IdentityKeyManager(identity);
         AgentSession s = new AgentSession(st.getManagerAddrsList(), keys, swarm.certificates(), config, Version.VALUE);
-        RemoteClusterApi api = new RemoteClusterApi(() -> s.view().map(v -> v.getManagerAddrsList())
-                .filter(a -> !a.isEmpty()).orElse(st.getManagerAddrsList()), keys,
+        RemoteClusterApi api = new RemoteClusterApi(s::managers, keys,
                 () -> s.connected() ? config.managerTimeout() : LOST_MANAGER_DEADLINE);
         GossipNode g = null;
         if (config.gossipPort() != 0) {
@@ -161,6 +213,7 @@ public final class Daemon implements AutoCloseable {
         }
         var net = startNetworks(st.getNodeId(), g, identity.root());
         s.onView(net::onView); // first: the tables see the network participants before gossip starts them
+        s.onView(swarm::rememberManagers); // issue 12: a restart can reach any manager
         s.onDataKeys(net::onDataKeys);
         net.onKeysInstalled(s::keysInstalled);
         if (g != null) {
@@ -179,6 +232,9 @@ public final class Daemon implements AutoCloseable {
 
     /** {@code jswarm init}. */
     synchronized InitResponse init(InitRequest req) throws IOException {
+        if (req.getForceNewCluster()) {
+            return forceNewCluster();
+        }
         requireInactive();
         HostPort listen = HostPort.parse(req.getListenAddr().isEmpty() ? "0.0.0.0:2377" : req.getListenAddr(), 2377);
         String adv = req.getAdvertiseAddr();
@@ -195,7 +251,8 @@ public final class Daemon implements AutoCloseable {
                         : Duration.ofSeconds(req.getCertExpirySeconds()), Version.VALUE, config.minCertExpiry());
         swarm.createOwnerOnly();
         try {
-            NodeIdentity id = ManagerNode.bootstrap(swarm.path(), params, clock);
+            NodeIdentity id = ManagerNode.bootstrap(swarm.path(), params,
+                    raftSettings(listen, advHost).advertise(), clock);
             LocalNodeState st = LocalNodeState.newBuilder().setNodeId(id.nodeId()).setClusterId(id.clusterId())
                     .setRole(io.jswarm.proto.state.Role.ROLE_MANAGER).addManagerAddrs(managerAddr)
                     .setAdvertiseAddr(advHost).setDataPathAddr(dataPath).setListenAddr(listen.toString()).build();
@@ -217,6 +274,34 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code init --force-new-cluster} on a manager: its replica's state becomes a new cluster with this node
+     * the only manager (Docker's recovery from a quorum lost for good). The data plane is not touched.
+     */
+    private InitResponse forceNewCluster() throws IOException {
+        if (!(mode instanceof Mode.Manager m)) {
+            throw Status.FAILED_PRECONDITION.withDescription(mode instanceof Mode.Worker ? Authorizer.NOT_A_MANAGER
+                    : NOT_IN_SWARM).asRuntimeException();
+        }
+        var state = m.manager().stateSnapshot();
+        String self = m.state().getNodeId();
+        stopGossip();
+        stopNetworks();
+        m.manager().close();
+        mode = new Mode.Inactive();
+        // No join peers any more: this node is the whole new cluster (with them it would wait to be added). Saved
+        // first: a crash before the rewrite below restarts the old cluster's manager, and the command can be re-run.
+        LocalNodeState st = m.state().toBuilder().clearJoinPeers().clearManagerAddrs()
+                .addManagerAddrs(m.manager().managerAddr()).build();
+        swarm.store(st);
+        ManagerNode.forceNewCluster(swarm.path(), state, self);
+        Mode.Manager again = startManager(st);
+        mode = again;
+        LOG.warn("new cluster forced from this manager's state node={}", self);
+        return InitResponse.newBuilder().setNodeId(self).setManagerAddr(again.manager().managerAddr())
+                .setWorkerToken(again.manager().joinToken(Role.WORKER).value()).build();
+    }
+
     /** {@code jswarm join}. */
     synchronized LocalJoinResponse join(LocalJoinRequest req) throws IOException {
         requireInactive();
@@ -231,15 +316,33 @@ public final class Daemon implements AutoCloseable {
                 : AdvertiseAddress.choose(AdvertiseAddress.hostPart(req.getAdvertiseAddr()), AdvertiseAddress.hostCandidates());
         String dataPath = req.getDataPathAddr().isEmpty() ? adv
                 : AdvertiseAddress.choose(req.getDataPathAddr(), AdvertiseAddress.hostCandidates());
+        HostPort listen = ManagerJoin.listen(req.getListenAddr()); // a manager token: where it will serve
         long t0 = System.nanoTime();
         Joiner.Joined joined = Joiner.join(remote, token, JoinRequest.newBuilder().setHostname(config.hostname())
-                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).setEngineVersion(Version.VALUE), JOIN_TIMEOUT);
+                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).setEngineVersion(Version.VALUE)
+                .setManagerPort(listen.port()).setRaftPort(ManagerJoin.raftPort(listen)), JOIN_TIMEOUT);
         NodeIdentity id = joined.identity();
         var managers = joined.response().getManagerAddrsList().isEmpty() ? java.util.List.of(remote.toString())
                 : joined.response().getManagerAddrsList();
+        if (joined.response().getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER) {
+            try {
+                LocalNodeState st = ManagerJoin.install(swarm, id, joined.response().getManagerBundle(), managers, listen,
+                        dataPath, clock);
+                swarm.store(st); // after the keys, before the manager: a restart from here joins again
+                mode = startManager(st);
+            } catch (IOException | RuntimeException e) {
+                stopGossip();
+                stopNetworks();
+                swarm.erase();
+                throw e;
+            }
+            LOG.info("joined swarm as a manager node={} cluster={} manager={} joinMillis={}", id.nodeId(), id.clusterId(),
+                    remote, (System.nanoTime() - t0) / 1_000_000);
+            return LocalJoinResponse.newBuilder().setNodeId(id.nodeId()).setRole(joined.response().getRole()).build();
+        }
         LocalNodeState st = LocalNodeState.newBuilder().setNodeId(id.nodeId()).setClusterId(id.clusterId())
                 .setRole(joined.response().getRole()).addAllManagerAddrs(managers)
-                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).build();
+                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).setListenAddr(listen.toString()).build();
         try {
             id.store(swarm.certificates());
             swarm.store(st);
@@ -251,6 +354,59 @@ public final class Daemon implements AutoCloseable {
         LOG.info("joined swarm node={} cluster={} manager={} joinMillis={}", id.nodeId(), id.clusterId(), remote,
                 (System.nanoTime() - t0) / 1_000_000);
         return LocalJoinResponse.newBuilder().setNodeId(id.nodeId()).setRole(joined.response().getRole()).build();
+    }
+
+    /**
+     * Issue 12: this worker was promoted and got its manager credentials: the worker stops as at a restart (the
+     * kernel keeps forwarding), the manager files and then {@code state.pb} are written, and it starts as a
+     * joining manager. A crash before {@code state.pb} restarts a worker that asks again.
+     */
+    synchronized void becomeManager(Mode.Worker w, RoleSwitch.Credentials creds) throws IOException {
+        if (mode != w) {
+            return;
+        }
+        HostPort listen = ManagerJoin.listen(w.state().getListenAddr());
+        LocalNodeState next = ManagerJoin.install(swarm, creds.identity(), creds.response().getManagerBundle(),
+                w.session().managers(), listen, w.state().getDataPathAddr(), clock);
+        stopWorker(w);
+        swarm.store(next);
+        mode = startManager(next);
+        LOG.info("now a manager node={} raft={}", next.getNodeId(), creds.response().getManagerBundle().getRaftAddr());
+    }
+
+    /**
+     * Issue 12: this manager was demoted ({@code worker} is the certificate another manager renewed with the
+     * worker role): the manager stops, {@code state.pb} says worker, the certificate is replaced, the CA key,
+     * seal key and Raft log are erased, and a worker session starts with the other managers.
+     */
+    synchronized void becomeWorker(Mode.Manager m, NodeIdentity worker, java.util.List<String> managers) throws IOException {
+        if (mode != m || managers.isEmpty()) {
+            return;
+        }
+        LocalNodeState next = m.state().toBuilder().setRole(io.jswarm.proto.state.Role.ROLE_WORKER).clearJoinPeers()
+                .clearManagerAddrs().addAllManagerAddrs(managers).build();
+        stopGossip();
+        stopNetworks();
+        mode = new Mode.Inactive();
+        m.manager().close();
+        swarm.store(next); // from here a restart is a worker's, which erases manager files it finds
+        worker.store(swarm.certificates());
+        RoleSwitch.eraseManagerFiles(swarm);
+        mode = startWorker(next, worker);
+        LOG.info("now a worker node={} managers={}", next.getNodeId(), managers);
+    }
+
+    /** Stops a worker's session, calls, gossip and network agent as at a restart (nothing withdrawn). */
+    private void stopWorker(Mode.Worker w) {
+        var n = networks;
+        if (n != null && gossip != null) {
+            n.announceRestart();
+        }
+        stopGossip();
+        stopNetworks();
+        w.api().close();
+        w.session().close();
+        mode = new Mode.Inactive();
     }
 
     /** {@code jswarm leave}: a manager refuses without force (it would erase the swarm). */
@@ -268,9 +424,8 @@ public final class Daemon implements AutoCloseable {
                     .asRuntimeException();
             case Mode.Manager m -> {
                 if (!force) {
-                    throw Status.FAILED_PRECONDITION.withDescription("You are attempting to leave the swarm on a node "
-                            + "that is participating as a manager. Removing the last manager erases all current state "
-                            + "of the swarm. Use `--force` to ignore this message.").asRuntimeException();
+                    throw Status.FAILED_PRECONDITION.withDescription(ManagerInfo.leaveRefusal(m.manager()))
+                            .asRuntimeException();
                 }
                 m.manager().close();
             }
@@ -400,6 +555,11 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        roles.close();
+        if (engine != null) {
+            engine.close();
+        }
+        local.close();
         control.close();
         if (metrics != null) {
             metrics.close();

@@ -27,12 +27,15 @@ import java.util.Objects;
  *                         join waits for the manager's first view; at most {@link #MAX_MANAGER_TIMEOUT}, so an
  *                         attach's worst case (both waits) stays inside the CLI's deadline. Raise it on slow hosts
  *                         (emulated guests are 4-8x slower than a LAN host)
+ * @param apiSocket        the Docker Engine API's Unix socket (issue 13), or null for none
  */
 public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
                            Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
-                           Path execRoot, Duration minCertExpiry, Duration managerTimeout) {
+                           Path execRoot, Duration minCertExpiry, Duration managerTimeout, Path apiSocket) {
     public static final int DEFAULT_GOSSIP_PORT = 7946;
     public static final String DEFAULT_SOCKET = "/run/jswarm/jswarm.sock";
+    /** The Docker Engine API's socket for {@code jswarm daemon} (issue 13); {@code --api-socket none}: off. */
+    public static final String DEFAULT_API_SOCKET = "/run/jswarm/docker.sock";
     public static final String DEFAULT_DATA_ROOT = "/var/lib/jswarm";
     public static final String DEFAULT_EXEC_ROOT = "/run/jswarm";
     /** Ample for a LAN (a manager answers in milliseconds) yet short enough that a silent one is reported. */
@@ -64,6 +67,14 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
         }
     }
 
+    /** Without the Docker Engine API (in-process daemons; {@link #withApiSocket} adds it). */
+    public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
+                        Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
+                        Path execRoot, Duration minCertExpiry, Duration managerTimeout) {
+        this(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort, metricsAddr,
+                execRoot, minCertExpiry, managerTimeout, null);
+    }
+
     public DaemonConfig(Path socket, Path dataRoot, String hostname, Duration heartbeatPeriod,
                         Duration heartbeatTimeout, Duration reconnectCap, int gossipPort, String metricsAddr,
                         Path execRoot, Duration minCertExpiry) {
@@ -92,24 +103,30 @@ public record DaemonConfig(Path socket, Path dataRoot, String hostname, Duration
 
     public DaemonConfig withGossip(int port, String metrics) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, port, metrics,
-                execRoot, minCertExpiry, managerTimeout);
+                execRoot, minCertExpiry, managerTimeout, apiSocket);
     }
 
     public DaemonConfig withExecRoot(Path dir) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
-                metricsAddr, dir, minCertExpiry, managerTimeout);
+                metricsAddr, dir, minCertExpiry, managerTimeout, apiSocket);
     }
 
     /** Lowers the {@code --cert-expiry} floor (tests only: {@code JSWARM_UNSAFE_MIN_CERT_EXPIRY}). */
     public DaemonConfig withMinCertExpiry(Duration min) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
-                metricsAddr, execRoot, min, managerTimeout);
+                metricsAddr, execRoot, min, managerTimeout, apiSocket);
     }
 
     /** A slower or faster manager deadline ({@code jswarm daemon --manager-timeout}). */
     public DaemonConfig withManagerTimeout(Duration timeout) {
         return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
-                metricsAddr, execRoot, minCertExpiry, timeout);
+                metricsAddr, execRoot, minCertExpiry, timeout, apiSocket);
+    }
+
+    /** Serves the Docker Engine API on {@code path} (null: not at all). */
+    public DaemonConfig withApiSocket(Path path) {
+        return new DaemonConfig(socket, dataRoot, hostname, heartbeatPeriod, heartbeatTimeout, reconnectCap, gossipPort,
+                metricsAddr, execRoot, minCertExpiry, managerTimeout, path);
     }
 
     public static DaemonConfig defaults(Path socket, Path dataRoot, String hostname) {

@@ -71,7 +71,9 @@ public final class Joiner {
                 throw Status.PERMISSION_DENIED.withDescription("error while validating Root CA Certificate: "
                         + trust.failure().get()).asRuntimeException();
             }
-            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+            // A manager that answered "no leader" (issue 12: no quorum) was reached: its words, not "could not connect".
+            if ((e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED)
+                    && !io.jswarm.agent.net.RemoteClusterApi.isNoLeader(e.getStatus())) {
                 throw Status.UNAVAILABLE.withDescription("could not connect to the manager at " + manager + ": "
                         + e.getStatus().getDescription()).asRuntimeException();
             }

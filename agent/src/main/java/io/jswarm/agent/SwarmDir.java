@@ -58,7 +58,12 @@ public final class SwarmDir {
         if (!Files.exists(dir)) {
             return;
         }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        deleteTree(dir);
+    }
+
+    /** Deletes {@code root} and everything under it. */
+    static void deleteTree(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 Files.delete(file);
@@ -73,6 +78,29 @@ public final class SwarmDir {
         });
     }
 
+    /** The manager list last saved by {@link #rememberManagers} (so a view that changes nothing writes nothing). */
+    private volatile java.util.List<String> savedManagers = java.util.List.of();
+
+    /**
+     * Issue 12: saves every manager's API address from a view, so a restarted worker can reach any of them
+     * (not only the one it joined through). Failures are logged: the next view tries again.
+     */
+    void rememberManagers(io.jswarm.proto.cluster.ClusterView v) {
+        java.util.List<String> managers = v.getManagerAddrsList();
+        if (managers.isEmpty() || managers.equals(savedManagers)) {
+            return;
+        }
+        try {
+            Optional<LocalNodeState> current = load();
+            if (current.isPresent() && !current.get().getManagerAddrsList().equals(managers)) {
+                store(current.get().toBuilder().clearManagerAddrs().addAllManagerAddrs(managers).build());
+            }
+            savedManagers = java.util.List.copyOf(managers);
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(SwarmDir.class).warn("manager addresses not saved error={}", e.toString());
+        }
+    }
+
     /**
      * Saves the address the manager knows this worker by when it joined without one, so the next start can
      * begin gossip at once. Failures are logged: the next view tries again.
@@ -81,8 +109,10 @@ public final class SwarmDir {
         v.getNodesList().stream().filter(n -> n.getId().equals(st.getNodeId()) && !n.getAddr().isEmpty()).findFirst()
                 .ifPresent(me -> {
                     try {
-                        if (load().map(LocalNodeState::getAdvertiseAddr).orElse("x").isEmpty()) {
-                            store(st.toBuilder().setAdvertiseAddr(me.getAddr()).setDataPathAddr(me.getDataPathAddr()).build());
+                        Optional<LocalNodeState> current = load();
+                        if (current.map(LocalNodeState::getAdvertiseAddr).orElse("x").isEmpty()) {
+                            store(current.get().toBuilder().setAdvertiseAddr(me.getAddr())
+                                    .setDataPathAddr(me.getDataPathAddr()).build());
                         }
                     } catch (IOException e) {
                         org.slf4j.LoggerFactory.getLogger(SwarmDir.class).warn("address not saved error={}", e.toString());

@@ -1,6 +1,8 @@
 package io.jswarm.cli;
 
 import io.jswarm.cli.cluster.ClusterCommands;
+import io.jswarm.cli.cluster.DaemonClient;
+import io.jswarm.cli.cluster.DaemonConnector;
 import io.jswarm.cli.demo.DemoCommand;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +15,22 @@ import picocli.CommandLine.Command;
 @Command(name = "jswarm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Swarm-style VXLAN overlay networking for Linux hosts.",
         subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Runnable, DaemonConnector.Source {
+    /** How client commands reach the daemon: its control socket, or (in the daemon) its in-process channel. */
+    private final DaemonConnector connector;
+
+    public Main() {
+        this(DaemonClient::new);
+    }
+
+    private Main(DaemonConnector connector) {
+        this.connector = connector;
+    }
+
+    @Override
+    public DaemonConnector connector() {
+        return connector;
+    }
 
     /** A failure the user can act on: printed as its message alone, without a stack trace. */
     public static final class UserError extends RuntimeException {
@@ -28,20 +45,37 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
-        CommandLine cl = ClusterCommands.register(new CommandLine(new Main()));
+        return run(ClusterCommands.register(new CommandLine(new Main())), null, null, args);
+    }
+
+    /**
+     * Runs the command line in the daemon for the thin client ({@code CliEndpoint}): client commands call the
+     * daemon through {@code connector}, and everything they print goes to {@code out} and {@code err}.
+     */
+    public static int run(DaemonConnector connector, PrintWriter out, PrintWriter err, String... args) {
+        String only = io.jswarm.thin.FastPath.command(java.util.List.of(args)).orElse("");
+        return run(ClusterCommands.register(new CommandLine(new Main(connector)), only), out, err, args);
+    }
+
+    private static int run(CommandLine cl, PrintWriter out, PrintWriter err, String... args) {
+        if (out != null) { // after the subcommands are added: picocli passes these down to those it has now
+            cl.setOut(out);
+            cl.setErr(err);
+            cl.setExpandAtFiles(false); // in the daemon: "@FILE" would be a file of the daemon's, read as root
+        }
         cl.setParameterExceptionHandler((ex, a) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("jswarm: " + ex.getMessage());
-            err.println("See 'jswarm --help'.");
+            PrintWriter w = ex.getCommandLine().getErr();
+            w.println("jswarm: " + ex.getMessage());
+            w.println("See 'jswarm --help'.");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            PrintWriter err = c.getErr();
-            err.println("jswarm: error: " + describe(ex));
+            PrintWriter w = c.getErr();
+            w.println("jswarm: error: " + describe(ex));
             if (System.getenv("JSWARM_DEBUG") != null) {
-                ex.printStackTrace(err);
+                ex.printStackTrace(w);
             }
-            err.flush();
+            w.flush();
             return 1;
         });
         return cl.execute(args);

@@ -71,8 +71,25 @@ public interface SandboxHost {
         };
     }
 
-    /** Opens and binds UDP and TCP at {@code address} in the calling thread's namespace (TCP on UDP's port). */
+    /**
+     * Opens and binds UDP and TCP at {@code address} in the calling thread's namespace (TCP on UDP's port). With
+     * port 0 (tests, on the host's loopback) the UDP port is the kernel's pick and that TCP port may be taken
+     * (an outgoing connection's local port, another test's server): a few fresh picks are tried. A fixed port
+     * (53 in a sandbox) is tried once.
+     */
     static Listeners bind(InetSocketAddress address) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return bindOnce(address);
+            } catch (java.net.BindException e) {
+                if (address.getPort() != 0 || attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Listeners bindOnce(InetSocketAddress address) throws IOException {
         DatagramChannel udp = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
             udp.bind(address);

@@ -91,6 +91,36 @@ public final class CertificateAuthority {
         return new CertificateAuthority(clusterId, new KeyPair(cert.getPublicKey(), priv), cert, clock);
     }
 
+    /**
+     * Issue 12: the CA a new manager received from another one (its root certificate, pinned by the join
+     * token, and the root's private key as PKCS#8). Refuses a key that is not the certificate's: a test
+     * signature with it must verify under the certificate's public key.
+     */
+    public static CertificateAuthority fromKey(X509Certificate root, byte[] pkcs8, InstantSource clock) {
+        PrivateKey priv;
+        try {
+            priv = java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+            byte[] probe = "jswarm ca key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature s = java.security.Signature.getInstance(SIGNATURE);
+            s.initSign(priv);
+            s.update(probe);
+            byte[] sig = s.sign();
+            s.initVerify(root.getPublicKey());
+            s.update(probe);
+            if (!s.verify(sig)) {
+                throw new IllegalArgumentException("the CA key does not belong to the CA certificate");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("unreadable CA key: " + e.getMessage(), e);
+        }
+        return new CertificateAuthority(NodeIdentity.rdn(root, BCStyle.O), new KeyPair(root.getPublicKey(), priv), root, clock);
+    }
+
+    /** Issue 12: the root's private key (PKCS#8 DER), for a new manager's bundle only; never log it. */
+    public byte[] privateKeyPkcs8() {
+        return key.getPrivate().getEncoded();
+    }
+
     /** Writes {@code ca.crt} and {@code ca.key} (0600, directory 0700). */
     public void store(Path dir) throws IOException {
         SecureFiles.writeOwnerOnly(dir.resolve("ca.key"), Pem.privateKey(key.getPrivate()));

@@ -42,6 +42,28 @@ public final class SecretSeal {
      * The seal whose key is in {@code keyFile} (base64, owner-only), made (0600 in a 0700 directory) on first
      * use. A key file readable by others is refused: the secrets would be as open as the file.
      */
+    /** Issue 12: the raw key in {@code keyFile} (as {@link #loadOrCreate} reads it), for a new manager's bundle. */
+    public static byte[] readKey(Path keyFile) throws IOException {
+        byte[] k;
+        try {
+            k = Base64.getDecoder().decode(SecureFiles.read(keyFile).strip());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("seal key " + keyFile + " is not base64", e);
+        }
+        if (k.length != KEY_BYTES) {
+            throw new IOException("seal key " + keyFile + " has " + k.length + " bytes, not " + KEY_BYTES);
+        }
+        return k;
+    }
+
+    /** Issue 12: writes a key received from another manager where {@link #loadOrCreate} finds it (0600, dir 0700). */
+    public static void writeKey(Path keyFile, byte[] key) throws IOException {
+        if (key == null || key.length != KEY_BYTES) {
+            throw new IllegalArgumentException("a seal key is " + KEY_BYTES + " bytes");
+        }
+        SecureFiles.writeOwnerOnly(keyFile, Base64.getEncoder().encodeToString(key) + "\n");
+    }
+
     public static SecretSeal loadOrCreate(Path keyFile, SecureRandom random) throws IOException {
         if (!Files.exists(keyFile)) {
             byte[] k = new byte[KEY_BYTES];

@@ -76,11 +76,11 @@ class PackageContentsTest {
     @Test
     void installsOnlyJswarmsOwnPathsRootOwnedWithOneTimestamp() {
         Set<String> allowedRoots = Set.of("usr", "usr/bin", "usr/lib", "usr/lib/systemd", "usr/lib/systemd/system",
-                "etc", "etc/default", "usr/share", "usr/share/doc");
+                "usr/lib/cni", "etc", "etc/default", "usr/share", "usr/share/doc");
         Set<String> mtimes = new TreeSet<>();
         for (DebArchive.Entry e : archive.data().values()) {
             String p = e.path();
-            boolean ours = allowedRoots.contains(p) || p.equals("usr/bin/jswarm") || p.startsWith("usr/lib/jswarm")
+            boolean ours = allowedRoots.contains(p) || p.equals("usr/bin/jswarm") || p.equals("usr/lib/cni/jswarm-cni") || p.startsWith("usr/lib/jswarm")
                     || p.equals("usr/lib/systemd/system/jswarm.service") || p.equals("etc/default/jswarm")
                     || p.startsWith("usr/share/doc/jswarm");
             assertTrue(ours, "the package installs nothing but its own paths: " + p);
@@ -94,10 +94,11 @@ class PackageContentsTest {
             mtimes.add(Long.toString(e.mtime()));
         }
         assertEquals(1, mtimes.size(), "every file carries SOURCE_DATE_EPOCH: " + mtimes);
-        for (String f : List.of("usr/bin/jswarm", "usr/lib/jswarm/runtime/bin/java")) {
+        for (String f : List.of("usr/bin/jswarm", "usr/lib/cni/jswarm-cni", "usr/lib/jswarm/runtime/bin/java")) {
             assertEquals(0755, archive.data().get(f).mode() & 07777, f + " executable");
         }
-        for (String f : List.of("usr/lib/jswarm/jswarm.jar", "usr/lib/jswarm/jswarm.aot", "usr/lib/jswarm/runtime/lib/modules",
+        for (String f : List.of("usr/lib/jswarm/jswarm.jar", "usr/lib/jswarm/jswarm.aot", "usr/lib/jswarm/jswarm-thin.jar",
+                "usr/lib/jswarm/jswarm-thin.aot", "usr/lib/jswarm/runtime/lib/modules",
                 "usr/lib/jswarm/runtime/release", "etc/default/jswarm", "usr/share/doc/jswarm/README")) {
             assertTrue(archive.data().containsKey(f) && archive.data().get(f).isFile(), f);
         }
@@ -142,6 +143,9 @@ class PackageContentsTest {
         assertEquals(devFlags.group(1), pkgFlags.group(1));
         assertTrue(launcher.contains("exec \"$LIB/runtime/bin/java\" --enable-native-access=ALL-UNNAMED"), launcher);
         assertTrue(launcher.contains("-XX:AOTCache=$LIB/jswarm.aot"), launcher);
+        // the thin client first, with its own cache; the full client only after its "fall back" exit
+        assertTrue(launcher.indexOf("io.jswarm.thin.ThinClient") < launcher.indexOf("-jar \"$LIB/jswarm.jar\""), launcher);
+        assertTrue(launcher.contains("-XX:AOTCache=\"$LIB/jswarm-thin.aot\""), launcher);
     }
 
     @Test

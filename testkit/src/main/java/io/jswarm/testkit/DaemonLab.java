@@ -71,6 +71,48 @@ public final class DaemonLab implements AutoCloseable {
         return hosts.host(host).nsFile();
     }
 
+    /**
+     * Cuts host {@code host} off the underlay ({@code up} false) or heals it: its veth's bridge-side end, inside
+     * the lab's underlay namespace, goes down or up. The host's own interfaces, and everything outside the lab,
+     * stay as they are; control plane, gossip and data plane of that host are all cut, as by a pulled cable.
+     */
+    public void underlayLink(int host, boolean up) {
+        Exec.run(10, List.of("ip", "-n", hosts.underlayNsFile().getFileName().toString(), "link", "set",
+                "h" + host, up ? "up" : "down")).orThrow();
+    }
+
+    /**
+     * The IPv4 addresses (without prefix length) on every interface but {@code lo} of every sandbox namespace
+     * of this lab ({@code /run/netns/PREFIX-hI-*}), read from the kernel with iproute2: an independent witness of
+     * what the daemons handed out. Keyed by namespace name; a namespace without an address maps to an empty list.
+     */
+    public java.util.Map<String, List<String>> sandboxAddresses() {
+        java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
+        List<String> names;
+        try (Stream<Path> s = Files.list(io.jswarm.vxlan.Netns.IP_NETNS_DIR)) {
+            names = s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(hosts.prefix() + "-h") && n.indexOf('-', hosts.prefix().length() + 2) > 0)
+                    .toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (String n : names) {
+            Exec.Result r = Exec.run(10, List.of("ip", "-n", n, "-4", "-o", "addr", "show"));
+            if (!r.ok()) {
+                continue; // removed between the listing and the look (a detach in flight)
+            }
+            List<String> ips = new ArrayList<>();
+            for (String line : r.output().lines().toList()) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && !f[1].equals("lo") && f[2].equals("inet")) {
+                    ips.add(f[3].substring(0, f[3].indexOf('/')));
+                }
+            }
+            out.put(n, List.copyOf(ips));
+        }
+        return out;
+    }
+
     /** Host {@code host}'s daemon data root ({@code swarm/certificates/} holds its key and certificate). */
     public Path dataRoot(int host) {
         return dir.resolve("h" + host);
@@ -94,22 +136,33 @@ public final class DaemonLab implements AutoCloseable {
         return dir.resolve("h" + host + ".sock");
     }
 
+    /** Host {@code host}'s Docker Engine API socket (per host, so parallel labs never share one). */
+    public Path apiSocket(int host) {
+        return dir.resolve("h" + host + "-docker.sock");
+    }
+
     /**
      * Starts {@code jswarm daemon} for host {@code host} inside its network namespace, with metrics on its
      * address. {@code nsenter --net} keeps the machine's mount namespace, so the namespaces the daemon binds
      * (sandboxes, networks under its exec root) outlive the process as on a real host.
      */
     public Process startDaemon(int host) throws IOException {
+        return startDaemon(host, java.util.Map.of());
+    }
+
+    /** {@link #startDaemon(int)} with {@code env} added to the daemon's environment. */
+    public Process startDaemon(int host, java.util.Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + hosts.host(host).nsFile()));
         cmd.addAll(jswarm("-H", "unix://" + socket(host), "daemon", "--data-root", dir.resolve("h" + host).toString(),
                 "--hostname", "h" + host, "--metrics-addr", addr(host) + ":" + METRICS_PORT,
-                "--exec-root", execRoot(host).toString()));
-        return processes.start(cmd, dir.resolve("h" + host + ".log"));
+                "--exec-root", execRoot(host).toString(), "--api-socket", apiSocket(host).toString()));
+        return processes.start(cmd, dir.resolve("h" + host + ".log"), env);
     }
 
     /**
-     * One call on host {@code host}'s local API (a fresh connection: the daemon may have restarted), 10 s
-     * deadline. A failed call throws the call's {@link io.grpc.StatusRuntimeException} as it is (the test kit
+     * One call on host {@code host}'s local API (a fresh connection: the daemon may have restarted), 60 s
+     * deadline: generous, because {@code init} and {@code join} start a manager's replicated store (Ratis) and
+     * took more than 10 s on this 2-core machine while other e2e classes ran. A failed call throws the call's {@link io.grpc.StatusRuntimeException} as it is (the test kit
      * does not depend on the CLI, so this is not the CLI's {@code DaemonClient.Failure}).
      */
     public <T> T call(int host, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
@@ -124,7 +177,7 @@ public final class DaemonLab implements AutoCloseable {
                 // A Unix socket has no TCP keepalive; gRPC's default would make Netty warn on every call.
                 .withOption(ChannelOption.SO_KEEPALIVE, null).build();
         try {
-            return rpc.apply(ControlGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS));
+            return rpc.apply(ControlGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS));
         } finally {
             channel.shutdownNow();
             try {

@@ -35,7 +35,10 @@ public final class Daemons {
             "-XX:TrimNativeHeapInterval=30000",
             // Netty's pooled allocators (gossip's and gRPC's shaded copy) hold 4 MiB chunks per arena for a
             // few messages a second; unpooled buffers are collected with the heap.
-            "-Dio.netty.allocator.type=unpooled", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
+            "-Dio.netty.allocator.type=unpooled", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled",
+            // Issue 12: Ratis' shaded Netty (the managers' Raft) likewise, and its Unsafe use allowed without the
+            // JDK's warning on every start.
+            "-Dorg.apache.ratis.thirdparty.io.netty.allocator.type=unpooled", "--sun-misc-unsafe-memory-access=allow");
 
     private Daemons() {
     }

@@ -78,6 +78,8 @@ final class AgentCore {
     void save() throws IOException {
         local.save(store);
         metrics.pendingReleases(local.releases().size());
+        metrics.leases((int) local.leases().stream().filter(l -> !l.getReturning()
+                && !local.endpointIdInUse(l.getLease().getEndpointId())).count(), local.pendingClaims().size());
     }
 
     /** Saves, logging instead of throwing (state that the next change or start writes again). */

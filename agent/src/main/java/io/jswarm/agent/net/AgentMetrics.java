@@ -23,6 +23,10 @@ final class AgentMetrics {
     private final Counter repairs;
     private final AtomicInteger pendingReleases = new AtomicInteger();
     private final Gauge releases;
+    private final AtomicInteger freeLeases = new AtomicInteger();
+    private final AtomicInteger pendingClaims = new AtomicInteger();
+    private final Gauge leases;
+    private final Gauge claims;
     private final Map<String, AtomicInteger> tableSizes = new ConcurrentHashMap<>();
     private final AtomicInteger ipsecSas = new AtomicInteger();
     private final Gauge sas;
@@ -43,6 +47,11 @@ final class AgentMetrics {
                 .register(registry);
         this.releases = Gauge.builder("jswarm.network.releases.pending", pendingReleases, AtomicInteger::get)
                 .description("addresses gone here that the manager has not confirmed released").register(registry);
+        this.leases = Gauge.builder("jswarm.network.leases.free", freeLeases, AtomicInteger::get)
+                .description("leased addresses this node can attach with while no manager answers (issue 12)")
+                .register(registry);
+        this.claims = Gauge.builder("jswarm.network.lease.claims.pending", pendingClaims, AtomicInteger::get)
+                .description("endpoints attached from a lease that the manager has not confirmed yet").register(registry);
         this.sas = Gauge.builder("jswarm.ipsec.sas", ipsecSas, AtomicInteger::get)
                 .description("ESP SAs this node asked its kernel to hold (in + out, per peer and live generation)")
                 .register(registry);
@@ -75,7 +84,7 @@ final class AgentMetrics {
 
     /** Removes this agent's meters (a later agent of the same daemon, after leave and join, registers anew). */
     void close() {
-        java.util.List.of(attach, attachFailures, reconciles, repairs, releases, sas, softExpires, hardExpires, rotations)
+        java.util.List.of(attach, attachFailures, reconciles, repairs, releases, leases, claims, sas, softExpires, hardExpires, rotations)
                 .forEach(registry::remove);
         if (refused != null) {
             registry.remove(refused);
@@ -94,6 +103,11 @@ final class AgentMetrics {
     void reconciled(int repaired) {
         reconciles.increment();
         repairs.increment(repaired);
+    }
+
+    void leases(int free, int claimsPending) {
+        freeLeases.set(free);
+        pendingClaims.set(claimsPending);
     }
 
     void pendingReleases(int n) {

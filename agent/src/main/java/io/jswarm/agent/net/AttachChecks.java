@@ -1,5 +1,6 @@
 package io.jswarm.agent.net;
 
+import io.grpc.Status;
 import io.jswarm.gossip.table.EndpointRecord;
 import io.jswarm.vxlan.IpPrefix;
 import java.net.Inet4Address;
@@ -43,6 +44,22 @@ final class AttachChecks {
     }
 
     /** An encrypted network on a kernel without ESP: refused before anything is allocated or made. */
+    /**
+     * An interface name asked for (a CNI runtime's CNI_IFNAME): a Linux name (1-15 characters, no '/', ':',
+     * blank, not "." or "..") that neither the sandbox's endpoints ({@code ours}) nor its devices use.
+     */
+    static String ifName(String name, java.util.Set<String> ours, java.util.Set<String> taken) {
+        if (name.length() > 15 || name.equals(".") || name.equals("..")
+                || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '/' && c != ':')) {
+            throw EndpointChanges.invalid("invalid interface name \"" + shorten(name) + "\"");
+        }
+        if (ours.contains(name) || taken.contains(name)) {
+            throw Status.ALREADY_EXISTS.withDescription("interface " + name + " already exists in the sandbox")
+                    .asRuntimeException();
+        }
+        return name;
+    }
+
     static void esp(io.jswarm.proto.state.Network n, io.jswarm.vxlan.Dataplane dataplane) {
         if (n.getEncrypted() && !dataplane.espSupported()) {
             throw io.grpc.Status.FAILED_PRECONDITION.withDescription("network " + n.getName() + " is encrypted: "

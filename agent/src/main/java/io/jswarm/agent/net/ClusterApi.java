@@ -45,4 +45,24 @@ public interface ClusterApi {
      * starts a rotation unless one is under way or ran less than a minute ago. True if it started one.
      */
     boolean requestKeyRotation(int generation);
+
+    /** The same with this node's address leases, their grants naming {@code request.owner_key} (issue 12). */
+    default OwnEndpointsResponse ownEndpoints(io.jswarm.proto.cluster.OwnEndpointsRequest request) {
+        return ownEndpoints();
+    }
+
+    /** Issue 12: more addresses leased to this node on an attachable network; the answer lists all it holds there. */
+    default io.jswarm.proto.cluster.LeaseGrantResponse leaseGrant(io.jswarm.proto.cluster.LeaseGrantRequest request) {
+        throw io.grpc.Status.UNIMPLEMENTED.withDescription("address leases are not served here").asRuntimeException();
+    }
+
+    /** Issue 12: one of this node's leased addresses becomes its endpoint. */
+    default io.jswarm.proto.cluster.LeaseClaimResponse leaseClaim(io.jswarm.proto.cluster.LeaseClaimRequest request) {
+        throw io.grpc.Status.UNIMPLEMENTED.withDescription("address leases are not served here").asRuntimeException();
+    }
+
+    /** Issue 12: gives leased addresses back. */
+    default io.jswarm.proto.cluster.LeaseReturnResponse leaseReturn(io.jswarm.proto.cluster.LeaseReturnRequest request) {
+        throw io.grpc.Status.UNIMPLEMENTED.withDescription("address leases are not served here").asRuntimeException();
+    }
 }

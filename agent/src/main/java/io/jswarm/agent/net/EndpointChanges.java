@@ -60,8 +60,8 @@ final class EndpointChanges {
      * refused only after them would leave an endpoint half-made); reserves {@code key} until {@link #commit}
      * or {@link #abandon}.
      */
-    Plan prepare(String network, String key, Netns.AtPath ns, boolean created, String dnsName, List<String> aliases,
-                 String requestedIp) throws IOException {
+    Plan prepare(String network, String key, Netns.AtPath ns, boolean created, String dnsName, String requestedIfName,
+                 List<String> aliases, String requestedIp) throws IOException {
         if (network.isEmpty()) {
             throw invalid("a network is required");
         }
@@ -82,7 +82,9 @@ final class EndpointChanges {
         InetAddress vtep = vtep();
         AttachChecks.names(dnsName, aliases, vtep, core.nodeId);
         // Before the manager hands out anything: a runtime's namespace may already have its own eth0.
-        String ifName = local.nextIfName(key, created ? Set.of() : core.kernel.interfaceNames(ns));
+        Set<String> taken = created ? Set.of() : core.kernel.interfaceNames(ns);
+        String ifName = requestedIfName.isEmpty() ? local.nextIfName(key, taken)
+                : AttachChecks.ifName(requestedIfName, local.ifNames(key), taken);
         reserved.add(key);
         return new Plan(network, key, ns, created, dnsName, ifName, vtep, dataPathPort());
     }
@@ -97,6 +99,14 @@ final class EndpointChanges {
      * made is undone and the endpoint is left as a pending release (the caller releases it at once).
      */
     LocalEndpoint commit(Plan p, AttachEndpointResponse a) throws IOException {
+        return commit(p, a, false);
+    }
+
+    /**
+     * As {@link #commit(Plan, AttachEndpointResponse)}; {@code leased}: {@code a} is this node's own answer from a
+     * leased address while no manager answered (issue 12), saved with a pending claim in the same write-ahead step.
+     */
+    LocalEndpoint commit(Plan p, AttachEndpointResponse a, boolean leased) throws IOException {
         reserved.remove(p.key());
         core.steps.reached("attach:allocated");
         LocalState local = core.local;
@@ -104,7 +114,7 @@ final class EndpointChanges {
         AttachChecks.esp(n, core.dataplane); // the view may not have said it is encrypted: nothing is made yet
         // Parsed once, here: the kernel spec, the table entry and the saved form all come from this value.
         LocalEndpoint le = SandboxEndpoint.allocated(a, p.key(), p.ifName()).toProto().toBuilder()
-                .setGrant(a.getGrant()).build(); // saved with it: every later entry of the endpoint carries it
+                .setGrant(a.getGrant()).setLeaseClaimPending(leased).build(); // saved with it: every later entry carries it
         LocalSandbox sb = local.sandbox(p.key()).orElse(LocalSandbox.newBuilder().setKey(p.key())
                 .setNetns(p.ns().path().toString()).setCreated(p.created()).build());
         boolean firstOnNetwork = !local.hasEndpointsOn(n.getNetworkId());

@@ -60,6 +60,26 @@ public final class LocalClusterApi implements ClusterApi {
     }
 
     @Override
+    public OwnEndpointsResponse ownEndpoints(io.jswarm.proto.cluster.OwnEndpointsRequest request) {
+        return manager.api().ownEndpoints(manager.self(), request);
+    }
+
+    @Override
+    public io.jswarm.proto.cluster.LeaseGrantResponse leaseGrant(io.jswarm.proto.cluster.LeaseGrantRequest request) {
+        return manager.api().leaseGrant(manager.self(), request);
+    }
+
+    @Override
+    public io.jswarm.proto.cluster.LeaseClaimResponse leaseClaim(io.jswarm.proto.cluster.LeaseClaimRequest request) {
+        return manager.api().leaseClaim(manager.self(), request);
+    }
+
+    @Override
+    public io.jswarm.proto.cluster.LeaseReturnResponse leaseReturn(io.jswarm.proto.cluster.LeaseReturnRequest request) {
+        return manager.api().leaseReturn(manager.self(), request);
+    }
+
+    @Override
     public void releaseOwnEndpoints() {
         manager.api().releaseOwnEndpoints(manager.self());
     }

@@ -34,6 +34,8 @@ final class LocalState {
     private volatile List<NetworkView> views = List.of();
     private volatile int dataPathPort;
     private volatile List<PendingRelease> releases = List.of();
+    /** Issue 12: addresses the manager leased to this node ({@link AddressLeases}). */
+    private volatile List<io.jswarm.proto.cluster.LocalLease> leases = List.of();
 
     void load(SandboxStore store) throws IOException {
         restore(store.load());
@@ -62,7 +64,7 @@ final class LocalState {
     /** An immutable copy, for undoing a failed change. */
     LocalSandboxes copy() {
         return LocalSandboxes.newBuilder().addAllSandboxes(sandboxes.values()).addAllNetworks(networks.values())
-                .setVtep(vtep).setDataPathPort(dataPathPort).addAllNetworkViews(views).addAllReleases(releases).build();
+                .setVtep(vtep).setDataPathPort(dataPathPort).addAllNetworkViews(views).addAllReleases(releases).addAllLeases(leases).build();
     }
 
     void restore(LocalSandboxes s) {
@@ -76,6 +78,46 @@ final class LocalState {
         dataPathPort = s.getDataPathPort();
         views = List.copyOf(s.getNetworkViewsList());
         releases = List.copyOf(s.getReleasesList());
+        leases = List.copyOf(s.getLeasesList());
+    }
+
+    // ---- issue 12: address leases ----
+
+    List<io.jswarm.proto.cluster.LocalLease> leases() {
+        return leases;
+    }
+
+    void leases(List<io.jswarm.proto.cluster.LocalLease> next) {
+        leases = List.copyOf(next);
+    }
+
+    /** Whether a local endpoint, or a release on its way, has endpoint id {@code id} (a used lease). */
+    boolean endpointIdInUse(String id) {
+        return sandboxes.values().stream().flatMap(sb -> sb.getEndpointsList().stream())
+                .anyMatch(e -> e.getEndpointId().equals(id)) || releases.stream().anyMatch(r -> r.getEndpointId().equals(id));
+    }
+
+    /** Endpoints attached from a lease whose claim the manager has not confirmed. */
+    List<Located> pendingClaims() {
+        List<Located> out = new ArrayList<>();
+        for (LocalSandbox sb : sandboxes.values()) {
+            sb.getEndpointsList().stream().filter(LocalEndpoint::getLeaseClaimPending)
+                    .forEach(e -> out.add(new Located(sb, e)));
+        }
+        return out;
+    }
+
+    /** Replaces one endpoint of sandbox {@code key} (same id). */
+    void replaceEndpoint(String key, LocalEndpoint le) {
+        LocalSandbox sb = sandboxes.get(key);
+        if (sb == null) {
+            return;
+        }
+        var b = sb.toBuilder().clearEndpoints();
+        sb.getEndpointsList().forEach(e -> b.addEndpoints(e.getEndpointId().equals(le.getEndpointId()) ? le : e));
+        Map<String, LocalSandbox> sbs = new LinkedHashMap<>(sandboxes);
+        sbs.put(key, b.build());
+        sandboxes = sbs;
     }
 
     /** Endpoints gone here whose release the manager has not confirmed. */
@@ -117,6 +159,9 @@ final class LocalState {
         sandboxes = new LinkedHashMap<>();
         networks = new LinkedHashMap<>();
         releases = List.of();
+        leases = List.of(); // leave: the manager frees them with the node's endpoints
+        vtep = ""; // a node that joins again learns its address from its first view (NetworkAgent waits for it)
+        dataPathPort = 0;
     }
 
     void vtep(String address, int port) {
@@ -193,6 +238,13 @@ final class LocalState {
                 return "eth" + i;
             }
         }
+    }
+
+    /** The interface names of sandbox {@code key}'s endpoints. */
+    java.util.Set<String> ifNames(String key) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        sandbox(key).ifPresent(sb -> sb.getEndpointsList().forEach(e -> out.add(e.getIfName())));
+        return out;
     }
 
     void put(LocalSandbox sb, LocalEndpoint le, Network n) {

@@ -110,7 +110,10 @@ public final class NetworkAgent implements AutoCloseable {
     private final EndpointChanges changes;
     private final Recovery recovery;
     private final Releases releases;
+    private final AddressLeases leases;
     private final AtomicBoolean orphansChecked = new AtomicBoolean();
+    /** An orphan check after an attach without an answer is scheduled and has not asked the manager yet. */
+    private final AtomicBoolean orphanCheckQueued = new AtomicBoolean();
     /** Completed by the first view from the manager: an attach right after a join waits for it (a while). */
     private final java.util.concurrent.CompletableFuture<Void> firstView = new java.util.concurrent.CompletableFuture<>();
 
@@ -128,6 +131,7 @@ public final class NetworkAgent implements AutoCloseable {
         this.changes = new EndpointChanges(core);
         this.recovery = new Recovery(core, changes);
         this.releases = new Releases(core);
+        this.leases = new AddressLeases(core, changes, releases);
         core.encryption.background = releases::background;
     }
 
@@ -177,6 +181,16 @@ public final class NetworkAgent implements AutoCloseable {
         }
     }
 
+    /** The saved state, for tests that read it on the loop ({@link #onLoop}). */
+    LocalState onLoopState() {
+        return core.local;
+    }
+
+    /** Issue 12: one lease upkeep round now, on this thread (tests). */
+    void leaseUpkeepNow() {
+        leases.now();
+    }
+
     /** A reconcile now, on the loop (tests). */
     ReconcileReport reconcileNow() throws IOException {
         return loop.call(core.kernel::reconcile);
@@ -203,6 +217,7 @@ public final class NetworkAgent implements AutoCloseable {
         });
         core.encryption.watch();
         releases.start(settings.retryEvery(), settings.retryEvery());
+        leases.start(settings.retryEvery(), settings.retryEvery()); // claims pending from before a restart go first
         if (!pending.isEmpty()) {
             releases.background(() -> pending.forEach(releases::releaseNow));
         }
@@ -227,7 +242,7 @@ public final class NetworkAgent implements AutoCloseable {
     /** A new cluster view (any thread, never blocks): participants for the tables, this node's VTEP. */
     public void onView(ClusterView v) {
         if (v.getNodesCount() > 0 && orphansChecked.compareAndSet(false, true)) {
-            loop.schedule("orphan check", Duration.ofSeconds(1), () -> releases.background(this::releaseOrphansQuietly));
+            checkOrphansLater(); // once per start, a second after the first view
         }
         loop.post("view", () -> Views.apply(core, v));
         // Only a view that gives this node's own data-path address lets a waiting attach go on (an earlier
@@ -287,16 +302,31 @@ public final class NetworkAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * An orphan check once a manager answers again (retried every 5 s until then). At most one waits at a time; one
+     * already running cleared the flag before it asked the manager, so an attach that fails after that queues another.
+     */
+    private void checkOrphansLater() {
+        if (orphanCheckQueued.compareAndSet(false, true)) {
+            scheduleOrphanCheck(Duration.ofSeconds(1));
+        }
+    }
+
+    private void scheduleOrphanCheck(Duration after) {
+        loop.schedule("orphan check", after, () -> releases.background(this::releaseOrphansQuietly));
+    }
+
     private void releaseOrphansQuietly() {
+        orphanCheckQueued.set(false);
         try {
             if (releaseOrphans() < 0) {
                 // An attach was in flight (e.g. an operator retrying right after the start): the check is only
                 // deferred, never dropped, or an orphan of a kill before the first save would stay forever.
-                loop.schedule("orphan check", Duration.ofSeconds(1), () -> releases.background(this::releaseOrphansQuietly));
+                scheduleOrphanCheck(Duration.ofSeconds(1));
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("orphan check failed, retrying in 5 s error={}", e.toString());
-            loop.schedule("orphan check", Duration.ofSeconds(5), () -> releases.background(this::releaseOrphansQuietly));
+            scheduleOrphanCheck(Duration.ofSeconds(5));
         }
     }
 
@@ -338,7 +368,7 @@ public final class NetworkAgent implements AutoCloseable {
                                          List<String> aliases) throws IOException {
         long t0 = System.nanoTime();
         try {
-            NetworkAttachResponse r = attachSteps(target, ip, aliases);
+            NetworkAttachResponse r = attachSteps(target, ip, aliases, false);
             core.metrics.attached(Duration.ofNanos(System.nanoTime() - t0));
             return r;
         } catch (IOException | RuntimeException e) {
@@ -348,22 +378,47 @@ public final class NetworkAgent implements AutoCloseable {
     }
 
     private NetworkAttachResponse attachSteps(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
-                                              List<String> aliases) throws IOException {
-        awaitFirstView();
+                                              List<String> aliases, boolean retried) throws IOException {
+        if (loop.call(() -> core.local.vtep().isEmpty())) {
+            // Issue 12: a node restarted from its saved state knows its address already: with no manager it must
+            // not wait for a view that cannot come before attaching from its lease.
+            awaitFirstView();
+        }
         // Pending releases first (the start-up recovery's after a reboot, or ones the manager missed): one may
         // hold the very name asked for, and the manager refuses a second endpoint of one name on a network.
-        for (PendingRelease p : loop.call(() -> List.copyOf(core.local.releases()))) {
-            releases.releaseNow(p);
-        }
+        releasePending();
         EndpointChanges.Plan plan = loop.call(() -> {
             Sandboxes.Target t = target.call();
-            return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName(), aliases, ip);
+            return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName(), t.ifName(), aliases, ip);
         });
         AttachEndpointResponse a;
         try {
             a = core.api.get().attach(AttachEndpointRequest.newBuilder().setNetwork(plan.network())
                     .setName(plan.dnsName()).addAllAliases(aliases).setRequestedIp(ip)
                     .setOwnerKey(core.trust.ownerKey()).build());
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (AddressLeases.unreachable(e) || e.getStatus().getCode() == io.grpc.Status.Code.DEADLINE_EXCEEDED) {
+                // No answer: the manager may have made the endpoint all the same (its answer lost with a killed
+                // leader). Left alone it would hold the name and address forever (HaClusterE2ETest's h4-k59).
+                checkOrphansLater();
+            }
+            if (ip.isEmpty() && AddressLeases.unreachable(e)) {
+                return leases.attach(plan, aliases, e); // issue 12: no manager answers, a lease may stand in
+            }
+            loop.call(() -> {
+                changes.abandon(plan);
+                return null;
+            });
+            if (!retried && nameTaken(e)) {
+                // The name may be held by this node's own orphan: an endpoint the manager records for this node
+                // that no sandbox here holds (a power loss before the state reached the disk, then a reboot).
+                // The start-up orphan check releases it a second after the first view; an attach that comes
+                // sooner (the thin CLI answers in 0.1 s) releases it now, or waits for that check's release
+                // in flight, and asks once more. A name another endpoint holds is refused again.
+                releaseOwnLeftovers(e);
+                return attachSteps(target, ip, aliases, true);
+            }
+            throw e;
         } catch (RuntimeException e) {
             loop.call(() -> {
                 changes.abandon(plan);
@@ -371,6 +426,7 @@ public final class NetworkAgent implements AutoCloseable {
             });
             throw e;
         }
+        leases.soon(); // a network this node is on keeps a lease
         LocalEndpoint le;
         try {
             le = loop.call(() -> changes.commit(plan, a));
@@ -381,6 +437,37 @@ public final class NetworkAgent implements AutoCloseable {
         }
         return NetworkAttachResponse.newBuilder().setNetworkId(le.getNetworkId()).setEndpointId(le.getEndpointId())
                 .setSandbox(plan.key()).setIfName(le.getIfName()).setIpv4(le.getIpv4()).setMac(le.getMac()).build();
+    }
+
+    /**
+     * After a name refusal: this node's orphans, then every pending release (the start-up check may have just
+     * taken the orphan into its own release, still in flight: sent again, the manager answers it once). A
+     * failure here is added to the refusal and otherwise ignored: the retry's answer decides.
+     */
+    private void releaseOwnLeftovers(io.grpc.StatusRuntimeException refusal) {
+        try {
+            int orphans = releaseOrphans();
+            int pending = releasePending();
+            LOG.info("attach refused for its name: released orphans={} pending={}; asking once more", orphans, pending);
+        } catch (IOException | RuntimeException e) {
+            refusal.addSuppressed(e);
+        }
+    }
+
+    /** Sends every pending release now, on this thread; how many the manager confirmed. */
+    private int releasePending() throws IOException {
+        int done = 0;
+        for (PendingRelease p : loop.call(() -> List.copyOf(core.local.releases()))) {
+            done += releases.releaseNow(p) ? 1 : 0;
+        }
+        return done;
+    }
+
+    /** The manager's refusal of a name another endpoint of the network holds (EndpointNameRules). */
+    private static boolean nameTaken(io.grpc.StatusRuntimeException e) {
+        String d = e.getStatus().getDescription();
+        return e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION && d != null
+                && d.contains(" already exists in network ");
     }
 
     /**
@@ -464,8 +551,9 @@ public final class NetworkAgent implements AutoCloseable {
      * addresses (so the names can be used again after a new join).
      */
     public void teardown(boolean release) throws IOException {
+        boolean leased = loop.call(() -> !core.local.leases().isEmpty());
         List<PendingRelease> done = loop.call(() -> Sandboxes.teardown(core));
-        if (release && !done.isEmpty()) {
+        if (release && (!done.isEmpty() || leased)) { // the manager frees the node's leases with its endpoints
             try {
                 core.api.get().releaseOwnEndpoints(); // one call for all, also orphans this node never saved
             } catch (RuntimeException e) {

@@ -55,6 +55,8 @@ final class PeerWriter {
     /** The names of each sandbox, by sandbox key, and which networks feed them. */
     private final Map<String, SandboxNames> names = new HashMap<>();
     private final Map<String, Set<String>> sandboxNetworks = new HashMap<>();
+    /** Issue 12: per network, endpoint ids under a lease grant not claimed yet (the view's): names on their word. */
+    private final Map<String, Set<String>> provisional = new HashMap<>();
 
     private java.util.function.ObjIntConsumer<String> tableSize = (n, size) -> { };
 
@@ -323,13 +325,50 @@ final class PeerWriter {
         });
     }
 
+    /**
+     * Issue 12: the endpoints of {@code networkId} whose entries stand on a lease grant (the manager has not seen their
+     * names): a name they share with a manager-granted entry resolves to the granted one only, so a lease holder
+     * cannot slip its address into another endpoint's name.
+     */
+    void provisional(String networkId, Set<String> endpointIds) {
+        Set<String> next = Set.copyOf(endpointIds);
+        Set<String> before = next.isEmpty() ? provisional.remove(networkId) : provisional.put(networkId, next);
+        if (!next.equals(before == null ? Set.of() : before)) {
+            refreshNames(networkId);
+        }
+    }
+
+    /** {@code table} less the provisional entries that share a name or alias with a manager-granted one. */
+    static Map<String, EndpointRecord> shadowed(Map<String, EndpointRecord> table, Set<String> provisional) {
+        if (provisional.isEmpty()) {
+            return table;
+        }
+        Set<String> granted = new HashSet<>();
+        table.forEach((id, r) -> {
+            if (!provisional.contains(id)) {
+                granted.add(r.name().toLowerCase(java.util.Locale.ROOT));
+                r.aliases().forEach(a -> granted.add(a.toLowerCase(java.util.Locale.ROOT)));
+            }
+        });
+        Map<String, EndpointRecord> out = new LinkedHashMap<>();
+        table.forEach((id, r) -> {
+            boolean clash = java.util.stream.Stream.concat(java.util.stream.Stream.of(r.name()), r.aliases().stream())
+                    .anyMatch(x -> granted.contains(x.toLowerCase(java.util.Locale.ROOT)));
+            if (!provisional.contains(id) || !clash) {
+                out.put(id, r);
+            }
+        });
+        return out;
+    }
+
     private void rebuild(String sandboxKey) {
         // Keyed by name (unique in a cluster); by id while the name is unknown, so no table is lost.
         Map<String, Map<String, EndpointRecord>> views = new LinkedHashMap<>();
         boolean external = false;
         for (String n : sandboxNetworks.getOrDefault(sandboxKey, Set.of())) {
             String name = networkName.apply(n);
-            views.put(name == null || name.isEmpty() ? n : name, tables.getOrDefault(n, Map.of()));
+            views.put(name == null || name.isEmpty() ? n : name, shadowed(tables.getOrDefault(n, Map.of()),
+                    provisional.getOrDefault(n, Set.of())));
             external |= !internal.test(n);
         }
         names(sandboxKey).update(views, external);

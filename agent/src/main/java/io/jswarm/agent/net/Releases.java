@@ -3,9 +3,14 @@ package io.jswarm.agent.net;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jswarm.proto.cluster.DetachEndpointRequest;
+import io.jswarm.proto.cluster.LeaseAddress;
+import io.jswarm.proto.cluster.LeaseReturnRequest;
+import io.jswarm.proto.cluster.LocalLease;
 import io.jswarm.proto.cluster.PendingRelease;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -54,9 +59,32 @@ final class Releases implements AutoCloseable {
     /**
      * Asks the manager to free the address now, on this thread; true once it is free there (also when the
      * manager no longer knows it). Not on the loop. On failure the release stays pending.
+     *
+     * <p>An endpoint that came from an address lease this node still holds here (its claim pending, in flight, or
+     * landed unseen) is freed in two steps, both through the log: the lease is given back first, so a claim applied
+     * after it is refused; then the endpoint is detached, which frees it if its claim was applied before. Only then
+     * is the lease dropped here: until the manager confirms, its address is never used again (issue 12).
      */
     boolean releaseNow(PendingRelease p) {
+        Optional<LeaseAddress> lease;
         try {
+            lease = core.loop.call(() -> core.local.leases().stream().map(LocalLease::getLease)
+                    .filter(l -> l.getEndpointId().equals(p.getEndpointId())).findFirst());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("manager did not release endpoint={} (retried later) error={}", p.getEndpointId(), e.toString());
+            return false;
+        }
+        try {
+            if (lease.isPresent()) {
+                try {
+                    core.api.get().leaseReturn(LeaseReturnRequest.newBuilder().setNetwork(lease.get().getNetworkId())
+                            .addAddresses(lease.get().getAddress()).build());
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                        throw e; // NOT_FOUND: the network is gone, and its leases with it
+                    }
+                }
+            }
             core.api.get().detach(DetachEndpointRequest.newBuilder().setNetwork(p.getNetworkId())
                     .setEndpointId(p.getEndpointId()).build());
         } catch (StatusRuntimeException e) {
@@ -70,7 +98,13 @@ final class Releases implements AutoCloseable {
             return false;
         }
         core.loop.post("release done", () -> {
-            if (core.local.released(p.getEndpointId())) {
+            boolean changed = core.local.released(p.getEndpointId());
+            if (lease.isPresent()) {
+                core.local.leases(core.local.leases().stream()
+                        .filter(l -> !l.getLease().getEndpointId().equals(p.getEndpointId())).toList());
+                changed = true;
+            }
+            if (changed) {
                 core.saveQuietly("release");
             }
         });

@@ -101,6 +101,26 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
     }
 
     @Override
+    public OwnEndpointsResponse ownEndpoints(OwnEndpointsRequest request) {
+        return call(s -> s.ownEndpoints(request));
+    }
+
+    @Override
+    public io.jswarm.proto.cluster.LeaseGrantResponse leaseGrant(io.jswarm.proto.cluster.LeaseGrantRequest request) {
+        return call(s -> s.leaseGrant(request));
+    }
+
+    @Override
+    public io.jswarm.proto.cluster.LeaseClaimResponse leaseClaim(io.jswarm.proto.cluster.LeaseClaimRequest request) {
+        return call(s -> s.leaseClaim(request));
+    }
+
+    @Override
+    public io.jswarm.proto.cluster.LeaseReturnResponse leaseReturn(io.jswarm.proto.cluster.LeaseReturnRequest request) {
+        return call(s -> s.leaseReturn(request));
+    }
+
+    @Override
     public void releaseOwnEndpoints() {
         call(s -> s.releaseNodeEndpoints(ReleaseNodeEndpointsRequest.getDefaultInstance()));
     }
@@ -118,6 +138,7 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
     private <T> T call(Function<DispatcherGrpc.DispatcherBlockingStub, T> rpc) {
         int attempts = Math.max(1, managers.get().size());
         StatusRuntimeException last = null;
+        StatusRuntimeException noLeader = null;
         for (int i = 0; i < attempts; i++) {
             ManagedChannel ch = channel();
             Duration limit = deadline.get();
@@ -131,10 +152,21 @@ public final class RemoteClusterApi implements ClusterApi, AutoCloseable {
                     throw e;
                 }
                 last = e;
+                if (isNoLeader(e.getStatus())) {
+                    noLeader = e; // a manager answered: it has no quorum (issue 12); another one may have
+                }
                 drop(ch);
             }
         }
+        if (noLeader != null) {
+            throw noLeader; // reached, but the swarm has no leader: say that, not "unreachable"
+        }
         throw ManagerUnreachable.refused(managers.get(), last.getStatus());
+    }
+
+    /** Docker's no-leader text, as a manager without a quorum answers a write (StateStore.NoQuorumException). */
+    public static boolean isNoLeader(Status s) {
+        return s.getDescription() != null && s.getDescription().startsWith("The swarm does not have a leader");
     }
 
     private synchronized ManagedChannel channel() {

@@ -22,7 +22,8 @@ final class Sandboxes {
     }
 
     /** The sandbox an attach or connect targets. */
-    record Target(String network, String key, Netns.AtPath ns, boolean created, String dnsName) {
+    /** {@code ifName}: the interface name asked for; empty: the lowest free ethN. */
+    record Target(String network, String key, Netns.AtPath ns, boolean created, String dnsName, String ifName) {
     }
 
     static Target forAttach(AgentCore core, NetworkAttachRequest req) {
@@ -36,7 +37,7 @@ final class Sandboxes {
             throw Status.ALREADY_EXISTS.withDescription("a network namespace named " + name + " already exists; use "
                     + "\"jswarm network connect NET " + name + "\" to connect it").asRuntimeException();
         }
-        return new Target(req.getNetwork(), name, ns, true, name);
+        return new Target(req.getNetwork(), name, ns, true, name, "");
     }
 
     static Target forConnect(AgentCore core, NetworkConnectRequest req) {
@@ -45,7 +46,8 @@ final class Sandboxes {
         if (known.isPresent()) {
             LocalSandbox sb = known.get();
             String dnsName = req.getName().isEmpty() ? LocalState.dnsName(sb) : req.getName();
-            return new Target(req.getNetwork(), ref, (Netns.AtPath) LocalState.netns(sb), sb.getCreated(), dnsName);
+            return new Target(req.getNetwork(), ref, (Netns.AtPath) LocalState.netns(sb), sb.getCreated(), dnsName,
+                    req.getIfName());
         }
         Netns.AtPath ns;
         String dnsName = req.getName();
@@ -68,7 +70,7 @@ final class Sandboxes {
             throw Status.NOT_FOUND.withDescription("No such sandbox: " + ref + " (no network namespace at "
                     + ns.path() + ")").asRuntimeException();
         }
-        return new Target(req.getNetwork(), ref, ns, false, dnsName);
+        return new Target(req.getNetwork(), ref, ns, false, dnsName, req.getIfName());
     }
 
     static LocalSandbox known(AgentCore core, String key) {

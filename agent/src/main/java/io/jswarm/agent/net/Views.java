@@ -32,6 +32,9 @@ final class Views {
                 r.participants(nv.getNetwork().getNetworkId(), core.participants(nv));
             }
         }
+        for (NetworkView nv : v.getNetworksList()) {
+            core.peers.provisional(nv.getNetwork().getNetworkId(), Set.copyOf(nv.getLeasedEndpointIdsList()));
+        }
         core.encryption.refreshQuietly("view"); // participants of encrypted networks are the SA peers
         if (v.getNodesCount() == 0) {
             return; // the saved participants only: nothing known about the nodes yet

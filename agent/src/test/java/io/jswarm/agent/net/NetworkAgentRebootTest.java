@@ -113,6 +113,62 @@ class NetworkAgentRebootTest {
         assertEquals(2, containers(b));
     }
 
+    /**
+     * A power loss before the attach reached the disk, then a reboot: the manager records an endpoint of this node
+     * that the saved state never listed (UML PackageClusterUmlE2ETest's guest 3). An attach of its name right after
+     * the start, before the start-up orphan check (a second after the first view), releases it and succeeds.
+     */
+    @Test
+    void anAttachWhoseNameAnOrphanOfThisNodeHoldsReleasesItAndSucceeds() throws Exception {
+        api.record = true;
+        api.uniqueNames = true;
+        synchronized (api) {
+            api.recorded.add(io.jswarm.proto.state.Endpoint.newBuilder().setNetworkId(NetworkAgentTest.NET.getNetworkId())
+                    .setEndpointId("lost-at-power-off").setNodeId(SELF).setName("jsrb-o").setAddress("10.0.0.99").build());
+        }
+        boot();
+        NetworkAgent a = start();
+        NetworkAttachResponse r = a.attach(attach("jsrb-o"));
+        assertFalse(r.getIpv4().isEmpty());
+        assertTrue(api.detached.contains("lost-at-power-off"), "the orphan was released: " + api.detached);
+        assertEquals(List.of(r.getEndpointId()), recordedIds());
+        assertTrue(fake.namespaceExists(Path.of("/run/netns/jsrb-o")));
+        assertEquals(1, containers(a));
+    }
+
+    /**
+     * The race CI's UML run hit: the start-up orphan check took the orphan (and released it) while this attach was
+     * at the manager, so the attach finds nothing left to release; the name is free by the time it asks again.
+     */
+    @Test
+    void anAttachRefusedWhileTheStartupCheckReleasesTheHolderAsksAgain() throws Exception {
+        api.record = true;
+        api.uniqueNames = true;
+        api.takenOnce.add("jsrb-r");
+        boot();
+        NetworkAgent a = start();
+        NetworkAttachResponse r = a.attach(attach("jsrb-r"));
+        assertFalse(r.getIpv4().isEmpty());
+        assertEquals(List.of(r.getEndpointId()), recordedIds());
+        assertEquals(1, containers(a));
+    }
+
+    @Test
+    void anAttachWhoseNameAnotherEndpointHoldsIsStillRefused() throws Exception {
+        api.record = true;
+        api.uniqueNames = true;
+        boot();
+        NetworkAgent a = start();
+        a.attach(attach("jsrb-x"));
+        // the same name again: the holder has a sandbox here, so it is no orphan and nothing is released
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> a.attach(attach("jsrb-x")));
+        assertTrue(e.getStatus().getDescription().contains("already exists"), e.toString());
+        assertTrue(api.detached.isEmpty(), "nothing released: " + api.detached);
+        assertEquals(1, recordedIds().size());
+        assertEquals(1, containers(a));
+    }
+
     @Test
     void afterAFullRebootEverySavedEndpointIsReleasedAndAttachesAgain() throws Exception {
         api.record = true;

@@ -157,11 +157,15 @@ class NetworkAgentTest {
         assertEquals(0, api.attached.get());
     }
 
+    /** ov2: a second network (10.0.2.0/24) beside NET. */
+    private static Network secondNetwork() {
+        return NET.toBuilder().setNetworkId("bet0000000000000000000002").setName("ov2").setSubnet("10.0.2.0/24")
+                .setGateway("10.0.2.1").setIpRange("10.0.2.0/24").setVni(4098).build();
+    }
+
     @Test
     void secondNetworkGetsEth1AndDisconnectUndoesOnlyIt() throws Exception {
-        Network net2 = NET.toBuilder().setNetworkId("bet0000000000000000000002").setName("ov2").setSubnet("10.0.2.0/24")
-                .setGateway("10.0.2.1").setIpRange("10.0.2.0/24").setVni(4098).build();
-        api.networks.add(net2);
+        api.networks.add(secondNetwork());
         NetworkAgent a = agent();
         a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
         var r2 = a.connect(NetworkConnectRequest.newBuilder().setNetwork("ov2").setSandbox(sandbox).build());
@@ -170,6 +174,25 @@ class NetworkAgentTest {
         assertTrue(kernel.namespaceExists(Path.of("/run/netns", sandbox)), "still on ov");
         assertTrue(kernel.links(Netns.named(sandbox)).stream().noneMatch(l -> l.name().equals("eth1")));
         assertTrue(kernel.links(Netns.named(sandbox)).stream().anyMatch(l -> l.name().equals("eth0")));
+    }
+
+    @Test
+    void connectHonoursTheInterfaceNameAskedForAndRefusesATakenOrInvalidOne() throws Exception {
+        api.networks.add(secondNetwork());
+        NetworkAgent a = agent();
+        a.attach(NetworkAttachRequest.newBuilder().setNetwork("ov").setName(sandbox).build());
+        var before = kernel.snapshot();
+        for (String bad : List.of("eth0", "a/b", "sixteen-chars-xx")) {
+            var e = assertThrows(StatusRuntimeException.class, () -> a.connect(NetworkConnectRequest.newBuilder()
+                    .setNetwork("ov2").setSandbox(sandbox).setIfName(bad).build()));
+            assertTrue(e.getStatus().getCode() == Status.Code.ALREADY_EXISTS || e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT,
+                    bad + ": " + e.getStatus());
+        }
+        assertEquals(before, kernel.snapshot(), "refused before anything was made");
+        assertEquals(1, api.attached.get(), "the manager was not asked");
+        var r = a.connect(NetworkConnectRequest.newBuilder().setNetwork("ov2").setSandbox(sandbox).setIfName("net1").build());
+        assertEquals("net1", r.getIfName());
+        assertTrue(kernel.links(Netns.named(sandbox)).stream().anyMatch(l -> l.name().equals("net1")));
     }
 
     @Test
@@ -318,6 +341,10 @@ class NetworkAgentTest {
         volatile boolean unreachable;
         /** Record allocations as the manager's state would (for the orphan check). */
         volatile boolean record;
+        /** With {@link #record}: refuse a name a recorded endpoint of the network holds, as the manager does. */
+        volatile boolean uniqueNames;
+        /** Names whose next attach is refused as taken, once (a holder another thread is releasing). */
+        final java.util.Set<String> takenOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         /** When set, attach waits for it (a slow manager); {@link #inAttach} opens once one is waiting. */
         volatile java.util.concurrent.CountDownLatch hold;
@@ -339,6 +366,19 @@ class NetworkAgentTest {
             }
             Network n = networks.stream().filter(x -> x.getName().equals(r.getNetwork()) || x.getNetworkId()
                     .equals(r.getNetwork())).findFirst().orElseThrow(() -> Status.NOT_FOUND.asRuntimeException());
+            if (takenOnce.remove(r.getName())) { // held, and freed by someone else before the next attempt
+                throw Status.FAILED_PRECONDITION.withDescription("endpoint with name " + r.getName()
+                        + " already exists in network " + r.getNetwork()).asRuntimeException();
+            }
+            if (record && uniqueNames) {
+                synchronized (this) {
+                    if (recorded.stream().anyMatch(x -> x.getNetworkId().equals(n.getNetworkId())
+                            && x.getName().equals(r.getName()))) { // the manager's words (EndpointNameRules)
+                        throw Status.FAILED_PRECONDITION.withDescription("endpoint with name " + r.getName()
+                                + " already exists in network " + n.getName()).asRuntimeException();
+                    }
+                }
+            }
             int i = attached.incrementAndGet();
             String prefix = n.getSubnet().substring(0, n.getSubnet().lastIndexOf('.'));
             Endpoint e = Endpoint.newBuilder().setNetworkId(n.getNetworkId()).setEndpointId("ep" + i).setNodeId(SELF)

@@ -27,7 +27,9 @@ abstract class ClientCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
-        try (DaemonClient daemon = new DaemonClient(host)) {
+        Object top = spec.root().userObject();
+        DaemonConnector connector = top instanceof DaemonConnector.Source s ? s.connector() : DaemonClient::new;
+        try (DaemonClient daemon = connector.connect(host)) {
             int rc = run(daemon, spec.commandLine().getOut());
             spec.commandLine().getOut().flush();
             return rc;

@@ -30,6 +30,7 @@ public final class DaemonClient implements AutoCloseable {
     private final DaemonHost host;
     private final EventLoopGroup group;
     private final ManagedChannel channel;
+    private final io.grpc.Channel shared;
 
     public DaemonClient(DaemonHost host) {
         this.host = host;
@@ -40,15 +41,32 @@ public final class DaemonClient implements AutoCloseable {
                 .withOption(ChannelOption.SO_KEEPALIVE, null)
                 // `network ls` is one answer with every network (the daemon relays the manager's, not paged).
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
+        this.shared = null;
+    }
+
+    /**
+     * A client on a channel someone else owns (the daemon's in-process channel, for the commands it runs for the
+     * thin client); {@link #close} leaves the channel open.
+     */
+    public DaemonClient(DaemonHost host, io.grpc.Channel shared) {
+        this.host = host;
+        this.group = null;
+        this.channel = null;
+        this.shared = shared;
     }
 
     /** Calls the daemon; {@code timeout} bounds the whole call (joins wait on a remote manager). */
     public <T> T call(Duration timeout, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
         try {
-            return rpc.apply(ControlGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            return callWithStatus(timeout, rpc);
         } catch (StatusRuntimeException e) {
             throw new Failure(message(e.getStatus(), e.getTrailers(), host, java.nio.file.Files.exists(host.socket())));
         }
+    }
+
+    /** As {@link #call(Duration, Function)}, but a failure stays the gRPC status (callers that map codes). */
+    public <T> T callWithStatus(Duration timeout, Function<ControlGrpc.ControlBlockingStub, T> rpc) {
+        return rpc.apply(ControlGrpc.newBlockingStub(shared != null ? shared : channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     public <T> T call(Function<ControlGrpc.ControlBlockingStub, T> rpc) {
@@ -94,7 +112,9 @@ public final class DaemonClient implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.shutdownNow();
-        group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        if (shared == null) {
+            channel.shutdownNow();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
     }
 }

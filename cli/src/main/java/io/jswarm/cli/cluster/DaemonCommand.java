@@ -50,6 +50,11 @@ final class DaemonCommand implements Callable<Integer> {
                     + "hosts (emulated guests), at most 55s (default: ${DEFAULT-VALUE})")
     String managerTimeout;
 
+    @Option(names = "--api-socket", paramLabel = "PATH|none", defaultValue = DaemonConfig.DEFAULT_API_SOCKET,
+            description = "Serve the Docker Engine API (swarm, nodes, networks) on this Unix socket, owner-only; "
+                    + "none: off (default: ${DEFAULT-VALUE})")
+    String apiSocket;
+
     @Override
     public Integer call() throws Exception {
         hardenJvm();
@@ -61,7 +66,8 @@ final class DaemonCommand implements Callable<Integer> {
             return 1;
         }
         var config = DaemonConfig.defaults(host.socket(), dataRoot.toAbsolutePath(),
-                hostname != null ? hostname : DaemonConfig.machineHostname()).withGossip(gossipPort, metricsAddr).withExecRoot(execRoot.toAbsolutePath());
+                hostname != null ? hostname : DaemonConfig.machineHostname()).withGossip(gossipPort, metricsAddr).withExecRoot(execRoot.toAbsolutePath())
+                .withApiSocket(apiSocket.equals("none") ? null : Path.of(apiSocket).toAbsolutePath());
         try {
             config = config.withManagerTimeout(GoDuration.parse(managerTimeout));
         } catch (IllegalArgumentException e) {
@@ -82,15 +88,36 @@ final class DaemonCommand implements Callable<Integer> {
         }
         Daemon daemon = new Daemon(config);
         CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<CliEndpoint> cli = new java.util.concurrent.atomic.AtomicReference<>();
         // SIGTERM/SIGINT: close the socket and the manager cleanly; SIGKILL leaves state the restart recovers.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            CliEndpoint c = cli.get();
+            if (c != null) {
+                c.close();
+            }
             daemon.close();
             stopped.countDown();
         }, "jswarm-shutdown"));
         try {
             daemon.start();
+            // The thin client's socket (issue 13), beside the control socket: the daemon runs its commands. Without
+            // it (e.g. a control socket path so long that ".http" passes the 108-byte limit) the thin client
+            // finds no socket and falls back to the full client: a warning, not a failed daemon.
+            CliEndpoint c = new CliEndpoint(host.socket(), daemon.localChannel());
+            try {
+                c.start();
+                cli.set(c);
+            } catch (java.io.IOException | RuntimeException e) {
+                c.close();
+                org.slf4j.LoggerFactory.getLogger(DaemonCommand.class).warn("no CLI socket, every command takes the "
+                        + "full client error={}", e.getMessage());
+            }
         } catch (Exception e) {
             spec.commandLine().getErr().println("failed to start daemon: " + e.getMessage());
+            CliEndpoint c = cli.getAndSet(null);
+            if (c != null) {
+                c.close();
+            }
             daemon.close();
             return 1;
         }

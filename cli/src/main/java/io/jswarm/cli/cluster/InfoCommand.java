@@ -40,6 +40,14 @@ final class InfoCommand extends ClientCommand {
             sb.append("  Is Manager: ").append(i.getIsManager()).append('\n');
             sb.append("  ClusterID: ").append(i.getClusterId()).append('\n');
             sb.append("  Managers: ").append(i.getManagers()).append('\n');
+            if (i.getIsManager()) {
+                // Issue 12: the leader and the quorum as this manager sees them.
+                sb.append("  Leader: ").append(i.getLeaderId().isEmpty() ? "none"
+                        : i.getLeaderId() + (i.getLeaderAddr().isEmpty() ? "" : " (" + i.getLeaderAddr() + ")")).append('\n');
+                sb.append("  Quorum: ").append(i.getHasQuorum() ? "yes" : "no (writes fail; reads may be stale)")
+                        .append(", ").append(i.getReachableManagers()).append(" of ").append(i.getManagers())
+                        .append(" managers reachable\n");
+            }
             sb.append("  Nodes: ").append(i.getNodes()).append('\n');
             if (i.getDefaultAddrPoolCount() > 0) {
                 sb.append("  Default Address Pool: ").append(String.join(" ", i.getDefaultAddrPoolList())).append('\n');
@@ -64,6 +72,12 @@ final class InfoCommand extends ClientCommand {
         swarm.put("Error", i.getError());
         swarm.put("ClusterID", i.getClusterId());
         swarm.put("Managers", i.getManagers());
+        if (i.getIsManager()) {
+            swarm.put("Leader", i.getLeaderId());
+            swarm.put("LeaderAddr", i.getLeaderAddr());
+            swarm.put("Quorum", i.getHasQuorum());
+            swarm.put("ReachableManagers", i.getReachableManagers());
+        }
         swarm.put("Nodes", i.getNodes());
         swarm.put("RemoteManagers", i.getManagerAddrsList());
         Map<String, Object> m = new LinkedHashMap<>();

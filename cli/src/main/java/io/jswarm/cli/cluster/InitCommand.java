@@ -38,6 +38,9 @@ final class InitCommand extends ClientCommand {
             description = "Validity period for node certificates (ms|s|m|h) (default ${DEFAULT-VALUE})")
     String certExpiry;
 
+    @Option(names = "--force-new-cluster", description = "Force create a new cluster from current state")
+    boolean forceNewCluster;
+
     @Override
     int run(DaemonClient daemon, PrintWriter out) {
         pools.forEach(IpPrefix::parseSubnet); // refuse a bad pool before touching the daemon
@@ -45,7 +48,7 @@ final class InitCommand extends ClientCommand {
         InitResponse r = daemon.call(Duration.ofSeconds(30), s -> s.init(InitRequest.newBuilder()
                 .setAdvertiseAddr(advertiseAddr).setListenAddr(listenAddr).setDataPathAddr(dataPathAddr)
                 .setDataPathPort(dataPathPort).addAllDefaultAddrPool(pools).setDefaultAddrPoolMaskLength(maskLength)
-                .setCertExpirySeconds(expiry.toSeconds()).build()));
+                .setCertExpirySeconds(expiry.toSeconds()).setForceNewCluster(forceNewCluster).build()));
         out.println("Swarm initialized: current node (" + r.getNodeId() + ") is now a manager.");
         out.println();
         out.println("To add a worker to this swarm, run the following command:");

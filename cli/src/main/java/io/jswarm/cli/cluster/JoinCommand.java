@@ -37,14 +37,20 @@ final class JoinCommand extends ClientCommand {
     @Option(names = "--data-path-addr", paramLabel = "ADDR", description = "Address or interface to use for data path traffic")
     String dataPathAddr = "";
 
+    @Option(names = "--listen-addr", paramLabel = "ADDR", description = "Listen address of a manager (format: "
+            + "<ip|interface>[:port], default 0.0.0.0:2377; its Raft server uses the port + 1)")
+    String listenAddr = "";
+
     @Parameters(paramLabel = "HOST:PORT", description = "A manager's address")
     String remote;
 
     @Override
     int run(DaemonClient daemon, PrintWriter out) {
         String token = TokenSource.read(secret.token, secret.file, stdin, spec.commandLine().getErr());
-        LocalJoinResponse r = daemon.call(Duration.ofSeconds(30), s -> s.join(LocalJoinRequest.newBuilder()
-                .setToken(token).setRemoteAddr(remote).setAdvertiseAddr(advertiseAddr).setDataPathAddr(dataPathAddr).build()));
+        // A manager's join waits for its state to catch up from the others (the daemon bounds that wait).
+        LocalJoinResponse r = daemon.call(Duration.ofSeconds(60), s -> s.join(LocalJoinRequest.newBuilder()
+                .setToken(token).setRemoteAddr(remote).setAdvertiseAddr(advertiseAddr).setDataPathAddr(dataPathAddr)
+                .setListenAddr(listenAddr).build()));
         out.println("This node joined a swarm as a " + (r.getRole() == Role.ROLE_MANAGER ? "manager" : "worker") + ".");
         return 0;
     }

@@ -1,8 +1,7 @@
 package io.jswarm.cli.cluster;
 
-import io.jswarm.proto.cluster.LocalEndpoint;
+import io.jswarm.engine.DockerShapes;
 import io.jswarm.proto.cluster.NetworkInspectResponse;
-import io.jswarm.proto.cluster.NetworkPeer;
 import io.jswarm.proto.cluster.TableEndpoint;
 import io.jswarm.proto.state.Network;
 import java.time.Instant;
@@ -23,8 +22,8 @@ import java.util.function.Predicate;
 public final class NetworkFormat {
     static final String DRIVER = "overlay";
     static final String SCOPE = "swarm";
-    static final String VXLAN_OPTION = "com.docker.network.driver.overlay.vxlanid_list";
-    static final String MTU_OPTION = "com.docker.network.driver.mtu";
+    static final String VXLAN_OPTION = DockerShapes.VXLAN_OPTION;
+    static final String MTU_OPTION = DockerShapes.MTU_OPTION;
     /** Docker's option (and its inspect key) for an IPsec-encrypted overlay. */
     static final String ENCRYPTED_OPTION = "encrypted";
     /** Go's time.Time String(), which {@code docker network ls --format json} prints for CreatedAt. */
@@ -117,66 +116,12 @@ public final class NetworkFormat {
         return n -> value.equals(n.getLabelsMap().get(key));
     }
 
-    /** The object {@code network inspect} prints for one network (Docker's field names and order). */
+    /**
+     * The object {@code network inspect} prints for one network: moby's Network as the Docker Engine API
+     * answers it (one shape, {@code engine/}'s), plus jswarm's "Endpoints" (every endpoint this node's table sees).
+     */
     public static Map<String, Object> inspect(NetworkInspectResponse r) {
-        Network n = r.getNetwork();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("Name", n.getName());
-        m.put("Id", n.getNetworkId());
-        m.put("Created", Instant.ofEpochMilli(n.getCreatedAtMillis()).toString());
-        m.put("Scope", SCOPE);
-        m.put("Driver", DRIVER);
-        m.put("EnableIPv6", false);
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("Subnet", n.getSubnet());
-        config.put("Gateway", n.getGateway());
-        if (!n.getIpRange().isEmpty() && !n.getIpRange().equals(n.getSubnet())) {
-            config.put("IPRange", n.getIpRange());
-        }
-        Map<String, Object> ipam = new LinkedHashMap<>();
-        ipam.put("Driver", "default");
-        ipam.put("Options", null);
-        ipam.put("Config", List.of(config));
-        m.put("IPAM", ipam);
-        m.put("Internal", n.getInternal());
-        m.put("Attachable", n.getAttachable());
-        m.put("Ingress", false);
-        m.put("ConfigFrom", Map.of("Network", ""));
-        m.put("ConfigOnly", false);
-        Map<String, Object> containers = new LinkedHashMap<>();
-        for (LocalEndpoint e : r.getContainersList()) {
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put("Name", e.getName());
-            c.put("EndpointID", e.getEndpointId());
-            c.put("MacAddress", e.getMac());
-            c.put("IPv4Address", e.getIpv4());
-            c.put("IPv6Address", "");
-            containers.put(e.getEndpointId(), c);
-        }
-        m.put("Containers", containers);
-        Map<String, Object> options = new LinkedHashMap<>();
-        options.put(VXLAN_OPTION, String.valueOf(n.getVni()));
-        if (n.getMtu() != 0) {
-            options.put(MTU_OPTION, String.valueOf(n.getMtu()));
-        }
-        if (n.getEncrypted()) {
-            options.put(ENCRYPTED_OPTION, "true"); // Docker shows it as "encrypted": "" or "true"; never a key
-        }
-        m.put("Options", options);
-        m.put("Labels", new TreeMap<>(n.getLabelsMap()));
-        List<Object> peers = new ArrayList<>();
-        for (NetworkPeer p : r.getPeersList()) {
-            Map<String, Object> pm = new LinkedHashMap<>();
-            pm.put("Name", p.getName());
-            pm.put("IP", p.getIp());
-            if (n.getEncrypted()) {
-                // The generations of the SAs with that peer (never a key or SPI); 0 / empty: none installed.
-                pm.put("KeyGeneration", p.getKeyGenerationOut());
-                pm.put("KeyGenerationsIn", List.copyOf(p.getKeyGenerationsInList()));
-            }
-            peers.add(pm);
-        }
-        m.put("Peers", peers);
+        Map<String, Object> m = DockerShapes.network(r.getNetwork(), r);
         List<Object> endpoints = new ArrayList<>();
         for (TableEndpoint e : r.getEndpointsList()) {
             Map<String, Object> em = new LinkedHashMap<>();

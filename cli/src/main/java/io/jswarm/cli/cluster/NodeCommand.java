@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Manage swarm nodes",
-        subcommands = {NodeCommand.Ls.class, NodeCommand.Inspect.class, NodeCommand.Rm.class, NodeMembersCommand.class})
+        subcommands = {NodeCommand.Ls.class, NodeCommand.Inspect.class, NodeCommand.Rm.class, NodeMembersCommand.class,
+                NodeRoleCommands.Promote.class, NodeRoleCommands.Demote.class})
 final class NodeCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -24,8 +25,12 @@ final class NodeCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
+    /** Issue 12: a manager without a quorum answers from its own copy, which may miss the latest changes. */
+    static final String STALE = "WARNING: this manager has no quorum; the list may be stale";
+
     @Command(name = "ls", aliases = "list", mixinStandardHelpOptions = true, description = "List nodes in the swarm")
     static final class Ls extends ClientCommand {
+
         @Option(names = {"-q", "--quiet"}, description = "Only display IDs")
         boolean quiet;
 
@@ -35,6 +40,10 @@ final class NodeCommand implements Runnable {
         @Override
         int run(DaemonClient daemon, PrintWriter out) {
             ListNodesResponse r = daemon.call(s -> s.listNodes(ListNodesRequest.getDefaultInstance()));
+            if (r.getPossiblyStale()) {
+                spec.commandLine().getErr().println(STALE); // stderr: the list itself stays parseable
+                spec.commandLine().getErr().flush();
+            }
             if (quiet) {
                 r.getNodesList().forEach(n -> out.println(n.getId()));
             } else if (format.equals("json")) {

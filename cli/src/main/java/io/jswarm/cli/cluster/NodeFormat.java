@@ -35,6 +35,9 @@ public final class NodeFormat {
         if (n.getRole() != Role.ROLE_MANAGER) {
             return "";
         }
+        if (!n.getManagerStatus().isEmpty()) {
+            return n.getManagerStatus(); // issue 12: the answering manager's Raft view
+        }
         return n.getLeader() ? "Leader" : n.getStatus() == NodeStatus.NODE_STATUS_READY ? "Reachable" : "Unreachable";
     }
 
@@ -84,8 +87,9 @@ public final class NodeFormat {
         m.put("Status", status);
         if (n.getRole() == Role.ROLE_MANAGER) {
             Map<String, Object> ms = new LinkedHashMap<>();
-            ms.put("Leader", n.getLeader());
-            ms.put("Reachability", n.getStatus() == NodeStatus.NODE_STATUS_READY ? "reachable" : "unreachable");
+            String raft = managerStatus(n);
+            ms.put("Leader", raft.equals("Leader"));
+            ms.put("Reachability", raft.equals("Unreachable") ? "unreachable" : "reachable");
             ms.put("Addr", n.getManagerAddr());
             m.put("ManagerStatus", ms);
         }

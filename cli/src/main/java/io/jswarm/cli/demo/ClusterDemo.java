@@ -126,7 +126,10 @@ final class ClusterDemo implements AutoCloseable {
     private Process startDaemon(int h) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + lab.host(h).nsFile()));
         cmd.addAll(Daemons.java("io.jswarm.cli.Main", "-H", "unix://" + socket(h), "daemon", "--data-root",
-                dir.resolve("h" + h).toString(), "--hostname", "h" + h, "--exec-root", dir.resolve("h" + h + "-run").toString()));
+                dir.resolve("h" + h).toString(), "--hostname", "h" + h, "--exec-root", dir.resolve("h" + h + "-run").toString(),
+                // Three daemons share this host's filesystem: each gets its own Docker API socket in the
+                // demo's directory, never the host's /run/jswarm/docker.sock.
+                "--api-socket", dir.resolve("h" + h + "-docker.sock").toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("h" + h + ".log").toFile())).start();
     }

@@ -2,6 +2,7 @@ package io.jswarm.cli.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.jswarm.proto.cluster.NodeInfo;
@@ -32,6 +33,43 @@ class FormattingTest {
                 a7kwaq68ls1xri6rbc5sug8qk *   h1         Ready     Active         Leader           0.1.0            192.0.2.11
                 bimf57nicoypngm48f7tjzam7     host-two   Down      Drain                           0.1.0            192.0.2.12
                 """, NodeFormat.table(nodes, M));
+    }
+
+    @Test
+    void severalManagersShowTheAnsweringManagersRaftView() {
+        String b = "c".repeat(25);
+        String c = "d".repeat(25);
+        List<NodeInfo> three = List.of(
+                nodes.getFirst().toBuilder().setLeader(false).setManagerStatus("Reachable").build(),
+                NodeInfo.newBuilder().setId(b).setHostname("h2").setRole(Role.ROLE_MANAGER).setLeader(true)
+                        .setManagerStatus("Leader").setStatus(NodeStatus.NODE_STATUS_READY).setEngineVersion("0.1.0")
+                        .setAddr("192.0.2.12").setManagerAddr("192.0.2.12:2377").build(),
+                NodeInfo.newBuilder().setId(c).setHostname("h3").setRole(Role.ROLE_MANAGER).setManagerStatus("Unreachable")
+                        .setStatus(NodeStatus.NODE_STATUS_DOWN).setEngineVersion("0.1.0").setAddr("192.0.2.13")
+                        .setManagerAddr("192.0.2.13:2377").build());
+        assertEquals("""
+                ID                            HOSTNAME   STATUS    AVAILABILITY   MANAGER STATUS   ENGINE VERSION   ADDRESS
+                a7kwaq68ls1xri6rbc5sug8qk *   h1         Ready     Active         Reachable        0.1.0            192.0.2.11
+                cccccccccccccccccccccccccc    h2         Ready     Active         Leader           0.1.0            192.0.2.12
+                dddddddddddddddddddddddddd    h3         Down      Active         Unreachable      0.1.0            192.0.2.13
+                """.replace("cccccccccccccccccccccccccc", b + " ").replace("dddddddddddddddddddddddddd", c + " "),
+                NodeFormat.table(three, M));
+        assertEquals(Map.of("Leader", true, "Reachability", "reachable", "Addr", "192.0.2.12:2377"),
+                NodeFormat.inspect(three.get(1)).get("ManagerStatus"));
+        assertEquals(Map.of("Leader", false, "Reachability", "unreachable", "Addr", "192.0.2.13:2377"),
+                NodeFormat.inspect(three.get(2)).get("ManagerStatus"));
+    }
+
+    @Test
+    void infoShowsTheLeaderAndTheQuorum() {
+        var i = io.jswarm.proto.cluster.InfoResponse.newBuilder().setNodeId(M).setIsManager(true).setManagers(3)
+                .setLeaderId(W).setLeaderAddr("192.0.2.12:2377").setHasQuorum(true).setReachableManagers(3).build();
+        String text = InfoCommand.text(i);
+        assertTrue(text.contains("  Managers: 3\n  Leader: " + W + " (192.0.2.12:2377)\n  Quorum: yes, 3 of 3 managers reachable\n"), text);
+        String lost = InfoCommand.text(i.toBuilder().clearLeaderId().clearLeaderAddr().setHasQuorum(false).setReachableManagers(1).build());
+        assertTrue(lost.contains("  Leader: none\n  Quorum: no (writes fail; reads may be stale), 1 of 3 managers reachable\n"), lost);
+        assertEquals(false, InfoCommand.json(i.toBuilder().setHasQuorum(false).build()).get("Swarm") instanceof Map<?, ?> m
+                ? m.get("Quorum") : null);
     }
 
     @Test

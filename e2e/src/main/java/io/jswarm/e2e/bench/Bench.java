@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S] | abuse [--seconds S] [--connections N] | encrypted [--rounds N] [--seconds S]");
+            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S] | abuse [--seconds S] [--connections N] | encrypted [--rounds N] [--seconds S] | ha [--kills N] [--rate-seconds S] [--kill-gap-seconds S] | cli [--runs N]");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (!Privileges.isRoot()) {
@@ -93,8 +93,20 @@ public final class Bench {
                 noMoreOptions(name, opts);
                 return EncryptedBench.run(rounds, seconds, "jsenc");  // names inside the UML guests (own kernels)
             }
+            case "ha" -> {
+                int kills = intOpt(opts, "kills", 5, 1, 50);
+                int rateSeconds = intOpt(opts, "rate-seconds", 15, 2, 600);
+                int gap = intOpt(opts, "kill-gap-seconds", 3, 0, 600);
+                noMoreOptions(name, opts);
+                return HaBench.run(kills, rateSeconds, gap, FAMILY);
+            }
+            case "cli" -> {
+                int runs = intOpt(opts, "runs", 30, 3, 1000);
+                noMoreOptions(name, opts);
+                return CliBench.run(runs, FAMILY);
+            }
             default -> {
-                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover, converge, scale, footprint, abuse, encrypted)");
+                System.err.println("bench: unknown benchmark '" + name + "' (fdb, datapath, failover, converge, scale, footprint, abuse, encrypted, ha, cli)");
                 System.exit(2);
                 return null;
             }

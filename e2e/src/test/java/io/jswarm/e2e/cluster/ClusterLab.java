@@ -89,6 +89,11 @@ final class ClusterLab implements AutoCloseable {
         return dir.resolve(name + ".sock");
     }
 
+    /** Daemon {@code name}'s Docker Engine API socket (per daemon: parallel tests never share one). */
+    Path apiSocket(String name) {
+        return dir.resolve(name + "-docker.sock");
+    }
+
     Path dataRoot(String name) {
         return dir.resolve(name);
     }
@@ -146,7 +151,8 @@ final class ClusterLab implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns(host)));
         cmd.addAll(wrapper); // env execs the JVM: the process (and its PID) stays the daemon
         cmd.addAll(jswarm("-H", "unix://" + socket(name), "daemon",
-                "--data-root", dataRoot(name).toString(), "--hostname", name, "--exec-root", execRoot(name).toString()));
+                "--data-root", dataRoot(name).toString(), "--hostname", name, "--exec-root", execRoot(name).toString(),
+                "--api-socket", apiSocket(name).toString()));
         cmd.addAll(List.of(extra));
         return processes.start(cmd, dir.resolve(name + ".log"), env);
     }
@@ -182,12 +188,29 @@ final class ClusterLab implements AutoCloseable {
         return Files.exists(f) ? Files.readString(f) : "";
     }
 
+    /** {@code JSWARM_E2E_LOGS=DIR}: the daemons' logs are copied there before the lab goes (debugging a CI run). */
+    private void keepLogs() {
+        String keep = System.getenv("JSWARM_E2E_LOGS");
+        if (keep == null || keep.isBlank()) {
+            return;
+        }
+        try (Stream<Path> logs = Files.list(dir)) {
+            Path to = Files.createDirectories(Path.of(keep.strip()).resolve(namespaces.prefix() + "-" + System.nanoTime()));
+            for (Path f : logs.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        } catch (IOException e) {
+            System.err.println("lab logs not kept: " + e);
+        }
+    }
+
     @Override
     public void close() {
         processes.close();
         DaemonLab.unmountNetworks(dir); // network namespaces the daemons bound under their exec roots
         namespaces.close();
         removeResolvConfs(namespaces.prefix());
+        keepLogs();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {

@@ -1,7 +1,6 @@
 package io.jswarm.encryption.tls;
 
 import io.jswarm.encryption.NodeIdentity;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
@@ -11,7 +10,6 @@ import java.util.function.Predicate;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -24,7 +22,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>Built once per endpoint: the cluster root and id never change with a certificate renewal (only the
  * leaf does, on the {@link IdentityKeyManager} side), and the revocation predicate is evaluated live.
  */
-public final class PeerTrust extends X509ExtendedTrustManager {
+public final class PeerTrust extends ChainTrustManager {
     private final X509ExtendedTrustManager pkix;
     private final String clusterId;
     private final Predicate<String> revoked;
@@ -118,25 +116,9 @@ public final class PeerTrust extends X509ExtendedTrustManager {
         authorize(chain);
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        checkClientTrusted(chain, authType);
-    }
 
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        checkServerTrusted(chain, authType);
-    }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkClientTrusted(chain, authType);
-    }
 
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkServerTrusted(chain, authType);
-    }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {

@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       owner;</li>
  *   <li>the owner's signature (with the key the grant names) covers the whole entry: record, version, deleted
  *       flag and grant, so no relay can alter or withdraw it;</li>
- *   <li>an upsert's IP, MAC, name, aliases and allocation index are the grant's, and its VTEP is the owner's
- *       data-path address in the manager's latest view;</li>
+ *   <li>an upsert's IP, MAC, name, aliases and allocation index are the grant's (a lease grant, issue 12, binds
+ *       no names), and its VTEP is the owner's data-path address in the manager's latest view;</li>
  *   <li>the owner is a participant of the network in that view.</li>
  * </ol>
  * The owner's signature is checked for relayed entries only: an entry that comes straight from its owner, over
@@ -117,7 +117,9 @@ public final class GrantAuthority implements EntryCheck {
         if (!g.getMac().equalsIgnoreCase(r.mac())) {
             return Optional.of("MAC " + r.mac() + " is not the granted one");
         }
-        if (!g.getName().equals(r.name()) || !g.getAliasesList().equals(r.aliases())) {
+        // A lease grant (issue 12) names no endpoint names: its owner attached while no manager answered and
+        // chose them; the address, MAC, endpoint id and allocation are still the manager's.
+        if (!g.getLease() && (!g.getName().equals(r.name()) || !g.getAliasesList().equals(r.aliases()))) {
             return Optional.of("names are not the granted ones");
         }
         if (g.getAllocationIndex() != r.allocation()) {

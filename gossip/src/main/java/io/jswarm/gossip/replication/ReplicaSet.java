@@ -348,8 +348,8 @@ final class ReplicaSet {
         }
         tables.forEach((networkId, t) -> {
             t.tick(now);
-            // Own entries of an earlier life that the agent has not re-created within the grace: withdraw.
-            for (String id : own.get(networkId).staleInherited(now.minus(config.restartGrace()))) {
+            // Own entries of an earlier life that the agent has not re-created within the window: withdraw.
+            for (String id : own.get(networkId).staleInherited(now.minus(config.reclaimWindow()))) {
                 if (t.entry(id).orElse(null) instanceof TableEvent.Upserted u && u.version().owner().equals(localNode)) {
                     withdraw(networkId, t, id, now);
                 }

@@ -20,7 +20,14 @@ import java.util.Objects;
  *                             reapEntryInterval.
  * @param restartGrace         what {@link TableReplicator#announceRestart()} announces, and the longest grace
  *                             this node grants a peer that announces a restart (a peer cannot make us keep its
- *                             entries visible forever). Default 30 s: a daemon restart, not a reboot.
+ *                             entries visible forever). Default 120 s: a daemon restart, not a reboot; a JVM that
+ *                             starts in 2 s here took 47-68 s in a loaded UML guest, and a grace shorter than that
+ *                             made peers hide the restarting node's endpoints and lose its traffic.
+ * @param reclaimWindow        how long a restarted node's new life has to re-create its own entries of an earlier
+ *                             life before it withdraws the rest. Separate from the restart grace: it only runs
+ *                             once the new life has started, and a long one keeps a crashed node's stale names
+ *                             resolvable (90 s broke name lookups after a crash in DemoE2ETest and the UML
+ *                             power-loss test). Default 30 s.
  * @param pageLimits           caps of one bulk-state page; default {@link PageLimits#DEFAULT} (1024 entries,
  *                             256 KiB), far below the transport's 2 MiB frame cap.
  * @param exchangeFanout       how many participants a node that joins a network (or re-joins after a restart)
@@ -31,10 +38,11 @@ import java.util.Objects;
  *                             Default 64 (8 bytes each).
  */
 public record ReplicatorConfig(Duration antiEntropyInterval, Duration housekeepingInterval, Duration reapInterval,
-                               Duration restartGrace, PageLimits pageLimits, int exchangeFanout, int digestBuckets) {
+                               Duration restartGrace, Duration reclaimWindow, PageLimits pageLimits, int exchangeFanout,
+                               int digestBuckets) {
 
     public static final ReplicatorConfig DEFAULT = new ReplicatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(1),
-            EndpointTable.DEFAULT_REAP_INTERVAL, Duration.ofSeconds(30), PageLimits.DEFAULT, 3,
+            EndpointTable.DEFAULT_REAP_INTERVAL, Duration.ofSeconds(120), Duration.ofSeconds(30), PageLimits.DEFAULT, 3,
             EndpointTable.DEFAULT_BUCKETS);
 
     public ReplicatorConfig {
@@ -42,6 +50,7 @@ public record ReplicatorConfig(Duration antiEntropyInterval, Duration housekeepi
         positive(housekeepingInterval, "housekeepingInterval");
         positive(reapInterval, "reapInterval");
         positive(restartGrace, "restartGrace");
+        positive(reclaimWindow, "reclaimWindow");
         Objects.requireNonNull(pageLimits, "pageLimits");
         if (exchangeFanout < 1 || exchangeFanout > 64) {
             throw new IllegalArgumentException("exchangeFanout must be in [1, 64]: " + exchangeFanout);
@@ -52,33 +61,38 @@ public record ReplicatorConfig(Duration antiEntropyInterval, Duration housekeepi
     }
 
     public ReplicatorConfig withAntiEntropyInterval(Duration d) {
-        return new ReplicatorConfig(d, housekeepingInterval, reapInterval, restartGrace, pageLimits, exchangeFanout,
-                digestBuckets);
+        return new ReplicatorConfig(d, housekeepingInterval, reapInterval, restartGrace,
+                reclaimWindow, pageLimits, exchangeFanout, digestBuckets);
     }
 
     public ReplicatorConfig withHousekeepingInterval(Duration d) {
-        return new ReplicatorConfig(antiEntropyInterval, d, reapInterval, restartGrace, pageLimits, exchangeFanout,
-                digestBuckets);
+        return new ReplicatorConfig(antiEntropyInterval, d, reapInterval, restartGrace,
+                reclaimWindow, pageLimits, exchangeFanout, digestBuckets);
     }
 
     public ReplicatorConfig withReapInterval(Duration d) {
-        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, d, restartGrace, pageLimits,
-                exchangeFanout, digestBuckets);
+        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, d, restartGrace,
+                reclaimWindow, pageLimits, exchangeFanout, digestBuckets);
     }
 
     public ReplicatorConfig withRestartGrace(Duration d) {
-        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, reapInterval, d, pageLimits,
-                exchangeFanout, digestBuckets);
+        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, reapInterval, d,
+                reclaimWindow, pageLimits, exchangeFanout, digestBuckets);
+    }
+
+    public ReplicatorConfig withReclaimWindow(Duration d) {
+        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, reapInterval, restartGrace,
+                d, pageLimits, exchangeFanout, digestBuckets);
     }
 
     public ReplicatorConfig withPageLimits(PageLimits limits) {
-        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, reapInterval, restartGrace, limits,
-                exchangeFanout, digestBuckets);
+        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, reapInterval, restartGrace,
+                reclaimWindow, limits, exchangeFanout, digestBuckets);
     }
 
     public ReplicatorConfig withExchangeFanout(int fanout) {
-        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, reapInterval, restartGrace, pageLimits,
-                fanout, digestBuckets);
+        return new ReplicatorConfig(antiEntropyInterval, housekeepingInterval, reapInterval, restartGrace,
+                reclaimWindow, pageLimits, fanout, digestBuckets);
     }
 
     private static void positive(Duration d, String name) {

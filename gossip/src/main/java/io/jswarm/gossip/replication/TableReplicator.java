@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *       per event, wall time once per millisecond, so this holds unless more events happened than milliseconds
  *       passed; every received version is witnessed too. Beyond that the owner is the authority on its own
  *       entries: a copy of an earlier life that beats a current write is overwritten with a newer version, and
- *       one this life did not re-create within {@link ReplicatorConfig#restartGrace()} is withdrawn.</li>
+ *       one this life did not re-create within {@link ReplicatorConfig#reclaimWindow()} is withdrawn.</li>
  *   <li><b>Liveness</b>: {@link #memberFailed} hides a node's entries (kept for the reap interval, restored by
  *       {@link #memberAlive}); {@link #memberLeft} tombstones them; a node that announced a restart keeps its
  *       entries visible through both until its grace expires.</li>

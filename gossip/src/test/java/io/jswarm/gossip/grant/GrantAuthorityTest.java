@@ -59,6 +59,34 @@ final class GrantAuthorityTest {
         return (TableEvent.Upserted) new GrantSealer(signer.getPrivate()).seal(NET, unsealed);
     }
 
+    /** An entry named {@code name} under a lease grant (issue 12) of address k: no names in the grant. */
+    private TableEvent.Upserted leased(int k, String name, long allocation) {
+        InetAddress ip = InetAddress.ofLiteral("198.51.100." + (k + 1));
+        var r = new EndpointRecord(name, List.of("alias"), ip, String.format("02:42:c6:33:64:%02x", k + 1), VTEP,
+                "owner", allocation);
+        ByteString g = EndpointGrant.newBuilder().setNetworkId(NET).setEndpointId("ep-" + k)
+                .setIp(ByteString.copyFrom(ip.getAddress())).setMac(r.mac()).setOwnerNode("owner")
+                .setAllocationIndex(k + 1).setLease(true)
+                .setOwnerKey(ByteString.copyFrom(ownerKey.getPublic().getEncoded())).build().toByteString();
+        SignedGrant sg = SignedGrant.newBuilder().setGrant(g)
+                .setCaSignature(ByteString.copyFrom(ca.signGrant(g.toByteArray()))).build();
+        var unsealed = new TableEvent.Upserted("ep-" + k, new Version(1, "owner"), r, new Seal(sg, ByteString.EMPTY));
+        return (TableEvent.Upserted) new GrantSealer(ownerKey.getPrivate()).seal(NET, unsealed);
+    }
+
+    @Test
+    void aLeaseGrantBindsTheAddressAndAllocationButNotTheNames() {
+        GrantAuthority a = authority(16);
+        assertEquals(Optional.empty(), relayed(a, leased(3, "any-name", 4)));
+        assertEquals(Optional.of("allocation 9 is not the granted 4"), relayed(a, leased(3, "any-name", 9)));
+        // An ordinary grant still binds the names.
+        TableEvent.Upserted plain = entry(3, 1, ownerKey);
+        var renamed = new TableEvent.Upserted(plain.endpointId(), plain.version(), new EndpointRecord("other",
+                List.of(), plain.record().ip(), plain.record().mac(), VTEP, "owner", plain.record().allocation()),
+                plain.seal());
+        assertEquals(Optional.of("names are not the granted ones"), a.refusal(NET, renamed, "owner", VIEW));
+    }
+
     private static Optional<String> relayed(GrantAuthority a, TableEvent e) {
         return a.refusal(NET, e, "relay", VIEW);
     }

@@ -203,7 +203,7 @@ class TableReplicatorTest {
 
     @Test
     void restartedNodeSupersedesItsOldEntriesAndWithdrawsThoseItDidNotRecreate() {
-        var config = FAST.withRestartGrace(Duration.ofMillis(300));
+        var config = FAST.withReclaimWindow(Duration.ofMillis(300));
         try (Nodes ns = new Nodes()) {
             var all = ns.startAll(config, "a", "b");
             var b = all.get(1);

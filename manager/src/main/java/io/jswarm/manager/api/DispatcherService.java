@@ -99,7 +99,7 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
 
     @Override
     public void listNodes(ListNodesRequest req, StreamObserver<ListNodesResponse> out) {
-        out.onNext(ListNodesResponse.newBuilder().addAllNodes(manager.nodes()).setSelfId(manager.nodeId()).build());
+        out.onNext(manager.listNodes());
         out.onCompleted();
     }
 
@@ -147,7 +147,7 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
     @Override
     public void ownEndpoints(OwnEndpointsRequest req, StreamObserver<OwnEndpointsResponse> out) {
         Caller caller = Caller.current();
-        unary(out, () -> manager.api().ownEndpoints(caller));
+        unary(out, () -> manager.api().ownEndpoints(caller, req));
     }
 
     @Override
@@ -168,6 +168,36 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
                                    StreamObserver<io.jswarm.proto.cluster.RequestKeyRotationResponse> out) {
         Caller caller = Caller.current(); // rate-limited by the manager, whoever asks
         unary(out, () -> manager.api().requestKeyRotation(caller, req));
+    }
+
+    // ---- issue 12: address leases (the node is the caller's certificate's; LeaseApi has the rules) ----
+
+    @Override
+    public void leaseGrant(io.jswarm.proto.cluster.LeaseGrantRequest req,
+                           StreamObserver<io.jswarm.proto.cluster.LeaseGrantResponse> out) {
+        Caller caller = Caller.current();
+        unary(out, () -> manager.api().leaseGrant(caller, req));
+    }
+
+    @Override
+    public void leaseClaim(io.jswarm.proto.cluster.LeaseClaimRequest req,
+                           StreamObserver<io.jswarm.proto.cluster.LeaseClaimResponse> out) {
+        Caller caller = Caller.current();
+        unary(out, () -> manager.api().leaseClaim(caller, req));
+    }
+
+    @Override
+    public void leaseReturn(io.jswarm.proto.cluster.LeaseReturnRequest req,
+                            StreamObserver<io.jswarm.proto.cluster.LeaseReturnResponse> out) {
+        Caller caller = Caller.current();
+        unary(out, () -> manager.api().leaseReturn(caller, req));
+    }
+
+    @Override
+    public void managerCredentials(io.jswarm.proto.cluster.ManagerCredentialsRequest req,
+                                   StreamObserver<io.jswarm.proto.cluster.ManagerCredentialsResponse> out) {
+        Caller caller = Caller.current(); // a promoted node: the state, not its certificate, says manager
+        unary(out, () -> manager.promotions().credentials(caller, req));
     }
 
     /** Answers a unary call; a refusal travels as its status, a bad argument as INVALID_ARGUMENT. */

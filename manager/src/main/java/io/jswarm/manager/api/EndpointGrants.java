@@ -47,4 +47,23 @@ final class EndpointGrants {
         return SignedGrant.newBuilder().setGrant(bytes)
                 .setCaSignature(ByteString.copyFrom(ca.signGrant(bytes.toByteArray()))).build();
     }
+
+    /**
+     * Issue 12: the grant of a leased address: the owner holds the address and its endpoint id, whatever names
+     * it attaches it under while no manager answers (so no names in it, and {@code lease} set); its allocation
+     * index is the grant's log index, below that of the claim's ordinary grant that supersedes it.
+     */
+    static SignedGrant issueLease(CertificateAuthority ca, Network n, io.jswarm.proto.state.LeasedAddress l,
+                                  ByteString ownerKey) {
+        InetAddress ip = IpPrefix.parseAddress(l.getAddress());
+        EndpointGrant g = EndpointGrant.newBuilder()
+                .setNetworkId(n.getNetworkId()).setEndpointId(l.getEndpointId())
+                .setIp(ByteString.copyFrom(ip.getAddress()))
+                .setMac(ip instanceof Inet4Address v4 ? MacAddress.forIpv4(v4).toString() : "")
+                .setOwnerNode(l.getNodeId()).setAllocationIndex(l.getGrantedIndex()).setOwnerKey(ownerKey)
+                .setLease(true).build();
+        ByteString bytes = g.toByteString();
+        return SignedGrant.newBuilder().setGrant(bytes)
+                .setCaSignature(ByteString.copyFrom(ca.signGrant(bytes.toByteArray()))).build();
+    }
 }

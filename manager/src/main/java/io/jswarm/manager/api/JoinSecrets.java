@@ -1,5 +1,6 @@
 package io.jswarm.manager.api;
 
+import io.jswarm.manager.state.StateStore;
 import io.jswarm.encryption.SecretSeal;
 import io.jswarm.proto.state.InitCluster;
 import io.jswarm.proto.state.Role;
@@ -47,7 +48,7 @@ final class JoinSecrets {
      * so every token handed out keeps working) and the log is compacted, so the plaintext leaves the disk.
      * Returns how many were sealed.
      */
-    int sealLegacy(io.jswarm.manager.state.ManagerStore store) throws IOException {
+    int sealLegacy(io.jswarm.manager.state.StateStore store) throws IOException {
         InitCluster c = store.view().cluster().orElse(null);
         if (c == null) {
             return 0;
@@ -63,7 +64,7 @@ final class JoinSecrets {
             var outcome = store.submit(io.jswarm.proto.state.Command.newBuilder().setRotateJoinToken(
                     io.jswarm.proto.state.RotateJoinToken.newBuilder().setRole(role).setNewSecretSealed(
                             com.google.protobuf.ByteString.copyFrom(seal(c.getClusterId(), role, plain)))).build());
-            if (outcome instanceof io.jswarm.manager.state.ManagerStore.Outcome.Refused r) {
+            if (outcome instanceof io.jswarm.manager.state.StateStore.Outcome.Refused r) {
                 throw new IOException("cannot seal the " + role + " join secret: " + r.reason());
             }
             sealed++;

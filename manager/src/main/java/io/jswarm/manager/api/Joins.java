@@ -76,9 +76,9 @@ final class Joins {
         } else {
             throw invalidToken("wrong secret", remote);
         }
-        if (role == Role.ROLE_MANAGER) {
-            throw Status.FAILED_PRECONDITION.withDescription("joining as an additional manager is not supported yet: "
-                    + "this swarm has a single manager (no replicated log). Join as a worker.").asRuntimeException();
+        boolean asManager = role == Role.ROLE_MANAGER;
+        if (asManager) {
+            ManagerBundles.checkPorts(req.getManagerPort(), req.getRaftPort());
         }
         CertificateRequest csr = new CertificateRequest(req.getCsrDer().toByteArray());
         try {
@@ -93,18 +93,31 @@ final class Joins {
                     .asRuntimeException();
         }
         String nodeId = Identifiers.newId();
+        // A manager's bundle first: a store that cannot take another manager refuses before anything is signed.
+        var bundle = asManager ? ManagerBundles.bundle(manager, nodeId) : null;
         X509Certificate cert = manager.ca().sign(csr, nodeId, NodeTable.fromProto(role), certValidity());
-        manager.submit(Command.newBuilder().setAddNode(AddNode.newBuilder().setNodeId(nodeId)
+        AddNode.Builder add = AddNode.newBuilder().setNodeId(nodeId)
                 .setHostname(req.getHostname()).setRole(role).setAdvertiseAddr(addr)
                 .setDataPathAddr(req.getDataPathAddr().isEmpty() ? addr : req.getDataPathAddr())
-                .setEngineVersion(req.getEngineVersion()).setJoinedAtMillis(manager.clock().millis())).build(),
-                Applied.NodeAdded.class);
+                .setEngineVersion(req.getEngineVersion()).setJoinedAtMillis(manager.clock().millis());
+        if (asManager) {
+            // In the state before the new manager starts its Raft server: the peers' TLS admits only managers
+            // the state (or the configuration) knows.
+            add.setManagerAddr(ManagerBundles.hostPort(addr, req.getManagerPort()))
+                    .setRaftAddr(ManagerBundles.hostPort(addr, req.getRaftPort()));
+        }
+        manager.submit(Command.newBuilder().setAddNode(add).build(), Applied.NodeAdded.class);
         LOG.info("node joined node={} role={} addr={} hostname={}", nodeId, role, addr,
                 io.jswarm.manager.state.SafeText.quote(req.getHostname())); // the joiner's text: escaped, cut
         manager.viewChangedSoon();
-        return JoinResponse.newBuilder().setNodeId(nodeId).setClusterId(cluster.getClusterId())
+        JoinResponse.Builder resp = JoinResponse.newBuilder().setNodeId(nodeId).setClusterId(cluster.getClusterId())
                 .setCertificateDer(ManagerNode.der(cert)).setCaCertificateDer(ManagerNode.der(manager.ca().certificate()))
-                .addAllManagerAddrs(manager.view().getManagerAddrsList()).setRole(role).build();
+                .addAllManagerAddrs(manager.view().getManagerAddrsList()).setRole(role);
+        if (bundle != null) {
+            resp.setManagerBundle(bundle.toBuilder().setAdvertiseAddr(addr).setManagerAddr(add.getManagerAddr())
+                    .setRaftAddr(add.getRaftAddr())); // never logged: it holds the CA key
+        }
+        return resp.build();
     }
 
     /** Signs a certificate for an existing member's own key (renewal). */

@@ -1,5 +1,6 @@
 package io.jswarm.manager.api;
 
+import io.jswarm.manager.state.StateStore;
 import io.grpc.Status;
 import io.jswarm.encryption.SecretSeal;
 import io.jswarm.encryption.esp.DataKeyRoot;
@@ -7,7 +8,7 @@ import io.jswarm.manager.keys.KeyRotation;
 import io.jswarm.manager.keys.KeyRotationConfig;
 import io.jswarm.manager.keys.NodeKeys;
 import io.jswarm.manager.keys.RootSeal;
-import io.jswarm.manager.state.ManagerStore;
+
 import io.jswarm.manager.state.StateView;
 import io.jswarm.proto.cluster.DataKeys;
 import io.jswarm.proto.cluster.SessionDownstream;
@@ -59,6 +60,9 @@ final class KeyService {
     private final Map<Integer, DataKeyRoot> roots = new HashMap<>();
     /** What each node's current session (or the own-keys listeners, for this node) was last sent. */
     private final Map<String, Sent> sent = new HashMap<>();
+    private final Port port;
+    /** Keys thread only: whether this manager led at the last tick (a new leader resumes from the state). */
+    private boolean leading;
 
     private record Sent(Object session, DataKeys keys) {
     }
@@ -68,7 +72,8 @@ final class KeyService {
         this.manager = manager;
         this.config = config;
         this.seal = new RootSeal(secretSeal, manager.clusterId());
-        this.rotation = new KeyRotation(config, clock, entropy, seal, new Port());
+        this.port = new Port();
+        this.rotation = new KeyRotation(config, clock, entropy, seal, port);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jswarm-manager-keys");
             t.setDaemon(true);
@@ -77,13 +82,27 @@ final class KeyService {
     }
 
     void start() {
-        run("start", () -> {
-            rotation.start();
-            started = true;
-        });
+        run("start", () -> started = true);
         long every = config.tick().toMillis();
-        thread.scheduleWithFixedDelay(() -> guard("tick", rotation::tick), every, every, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(() -> guard("tick", this::tick), every, every, TimeUnit.MILLISECONDS);
         changedSoon();
+    }
+
+    /**
+     * Issue 12: only the leader drives rotations (one driver per cluster, whichever manager leads); a manager
+     * that becomes leader picks up where the state is (the first generation, a rollout under way, retirements).
+     * Every manager pushes keys to its own sessions and records its sessions' acks in the log.
+     */
+    private void tick() {
+        if (!manager.store().peers().isLeader()) {
+            leading = false;
+            return;
+        }
+        if (!leading) {
+            leading = true;
+            rotation.start();
+        }
+        rotation.tick();
     }
 
     void addOwnListener(Consumer<DataKeys> listener) {
@@ -101,7 +120,14 @@ final class KeyService {
             return; // heartbeats repeat the last ack
         }
         installed.merge(nodeId, index, Math::max);
-        run("ack", rotation::tick); // a promotion may be due now, not at the next tick
+        run("ack", () -> {
+            // Through the log, so the leader sees it whichever manager this node's session is with.
+            if (manager.store().view().keysInstalled(nodeId) < index) {
+                port.submit(Command.newBuilder().setKeysInstalled(io.jswarm.proto.state.KeysInstalled.newBuilder()
+                        .setNodeId(nodeId).setStateIndex(index)).build());
+            }
+            tick(); // a promotion may be due now, not at the next tick
+        });
     }
 
     /** Something that changes what nodes get happened (a node, a session, a phase): push, off the caller's thread. */
@@ -183,8 +209,8 @@ final class KeyService {
         public Optional<Long> submit(Command command) {
             try {
                 return switch (manager.store().submit(command)) {
-                    case ManagerStore.Outcome.Committed c -> Optional.of(c.index());
-                    case ManagerStore.Outcome.Refused r -> {
+                    case StateStore.Outcome.Committed c -> Optional.of(c.index());
+                    case StateStore.Outcome.Refused r -> {
                         LOG.warn("key command refused kind={} reason=\"{}\"", command.getKindCase(), r.reason());
                         yield Optional.empty();
                     }
@@ -205,7 +231,7 @@ final class KeyService {
 
         @Override
         public long installed(String nodeId) {
-            return installed.getOrDefault(nodeId, 0L);
+            return Math.max(installed.getOrDefault(nodeId, 0L), manager.store().view().keysInstalled(nodeId));
         }
 
         @Override

@@ -30,10 +30,12 @@ public final class ManagerApi {
 
     private final ManagerNode manager;
     private final Networks networks;
+    private final LeaseApi leases;
 
     ManagerApi(ManagerNode manager, Networks networks) {
         this.manager = manager;
         this.networks = networks;
+        this.leases = new LeaseApi(manager);
     }
 
     /** {@code network create} (managers only): the manager picks the id and creation time; the state the rest. */
@@ -72,8 +74,41 @@ public final class ManagerApi {
 
     /** The endpoints the manager records for the caller, and their networks. */
     public OwnEndpointsResponse ownEndpoints(Caller caller) {
+        return ownEndpoints(caller, io.jswarm.proto.cluster.OwnEndpointsRequest.getDefaultInstance());
+    }
+
+    /** The same, with the addresses leased to the caller (their grants naming {@code req.owner_key}). */
+    public OwnEndpointsResponse ownEndpoints(Caller caller, io.jswarm.proto.cluster.OwnEndpointsRequest req) {
         authorize(caller, DispatcherGrpc.getOwnEndpointsMethod());
-        return networks.ownEndpoints(caller.nodeId());
+        var s = manager.store().read().view();
+        var out = networks.ownEndpoints(caller.nodeId()).toBuilder()
+                .addAllLeases(leases.held(s, caller.nodeId(), req.getOwnerKey()));
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        out.getNetworksList().forEach(n -> listed.add(n.getNetworkId()));
+        s.leasesOf(caller.nodeId()).forEach(l -> {
+            if (listed.add(l.getNetworkId())) {
+                s.network(l.getNetworkId()).ifPresent(out::addNetworks);
+            }
+        });
+        return out.build();
+    }
+
+    /** Issue 12: more addresses leased to the caller on an attachable network (whoever calls). */
+    public io.jswarm.proto.cluster.LeaseGrantResponse leaseGrant(Caller caller, io.jswarm.proto.cluster.LeaseGrantRequest req) {
+        authorize(caller, DispatcherGrpc.getLeaseGrantMethod());
+        return leases.grant(caller.nodeId(), Authorizer.actsAsManager(caller, manager.table()), req);
+    }
+
+    /** Issue 12: one of the caller's own leased addresses becomes its endpoint (no node claims another's). */
+    public io.jswarm.proto.cluster.LeaseClaimResponse leaseClaim(Caller caller, io.jswarm.proto.cluster.LeaseClaimRequest req) {
+        authorize(caller, DispatcherGrpc.getLeaseClaimMethod());
+        return leases.claim(caller.nodeId(), req);
+    }
+
+    /** Issue 12: the caller gives back addresses leased to it (only its own). */
+    public io.jswarm.proto.cluster.LeaseReturnResponse leaseReturn(Caller caller, io.jswarm.proto.cluster.LeaseReturnRequest req) {
+        authorize(caller, DispatcherGrpc.getLeaseReturnMethod());
+        return leases.giveBack(caller.nodeId(), req);
     }
 
     /** Releases every endpoint the caller owns (its {@code leave}); no one can release another node's. */

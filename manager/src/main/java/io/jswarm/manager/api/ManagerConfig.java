@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param engineVersion    this build's version, shown as ENGINE VERSION
  * @param limits           what a client may hold on the API port (connections, handshake, message sizes, join
  *                         rate); {@link ApiLimits#defaults} documents the defaults
+ * @param raft             the replicated log's server (issue 12); {@link io.jswarm.manager.raft.RaftSettings#loopback}
+ *                         unless given (one manager in a test)
  */
 public record ManagerConfig(InetSocketAddress listen, String managerAddr, Duration heartbeatPeriod,
-                            Duration heartbeatTimeout, String engineVersion, ApiLimits limits) {
+                            Duration heartbeatTimeout, String engineVersion, ApiLimits limits,
+                            io.jswarm.manager.raft.RaftSettings raft) {
     public static final Duration DEFAULT_HEARTBEAT_PERIOD = Duration.ofSeconds(1);
     public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
 
@@ -26,6 +29,7 @@ public record ManagerConfig(InetSocketAddress listen, String managerAddr, Durati
         Objects.requireNonNull(listen);
         Objects.requireNonNull(managerAddr);
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(raft, "raft");
         if (heartbeatTimeout.compareTo(heartbeatPeriod) <= 0) {
             throw new IllegalArgumentException("heartbeat timeout must exceed the period");
         }
@@ -37,8 +41,19 @@ public record ManagerConfig(InetSocketAddress listen, String managerAddr, Durati
         this(listen, managerAddr, heartbeatPeriod, heartbeatTimeout, engineVersion, ApiLimits.defaults());
     }
 
+    /** With a loopback Raft server of one manager. */
+    public ManagerConfig(InetSocketAddress listen, String managerAddr, Duration heartbeatPeriod,
+                         Duration heartbeatTimeout, String engineVersion, ApiLimits limits) {
+        this(listen, managerAddr, heartbeatPeriod, heartbeatTimeout, engineVersion, limits,
+                io.jswarm.manager.raft.RaftSettings.loopback());
+    }
+
+    public ManagerConfig withRaft(io.jswarm.manager.raft.RaftSettings r) {
+        return new ManagerConfig(listen, managerAddr, heartbeatPeriod, heartbeatTimeout, engineVersion, limits, r);
+    }
+
     public ManagerConfig withLimits(ApiLimits l) {
-        return new ManagerConfig(listen, managerAddr, heartbeatPeriod, heartbeatTimeout, engineVersion, l);
+        return new ManagerConfig(listen, managerAddr, heartbeatPeriod, heartbeatTimeout, engineVersion, l, raft);
     }
 
     public static ManagerConfig defaults(InetSocketAddress listen, String managerAddr, String engineVersion) {

@@ -1,5 +1,6 @@
 package io.jswarm.manager.api;
 
+import io.jswarm.manager.state.StateStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
@@ -39,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager role of a node: the cluster CA, the durable {@link ManagerStore}, the mutual-TLS Dispatcher
+ * The manager role of a node: the cluster CA, the durable {@link StateStore}, the mutual-TLS Dispatcher
  * API and the agents' sessions. Created by {@link #bootstrap} ({@code jswarm init}) or reopened from its
  * directory after a restart by {@link #open}; {@link #start} binds the port. One manager per cluster for now
  * (the command log is local; a replicated log slots in behind {@code CommandLog}). Joins live in
@@ -57,11 +58,12 @@ public final class ManagerNode implements AutoCloseable {
     private final InstantSource clock;
     private final CertificateAuthority ca;
     private final JoinSecrets secrets;
-    private final ManagerStore store;
+    private final StateStore store;
     private final IdentityKeyManager keys;
     private final SessionRegistry sessions;
     private final NodeTable table;
     private final Joins joins = new Joins(this);
+    private final Promotions promotions = new Promotions(this);
     private final ManagerApi api = new ManagerApi(this, new Networks(this));
     private final ScheduledExecutorService timer;
     private final EndpointQuota endpointQuota;
@@ -73,7 +75,7 @@ public final class ManagerNode implements AutoCloseable {
     private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ManagerNode(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock,
-                        CertificateAuthority ca, JoinSecrets secrets, ManagerStore store, NodeIdentity identity,
+                        CertificateAuthority ca, JoinSecrets secrets, StateStore store, IdentityKeyManager keys,
                         io.jswarm.manager.keys.KeyRotationConfig keyRotation, io.jswarm.encryption.SecretSeal seal) {
         this.swarmDir = swarmDir;
         this.endpointQuota = java.util.Objects.requireNonNull(endpointQuota);
@@ -82,7 +84,8 @@ public final class ManagerNode implements AutoCloseable {
         this.ca = ca;
         this.secrets = secrets;
         this.store = store;
-        this.keys = new IdentityKeyManager(identity);
+        this.keys = keys;
+        NodeIdentity identity = keys.identity();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jswarm-manager-timer");
             t.setDaemon(true);
@@ -100,6 +103,15 @@ public final class ManagerNode implements AutoCloseable {
      * InitCluster and this node. Returns the new identity; {@link #open} then serves it.
      */
     public static NodeIdentity bootstrap(Path swarmDir, InitParams p, InstantSource clock) throws IOException {
+        return bootstrap(swarmDir, p, "", clock);
+    }
+
+    /**
+     * {@link #bootstrap(Path, InitParams, InstantSource)} with this manager's Raft address (host:port) recorded
+     * in its AddNode. The two commands go to a one-manager log that {@link #open} moves onto the replicated log
+     * as its first entry (the path every older data directory takes too).
+     */
+    public static NodeIdentity bootstrap(Path swarmDir, InitParams p, String raftAddr, InstantSource clock) throws IOException {
         String clusterId = Identifiers.newId();
         String nodeId = Identifiers.newId();
         CertificateAuthority ca = CertificateAuthority.create(clusterId, CertificateAuthority.DEFAULT_ROOT_VALIDITY, clock);
@@ -124,10 +136,55 @@ public final class ManagerNode implements AutoCloseable {
             commit(store, Command.newBuilder().setAddNode(AddNode.newBuilder().setNodeId(nodeId)
                     .setHostname(p.hostname()).setRole(io.jswarm.proto.state.Role.ROLE_MANAGER)
                     .setAdvertiseAddr(p.advertiseAddr()).setDataPathAddr(p.dataPathAddr())
-                    .setManagerAddr(p.managerAddr()).setEngineVersion(p.engineVersion()).setJoinedAtMillis(now)).build());
+                    .setManagerAddr(p.managerAddr()).setRaftAddr(raftAddr)
+                    .setEngineVersion(p.engineVersion()).setJoinedAtMillis(now)).build());
         }
         LOG.info("swarm initialized cluster={} node={}", clusterId, nodeId);
         return identity;
+    }
+
+    /**
+     * {@code init --force-new-cluster}, on a stopped manager's directory: its replica's state (what this manager
+     * last applied) becomes the first entry of a new log with this node as the only manager; the other managers
+     * become workers in the state (their Raft peers are no longer trusted; they can be removed, or join again).
+     * Whole or nothing: the one-manager log is written beside the old Raft storage, which is then moved aside in one
+     * rename; a crash before the rename reopens the old cluster, after it {@link #open} migrates the new one.
+     */
+    public static void forceNewCluster(Path swarmDir, io.jswarm.proto.state.Snapshot state, String selfId) throws IOException {
+        Path raft = swarmDir.resolve("raft");
+        var nodes = state.getNodesList().stream().map(n -> n.getNodeId().equals(selfId) || n.getRole() != io.jswarm.proto.state.Role.ROLE_MANAGER
+                ? n : n.toBuilder().setRole(io.jswarm.proto.state.Role.ROLE_WORKER).setRaftAddr("").build()).toList();
+        var forced = state.toBuilder().clearNodes().addAllNodes(nodes).setLastAppliedIndex(0).build();
+        LocalCommandLog.deleteIn(raft);
+        try (LocalCommandLog log = LocalCommandLog.open(raft)) {
+            log.compact(forced);
+        }
+        Path old = raft.resolve("ratis");
+        if (java.nio.file.Files.exists(old)) {
+            Path aside = raft.resolve("ratis.before-force-new-cluster");
+            deleteTree(aside);
+            java.nio.file.Files.move(old, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(aside);
+        }
+        LOG.warn("forcing a new cluster from this manager's state node={} managersDemoted={}", selfId,
+                state.getNodesList().stream().filter(n -> !n.getNodeId().equals(selfId)
+                        && n.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER).count());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (var all = java.nio.file.Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
+
+    /** The full state this manager last applied (for {@link #forceNewCluster}). */
+    public io.jswarm.proto.state.Snapshot stateSnapshot() {
+        return store.snapshot();
     }
 
     /** Reopens the manager state in {@code swarmDir} (after {@link #bootstrap} or a restart). Starts nothing. */
@@ -148,8 +205,17 @@ public final class ManagerNode implements AutoCloseable {
         CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
         JoinSecrets secrets = JoinSecrets.open(swarmDir.resolve("ca"), new java.security.SecureRandom());
         NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
-        ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY);
-        boolean ours = store.view().cluster().map(c -> c.getClusterId().equals(ca.clusterId())).orElse(false);
+        if (!identity.clusterId().equals(ca.clusterId())) {
+            throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
+        }
+        IdentityKeyManager keys = new IdentityKeyManager(identity);
+        sealLegacyBeforeMigration(swarmDir.resolve("raft"), secrets);
+        StateStore[] self = new StateStore[1];
+        io.jswarm.manager.raft.ReplicatedStore store = io.jswarm.manager.raft.ReplicatedStore.open(
+                swarmDir.resolve("raft"), ca.clusterId(), identity.nodeId(), config.raft(), keys, clock,
+                id -> self[0] != null && self[0].view().isRemoved(id));
+        self[0] = store;
+        boolean ours = store.joining() || store.view().cluster().map(c -> c.getClusterId().equals(ca.clusterId())).orElse(false);
         if (!ours || !identity.clusterId().equals(ca.clusterId())) {
             store.close();
             throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
@@ -165,7 +231,22 @@ public final class ManagerNode implements AutoCloseable {
         // The data-key roots are sealed with the join secrets' key (ca/secrets.key), read again here.
         var seal = io.jswarm.encryption.SecretSeal.loadOrCreate(swarmDir.resolve("ca").resolve(JoinSecrets.KEY_FILE),
                 new java.security.SecureRandom());
-        return new ManagerNode(swarmDir, config, endpointQuota, clock, ca, secrets, store, identity, keyRotation, seal);
+        return new ManagerNode(swarmDir, config, endpointQuota, clock, ca, secrets, store, keys, keyRotation, seal);
+    }
+
+    /**
+     * A one-manager log of an older version may hold join secrets in plaintext: seal them there (and compact it)
+     * before its state moves onto the replicated log, so no plaintext secret ever enters Ratis' files.
+     */
+    private static void sealLegacyBeforeMigration(Path raftDir, JoinSecrets secrets) throws IOException {
+        if (!LocalCommandLog.existsIn(raftDir)) {
+            return;
+        }
+        try (ManagerStore legacy = ManagerStore.open(LocalCommandLog.open(raftDir), ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
+            if (secrets.sealLegacy(legacy) > 0) {
+                LOG.info("join secrets of an older version sealed before the move onto the replicated log");
+            }
+        }
     }
 
     /** Binds the API port and starts heartbeats and certificate renewal. */
@@ -187,6 +268,17 @@ public final class ManagerNode implements AutoCloseable {
         long every = keys.identity().renewalRetry().toMillis();
         timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, every, TimeUnit.MILLISECONDS);
         keyService.start();
+        // Commands other managers proposed are applied here too: every applied command reaches this manager's
+        // sessions (coalesced, as local changes are).
+        store.onApplied(v -> viewChangedSoon());
+        if (store instanceof io.jswarm.manager.raft.ReplicatedStore r) {
+            // A follower judges managers other than the leader by this node's liveness sources (gossip, sessions).
+            r.reachability(id -> table.liveness(id) != NodeHealth.Liveness.DEAD);
+            if (r.joining()) {
+                // Its own thread: the timer carries heartbeats, and this waits for the leader's catch-up.
+                Thread.ofPlatform().daemon().name("jswarm-raft-join").start(() -> addSelfToRaft(r));
+            }
+        }
         LOG.info("manager API listening addr={} node={} cluster={}", config.listen(), nodeId(), ca.clusterId());
     }
 
@@ -257,8 +349,13 @@ public final class ManagerNode implements AutoCloseable {
         return config.managerAddr();
     }
 
-    ManagerStore store() {
+    StateStore store() {
         return store;
+    }
+
+    /** Issue 12: where this manager keeps {@code ca/}, {@code certificates/} and {@code raft/}. */
+    Path swarmDir() {
+        return swarmDir;
     }
 
     JoinSecrets secrets() {
@@ -325,6 +422,30 @@ public final class ManagerNode implements AutoCloseable {
         return table.nodes();
     }
 
+    /** Issue 12: {@code node ls}: a consistent read, flagged possibly stale when no quorum confirmed it. */
+    public io.jswarm.proto.cluster.ListNodesResponse listNodes() {
+        return table.list();
+    }
+
+    /** Issue 12: the managers replicating the state, as this one sees them (leader, reachability). */
+    public io.jswarm.manager.state.ManagerPeers managerPeers() {
+        return store.peers();
+    }
+
+    /** Issue 12: {@code node promote}: {@code SetNodeRole(manager)}; the node switches when it sees it. */
+    public io.jswarm.proto.cluster.PromoteNodeResponse promote(String ref) {
+        return promotions.promote(ref);
+    }
+
+    /** Issue 12: {@code node demote}: out of the Raft configuration, then {@code SetNodeRole(worker)}. */
+    public io.jswarm.proto.cluster.DemoteNodeResponse demote(String ref) {
+        return promotions.demote(ref);
+    }
+
+    Promotions promotions() {
+        return promotions;
+    }
+
     public NodeInfo inspect(String ref) {
         return table.info(table.resolve(ref));
     }
@@ -367,22 +488,24 @@ public final class ManagerNode implements AutoCloseable {
         return expect(commit(command), expected);
     }
 
-    static <T extends Applied> T expect(ManagerStore.Outcome.Committed c, Class<T> expected) {
+    static <T extends Applied> T expect(StateStore.Outcome.Committed c, Class<T> expected) {
         return expected.cast(c.applied());
     }
 
     /** Submits; the committed command with its log index, or a gRPC error saying why it was refused. */
-    ManagerStore.Outcome.Committed commit(Command command) {
-        ManagerStore.Outcome outcome;
+    StateStore.Outcome.Committed commit(Command command) {
+        StateStore.Outcome outcome;
         try {
             outcome = store.submit(command);
+        } catch (StateStore.NoQuorumException e) {
+            throw Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
         } catch (IOException e) {
             LOG.error("command log write failed error={}", e.toString());
             throw Status.INTERNAL.withDescription("cannot persist the change: " + e.getMessage()).asRuntimeException();
         }
         return switch (outcome) {
-            case ManagerStore.Outcome.Refused r -> throw Status.FAILED_PRECONDITION.withDescription(r.reason()).asRuntimeException();
-            case ManagerStore.Outcome.Committed c -> c;
+            case StateStore.Outcome.Refused r -> throw Status.FAILED_PRECONDITION.withDescription(r.reason()).asRuntimeException();
+            case StateStore.Outcome.Committed c -> c;
         };
     }
 
@@ -402,6 +525,34 @@ public final class ManagerNode implements AutoCloseable {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 pushQueued.set(false);
                 LOG.debug("manager stopping; view not pushed");
+            }
+        }
+    }
+
+    /**
+     * A joining manager's last step: it is running its Raft server, now it becomes a voter (the leader catches
+     * it up first). Retried for a minute: the leader may be changing, or still committing our AddNode.
+     */
+    private void addSelfToRaft(io.jswarm.manager.raft.ReplicatedStore r) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!timer.isShutdown()) {
+            try {
+                r.peers().add(nodeId(), r.raftAddr());
+                LOG.info("joined the managers' Raft group node={} raft={}", nodeId(), r.raftAddr());
+                viewChangedSoon();
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    LOG.error("could not join the managers' Raft group within 60 s error={}", e.toString());
+                    return;
+                }
+                LOG.info("joining the managers' Raft group, retrying error={}", e.toString());
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
@@ -431,8 +582,8 @@ public final class ManagerNode implements AutoCloseable {
         }
     }
 
-    private static void commit(ManagerStore store, Command c) throws IOException {
-        if (store.submit(c) instanceof ManagerStore.Outcome.Refused r) {
+    private static void commit(StateStore store, Command c) throws IOException {
+        if (store.submit(c) instanceof StateStore.Outcome.Refused r) {
             throw new IOException("bootstrap command refused: " + r.reason());
         }
     }

@@ -82,7 +82,7 @@ final class Networks {
     }
 
     RemoveNetworkResponse remove(RemoveNetworkRequest req) {
-        Network ref = resolve(manager.store().view(), req.getNetwork());
+        Network ref = resolve(manager.store().read().view(), req.getNetwork());
         Network n = manager.submit(Command.newBuilder().setRemoveNetwork(RemoveNetwork.newBuilder()
                 .setNetworkId(ref.getNetworkId())).build(), Applied.NetworkRemoved.class).network();
         LOG.info("network removed network={} name={}", n.getNetworkId(), n.getName());
@@ -91,7 +91,7 @@ final class Networks {
     }
 
     PruneNetworksResponse prune() {
-        if (manager.store().view().prunableNetworks().isEmpty()) {
+        if (manager.store().read().view().prunableNetworks().isEmpty()) {
             return PruneNetworksResponse.getDefaultInstance(); // nothing to log: no empty command in the log
         }
         // What the apply removed: a network attached to since the check above is (rightly) kept.
@@ -102,8 +102,10 @@ final class Networks {
         return PruneNetworksResponse.newBuilder().addAllNames(names).build();
     }
 
+    // Issue 12: every request reads through StateStore.read(): linearizable on any manager (a follower asks the
+    // leader's commit index first), so an answer never misses a change another manager committed before it.
     ListNetworksResponse list(ListNetworksRequest req) {
-        StateView s = manager.store().view();
+        StateView s = manager.store().read().view();
         List<Network> nets = req.getNetwork().isEmpty() ? s.networks() : List.of(resolve(s, req.getNetwork()));
         ListNetworksResponse.Builder b = ListNetworksResponse.newBuilder();
         for (Network n : nets) {
@@ -115,7 +117,7 @@ final class Networks {
     AttachEndpointResponse attach(String callerNodeId, boolean callerIsManager, AttachEndpointRequest req) {
         // The names first: nothing the caller sent reaches a log line, the state or an allocation unchecked.
         invalidArgument(() -> EndpointNameRules.checkSyntax(req.getName(), req.getAliasesList()));
-        Network n = resolve(manager.store().view(), req.getNetwork());
+        Network n = resolve(manager.store().read().view(), req.getNetwork());
         if (!n.getAttachable()) {
             // Docker's words, including the nested rpc error it shows; it refuses managers alike (only
             // the orchestrator's tasks may join a network that is not attachable).
@@ -143,7 +145,7 @@ final class Networks {
     }
 
     void detach(String callerNodeId, boolean callerIsManager, DetachEndpointRequest req) {
-        StateView s = manager.store().view();
+        StateView s = manager.store().read().view();
         Network n = resolve(s, req.getNetwork());
         Endpoint e = s.endpoints(n.getNetworkId()).stream()
                 .filter(x -> x.getEndpointId().equals(req.getEndpointId())).findFirst()
@@ -162,7 +164,7 @@ final class Networks {
     }
 
     OwnEndpointsResponse ownEndpoints(String nodeId) {
-        StateView s = manager.store().view();
+        StateView s = manager.store().read().view();
         OwnEndpointsResponse.Builder b = OwnEndpointsResponse.newBuilder();
         for (Network n : s.networks()) {
             List<Endpoint> own = s.endpoints(n.getNetworkId()).stream().filter(e -> e.getNodeId().equals(nodeId)).toList();
@@ -175,7 +177,8 @@ final class Networks {
 
     /** Every endpoint {@code nodeId} owns, on every network, released at one log position. */
     ReleaseNodeEndpointsResponse releaseNodeEndpoints(String nodeId) {
-        if (manager.store().view().endpointsOf(nodeId).isEmpty()) {
+        StateView read = manager.store().read().view();
+        if (read.endpointsOf(nodeId).isEmpty() && read.leasesOf(nodeId).isEmpty()) {
             return ReleaseNodeEndpointsResponse.getDefaultInstance(); // no empty command in the log
         }
         List<Endpoint> released = manager.submit(Command.newBuilder().setReleaseNodeEndpoints(ReleaseNodeEndpoints
@@ -190,7 +193,12 @@ final class Networks {
         return s.networks().stream().map(n -> {
             Set<String> nodes = new TreeSet<>();
             s.endpoints(n.getNetworkId()).forEach(e -> nodes.add(e.getNodeId()));
-            return NetworkView.newBuilder().setNetwork(n).addAllNodeIds(nodes).build();
+            // Issue 12: a lease holder may have endpoints the manager has not heard of yet (attached while cut off).
+            s.leases().stream().filter(l -> l.getNetworkId().equals(n.getNetworkId())).forEach(l -> nodes.add(l.getNodeId()));
+            Set<String> leased = new TreeSet<>();
+            s.leases().stream().filter(l -> l.getNetworkId().equals(n.getNetworkId()))
+                    .forEach(l -> leased.add(l.getEndpointId()));
+            return NetworkView.newBuilder().setNetwork(n).addAllNodeIds(nodes).addAllLeasedEndpointIds(leased).build();
         }).toList();
     }
 

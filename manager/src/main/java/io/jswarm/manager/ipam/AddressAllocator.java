@@ -75,10 +75,18 @@ public final class AddressAllocator {
 
     /** The address {@link #allocateNext} would take; changes nothing. */
     public long peekNext() throws IpamException {
-        long candidate = cursor;
+        return peekAfter(cursor, Set.of());
+    }
+
+    /**
+     * The address serial allocation would take with the cursor at {@code from} (-1: before the first) and
+     * {@code alsoTaken} used too; changes nothing. How several addresses are planned at once (a lease).
+     */
+    public long peekAfter(long from, Set<Long> alsoTaken) throws IpamException {
+        long candidate = from;
         for (long i = low; i <= high; i++) {
             candidate = candidate < low || candidate >= high ? low : candidate + 1;
-            if (!reserved(candidate) && !used.contains(candidate)) {
+            if (!reserved(candidate) && !used.contains(candidate) && !alsoTaken.contains(candidate)) {
                 return candidate;
             }
         }

@@ -99,6 +99,7 @@ public final class KeyRotation {
 
     /** {@code rotate-keys}: a new generation now, unless one is under way. */
     public Start rotate(String reason) {
+        sync(clock.instant());
         if (rollout != null) {
             return new Start.NotStarted("a key rotation is already under way (generation " + rollout.generation()
                     + " is not promoted yet)");
@@ -143,6 +144,7 @@ public final class KeyRotation {
     /** Looks at what is due: promotion (all acked or deadline), retirement, the interval, a queued start. */
     public void tick() {
         Instant now = clock.instant();
+        sync(now);
         if (rollout != null && (allInstalled(rollout.addIndex()) || !now.isBefore(rollout.deadline()))) {
             promote(now);
         }
@@ -169,6 +171,25 @@ public final class KeyRotation {
                 && !now.isBefore(Instant.ofEpochMilli(primary.get().getCreatedAtMillis()).plus(config.interval()))) {
             rotate("interval");
         }
+    }
+
+    /**
+     * Issue 12: the state is the truth, this driver's memory only its timers. Another manager (a follower's
+     * {@code rotate-keys}, an earlier leader) may have added or promoted a generation: adopt what the state
+     * says is rolling out or retiring, forget what it no longer holds.
+     */
+    private void sync(Instant now) {
+        StateView s = port.view();
+        Optional<DataKey> inbound = s.inboundDataKey();
+        if (inbound.isEmpty()) {
+            rollout = null;
+        } else if (rollout == null || rollout.generation() != inbound.get().getGeneration()) {
+            rollout = new Rollout(inbound.get().getGeneration(), s.index(), now.plus(config.promoteDeadline()));
+        }
+        var retiring = s.dataKeys().stream().filter(k -> k.getPhase() == DataKeyPhase.DATA_KEY_RETIRING)
+                .map(DataKey::getGeneration).toList();
+        retireAt.keySet().retainAll(retiring);
+        retiring.forEach(g -> retireAt.putIfAbsent(g, now.plus(config.retireGrace())));
     }
 
     /** The generation being rolled out, if any (tests, metrics). */

@@ -119,4 +119,39 @@ public sealed interface Applied {
 
     record DataKeyRetired(int generation) implements Applied {
     }
+
+    /** Issue 12: a whole state became this log's first entry (migration, force-new-cluster). */
+    record StateRestored(String clusterId, String reason) implements Applied {
+    }
+
+    /** Issue 12: a node's keys acknowledgement, through the log. */
+    record KeysInstalled(String nodeId, long stateIndex) implements Applied {
+    }
+
+    /** Issue 12: {@code granted} were leased to their node; {@code held} is all it holds on the network now. */
+    record LeaseGranted(Network network, List<io.jswarm.proto.state.LeasedAddress> granted,
+                        List<io.jswarm.proto.state.LeasedAddress> held) implements Applied {
+        public LeaseGranted {
+            Objects.requireNonNull(network, "network");
+            granted = List.copyOf(granted);
+            held = List.copyOf(held);
+        }
+    }
+
+    /** Issue 12: the leased address became {@code endpoint} (with the lease's endpoint id). */
+    record LeaseClaimed(Network network, io.jswarm.proto.state.LeasedAddress lease, Endpoint endpoint) implements Applied {
+        public LeaseClaimed {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(lease, "lease");
+            Objects.requireNonNull(endpoint, "endpoint");
+        }
+    }
+
+    /** Issue 12: the leases given back (those the node still held). */
+    record LeaseReturned(String nodeId, List<io.jswarm.proto.state.LeasedAddress> returned) implements Applied {
+        public LeaseReturned {
+            Objects.requireNonNull(nodeId, "nodeId");
+            returned = List.copyOf(returned);
+        }
+    }
 }

@@ -123,8 +123,23 @@ final class DataKeyState {
         return i;
     }
 
+    /** Node id → the highest DataKeys state index it acknowledged (issue 12: acks through the log). */
+    private final java.util.Map<String, Long> installed = new java.util.TreeMap<>();
+
+    void applyInstalled(String nodeId, long index) {
+        installed.merge(nodeId, index, Math::max);
+    }
+
+    void nodeGone(String nodeId) {
+        installed.remove(nodeId);
+    }
+
+    java.util.Map<String, Long> installed() {
+        return java.util.Map.copyOf(installed);
+    }
+
     void snapshotInto(Snapshot.Builder b) {
-        b.addAllDataKeys(keys.values()).setDataIndexCursor(indexCursor);
+        b.addAllDataKeys(keys.values()).setDataIndexCursor(indexCursor).putAllKeysInstalled(installed);
     }
 
     /**
@@ -141,6 +156,8 @@ final class DataKeyState {
             }
         }
         indexCursor = s.getDataIndexCursor();
+        installed.clear();
+        installed.putAll(s.getKeysInstalledMap());
         List<AddNode> nodes = new ArrayList<>();
         for (AddNode n : s.getNodesList()) {
             if (n.getDataIndex() != 0 && nodes.stream().anyMatch(o -> o.getDataIndex() == n.getDataIndex())) {

@@ -47,10 +47,24 @@ public final class LocalCommandLog implements CommandLog {
         this.channel = channel;
     }
 
+    private static final String LOG_FILE = "commands.log";
+    private static final String SNAPSHOT_FILE = "snapshot.pb";
+
+    /** Whether {@code dir} holds a log or a snapshot of this kind (issue 12: a one-manager log to migrate). */
+    public static boolean existsIn(Path dir) {
+        return Files.exists(dir.resolve(LOG_FILE)) || Files.exists(dir.resolve(SNAPSHOT_FILE));
+    }
+
+    /** Deletes the log and snapshot in {@code dir} (not the directory); nothing there is fine. */
+    public static void deleteIn(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve(LOG_FILE));
+        Files.deleteIfExists(dir.resolve(SNAPSHOT_FILE));
+    }
+
     /** Opens (creating if needed, owner-only) the log in {@code dir} and recovers from a torn tail. */
     public static LocalCommandLog open(Path dir) throws IOException {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path file = dir.resolve("commands.log");
+        Path file = dir.resolve(LOG_FILE);
         if (!Files.exists(file)) {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
@@ -66,7 +80,7 @@ public final class LocalCommandLog implements CommandLog {
     }
 
     private void load() throws IOException {
-        Path snap = dir.resolve("snapshot.pb");
+        Path snap = dir.resolve(SNAPSHOT_FILE);
         snapshot = Files.exists(snap) ? Snapshot.parseFrom(Files.readAllBytes(snap)) : null;
         long base = snapshot == null ? 0 : snapshot.getLastAppliedIndex();
         ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(channel.size()));
@@ -189,7 +203,7 @@ public final class LocalCommandLog implements CommandLog {
         }
         // Snapshot first, then empty the log: a crash in between leaves records the snapshot already
         // covers, which load() skips by their index, never a gap.
-        Files.move(tmp, dir.resolve("snapshot.pb"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, dir.resolve(SNAPSHOT_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         channel.truncate(0);
         channel.force(true);
         snapshot = snap;

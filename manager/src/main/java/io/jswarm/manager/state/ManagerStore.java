@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * after each apply the writer publishes an immutable {@link StateView} (with its log index), and
  * {@link #view} hands out the latest one without waiting for a write in progress on disk.
  */
-public final class ManagerStore implements AutoCloseable {
+public final class ManagerStore implements StateStore {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerStore.class);
 
     /** Compact after this many commands since the last snapshot; recovery then replays at most this many. */
@@ -30,6 +30,7 @@ public final class ManagerStore implements AutoCloseable {
     private final int snapshotEvery;
     /** The state after the last applied command; replaced (never changed) by the writer. */
     private volatile StateView published;
+    private final java.util.List<java.util.function.Consumer<StateView>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private ManagerStore(CommandLog log, int snapshotEvery) {
         this.log = log;
@@ -51,22 +52,8 @@ public final class ManagerStore implements AutoCloseable {
         return store;
     }
 
-    /** The result of {@link #submit}: the command's log index and what it did, or why it was refused (nothing written). */
-    public sealed interface Outcome {
-        /** {@code applied} is never {@link Applied.Refused}: a validated command applies. */
-        record Committed(long index, Applied applied) implements Outcome {
-            public Committed {
-                if (applied instanceof Applied.Refused) {
-                    throw new IllegalArgumentException("a committed command is not refused");
-                }
-            }
-        }
-
-        record Refused(String reason) implements Outcome {
-        }
-    }
-
     /** Validates, appends durably, applies, publishes the new view. */
+    @Override
     public Outcome submit(Command command) throws IOException {
         synchronized (writer) {
             Optional<String> rejection = state.validate(command);
@@ -79,6 +66,9 @@ public final class ManagerStore implements AutoCloseable {
                 throw new IllegalStateException("validated command rejected on apply: " + r.reason());
             }
             published = state.view();
+            for (var l : listeners) {
+                l.accept(published);
+            }
             if (index % snapshotEvery == 0) {
                 log.compact(state.snapshot());
             }
@@ -90,6 +80,7 @@ public final class ManagerStore implements AutoCloseable {
      * Writes a snapshot of the state now and empties the log, e.g. so that commands it supersedes (a secret
      * written in plaintext by an older version) leave the disk at once instead of at the next compaction.
      */
+    @Override
     public void compactNow() throws IOException {
         synchronized (writer) {
             log.compact(state.snapshot());
@@ -97,14 +88,35 @@ public final class ManagerStore implements AutoCloseable {
     }
 
     /** The state after the last applied command. Lock-free: never waits for a write in progress. */
+    @Override
     public StateView view() {
         return published;
+    }
+
+    /** One process: what it applied is everything committed. */
+    @Override
+    public Read read() {
+        return new Read(published, false);
+    }
+
+    @Override
+    public void onApplied(java.util.function.Consumer<StateView> listener) {
+        listeners.add(listener);
+    }
+
+    /** One manager, always the leader: the first manager node of the state (its only one). */
+    @Override
+    public ManagerPeers peers() {
+        return ManagerPeers.solo(published.nodes().stream()
+                .filter(n -> n.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER)
+                .map(n -> n.getNodeId()).findFirst().orElse(""));
     }
 
     /**
      * The full state including the allocators' positions, as a snapshot file holds it. Waits for a write
      * in progress (it reads the state machine itself); for tests and tools, not for serving requests.
      */
+    @Override
     public Snapshot snapshot() {
         synchronized (writer) {
             return state.snapshot();

@@ -167,23 +167,26 @@ final class NetworkState {
 
     // ---- endpoints ----
 
+    /**
+     * How many addresses a node holds as leases on a network ({@link Leases}): they count against its endpoint
+     * quota exactly as endpoints do, so leases cannot be used to drain a pool past the quota.
+     */
+    @FunctionalInterface
+    interface LeaseCount {
+        long held(String networkId, String nodeId);
+    }
+
+    private final LeaseCount leased;
+
+    NetworkState(LeaseCount leased) {
+        this.leased = leased;
+    }
+
     /** The endpoint an attach would create, its address resolved. */
     Endpoint planAttach(AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {
         Net net = require(a.getNetworkId());
-        String netName = net.network().getName();
-        if (a.getEndpointId().isEmpty()) {
-            throw new IpamException("endpoint id is required");
-        }
-        if (net.endpoints().containsKey(a.getEndpointId())) {
-            throw new IpamException("endpoint " + a.getEndpointId() + " already exists in network " + netName);
-        }
-        if (!nodeExists.test(a.getNodeId())) {
-            throw new IpamException("node " + a.getNodeId() + " not found");
-        }
-        EndpointNameRules.checkSyntax(a.getName(), a.getAliasesList());
-        EndpointNameRules.checkUnique(a.getName(), a.getAliasesList(), net.endpoints().values(), netName);
-        long onNode = networks.values().stream().mapToLong(n -> ownedBy(n, a.getNodeId())).sum();
-        EndpointQuota.of(a).check(a.getNodeId(), onNode, ownedBy(net, a.getNodeId()), netName, net.addresses().capacity());
+        checkNew(net, a.getEndpointId(), a, nodeExists);
+        checkQuota(net, a.getNodeId(), EndpointQuota.of(a), 1);
         long address;
         if (a.getRequestedIp().isEmpty()) {
             address = net.addresses().peekNext();
@@ -191,9 +194,78 @@ final class NetworkState {
             address = parseAddress(a.getRequestedIp(), "IP address");
             net.addresses().checkRequested(address);
         }
-        return Endpoint.newBuilder().setNetworkId(net.network().getNetworkId()).setEndpointId(a.getEndpointId())
+        return endpoint(net, a, a.getEndpointId(), address);
+    }
+
+    /** The checks of any new endpoint: a fresh id, a current node, valid and unique names. */
+    private void checkNew(Net net, String endpointId, AttachEndpoint a, Predicate<String> nodeExists) throws IpamException {
+        String netName = net.network().getName();
+        if (endpointId.isEmpty()) {
+            throw new IpamException("endpoint id is required");
+        }
+        if (net.endpoints().containsKey(endpointId)) {
+            throw new IpamException("endpoint " + endpointId + " already exists in network " + netName);
+        }
+        if (!nodeExists.test(a.getNodeId())) {
+            throw new IpamException("node " + a.getNodeId() + " not found");
+        }
+        EndpointNameRules.checkSyntax(a.getName(), a.getAliasesList());
+        EndpointNameRules.checkUnique(a.getName(), a.getAliasesList(), net.endpoints().values(), netName);
+    }
+
+    /** Refuses {@code more} addresses (endpoints or leases) for {@code nodeId} beyond its quota on {@code net}. */
+    private void checkQuota(Net net, String nodeId, EndpointQuota quota, int more) throws IpamException {
+        long onNode = networks.values().stream().mapToLong(n -> held(n, nodeId)).sum();
+        long onNetwork = held(net, nodeId);
+        for (int i = 0; i < more; i++) {
+            quota.check(nodeId, onNode + i, onNetwork + i, net.network().getName(), net.addresses().capacity());
+        }
+    }
+
+    private long held(Net net, String nodeId) {
+        return ownedBy(net, nodeId) + leased.held(net.network().getNetworkId(), nodeId);
+    }
+
+    private static Endpoint endpoint(Net net, AttachEndpoint a, String endpointId, long address) {
+        return Endpoint.newBuilder().setNetworkId(net.network().getNetworkId()).setEndpointId(endpointId)
                 .setNodeId(a.getNodeId()).setName(a.getName()).addAllAliases(a.getAliasesList())
                 .setAddress(IpPrefix.formatIpv4(address)).build();
+    }
+
+    // ---- what Leases needs (the addresses stay this class's: one allocator per network) ----
+
+    /** The id of a network by id or name. */
+    String requireId(String idOrName) throws IpamException {
+        return require(idOrName).network().getNetworkId();
+    }
+
+    /** Refuses {@code count} more leased addresses for {@code nodeId} beyond its quota. */
+    void checkLeaseQuota(String networkId, String nodeId, EndpointQuota quota, int count) throws IpamException {
+        checkQuota(require(networkId), nodeId, quota, count);
+    }
+
+    /** Whether {@code endpointId} names an endpoint of the network. */
+    boolean hasEndpoint(String networkId, String endpointId) {
+        Net net = networks.get(networkId);
+        return net != null && net.endpoints().containsKey(endpointId);
+    }
+
+    /** The network's allocator (leases take and free addresses through it, so cursors stay serial). */
+    AddressAllocator allocator(String networkId) throws IpamException {
+        return require(networkId).addresses();
+    }
+
+    /** The endpoint a claim of leased {@code address} would create (the address is already taken: by the lease). */
+    Endpoint planClaim(AttachEndpoint a, String endpointId, long address, Predicate<String> nodeExists) throws IpamException {
+        Net net = require(a.getNetworkId());
+        checkNew(net, endpointId, a, nodeExists);
+        return endpoint(net, a, endpointId, address);
+    }
+
+    Endpoint applyClaim(AttachEndpoint a, String endpointId, long address, Predicate<String> nodeExists) throws IpamException {
+        Endpoint e = planClaim(a, endpointId, address, nodeExists);
+        networks.get(e.getNetworkId()).endpoints().put(e.getEndpointId(), e);
+        return e;
     }
 
     private static long ownedBy(Net net, String nodeId) {

@@ -30,7 +30,8 @@ public final class StateMachine {
     private final Map<String, AddNode> nodes = new LinkedHashMap<>();
     private final Map<String, Availability> availability = new LinkedHashMap<>();
     private final Set<String> removed = new LinkedHashSet<>();
-    private final NetworkState networks = new NetworkState();
+    private final NetworkState networks = new NetworkState(this::leased);
+    private final Leases leases = new Leases(networks);
     private final DataKeyState dataKeys = new DataKeyState();
     private long lastApplied;
 
@@ -57,6 +58,16 @@ public final class StateMachine {
             case ADD_DATA_KEY -> requireCluster().or(() -> dataKeys.planAdd(command.getAddDataKey()));
             case PROMOTE_DATA_KEY -> requireCluster().or(() -> dataKeys.planPromote(command.getPromoteDataKey().getGeneration()));
             case RETIRE_DATA_KEY -> requireCluster().or(() -> dataKeys.planRetire(command.getRetireDataKey().getGeneration()));
+            case KEYS_INSTALLED -> requireCluster().or(() -> requireNode(command.getKeysInstalled().getNodeId()));
+            case GRANT_LEASE -> requireCluster().or(() -> refusal(() -> leases.planGrant(command.getGrantLease(), nodes::containsKey, lastApplied + 1)));
+            case CLAIM_LEASE -> requireCluster().or(() -> refusal(() -> leases.planClaim(command.getClaimLease(), nodes::containsKey)));
+            case RETURN_LEASE -> requireCluster().or(() -> refusal(() -> {
+                leases.planReturn(command.getReturnLease());
+                return null;
+            }));
+            case RESTORE_STATE -> cluster != null ? Optional.of("a state can be restored only into an empty log")
+                    : command.getRestoreState().getSnapshot().hasCluster() ? Optional.empty()
+                    : Optional.of("the restored state has no cluster");
             case KIND_NOT_SET -> Optional.of("empty command");
         };
     }
@@ -103,6 +114,8 @@ public final class StateMachine {
                 nodes.remove(id);
                 availability.remove(id);
                 removed.add(id);
+                dataKeys.nodeGone(id);
+                leases.releaseNode(id); // revoked: it can never claim them, and its entries are no longer believed
                 yield new Applied.NodeRemoved(id, networks.releaseNode(id));
             }
             case ROTATE_JOIN_TOKEN -> {
@@ -117,8 +130,21 @@ public final class StateMachine {
             }
             case SET_NODE_ROLE -> {
                 var r = command.getSetNodeRole();
-                yield new Applied.NodeRoleChanged(nodes.computeIfPresent(r.getNodeId(),
-                        (id, n) -> n.toBuilder().setRole(r.getRole()).build()));
+                // A worker has no manager addresses; a manager keeps its own unless the command brings new ones.
+                yield new Applied.NodeRoleChanged(nodes.computeIfPresent(r.getNodeId(), (id, n) -> {
+                    AddNode.Builder b = n.toBuilder().setRole(r.getRole());
+                    if (r.getRole() == Role.ROLE_WORKER) {
+                        b.clearManagerAddr().clearRaftAddr();
+                    } else {
+                        if (!r.getManagerAddr().isEmpty()) {
+                            b.setManagerAddr(r.getManagerAddr());
+                        }
+                        if (!r.getRaftAddr().isEmpty()) {
+                            b.setRaftAddr(r.getRaftAddr());
+                        }
+                    }
+                    return b.build();
+                }));
             }
             case SET_NODE_AVAILABILITY -> {
                 var a = command.getSetNodeAvailability();
@@ -126,8 +152,16 @@ public final class StateMachine {
                 yield new Applied.NodeAvailabilityChanged(a.getNodeId(), a.getAvailability());
             }
             case CREATE_NETWORK -> new Applied.NetworkCreated(networks.applyCreate(command.getCreateNetwork(), cluster));
-            case REMOVE_NETWORK -> new Applied.NetworkRemoved(networks.applyRemove(command.getRemoveNetwork().getNetworkId()));
-            case PRUNE_NETWORKS -> new Applied.NetworksPruned(networks.applyPrune());
+            case REMOVE_NETWORK -> {
+                Network n = networks.applyRemove(command.getRemoveNetwork().getNetworkId());
+                leases.dropNetwork(n.getNetworkId());
+                yield new Applied.NetworkRemoved(n);
+            }
+            case PRUNE_NETWORKS -> {
+                java.util.List<Network> gone = networks.applyPrune();
+                gone.forEach(n -> leases.dropNetwork(n.getNetworkId()));
+                yield new Applied.NetworksPruned(gone);
+            }
             case ATTACH_ENDPOINT -> {
                 Endpoint e = networks.applyAttach(command.getAttachEndpoint(), nodes::containsKey);
                 yield new Applied.EndpointAttached(networks.network(e.getNetworkId()).orElseThrow(), e);
@@ -135,6 +169,7 @@ public final class StateMachine {
             case DETACH_ENDPOINT -> new Applied.EndpointDetached(networks.applyDetach(command.getDetachEndpoint()));
             case RELEASE_NODE_ENDPOINTS -> {
                 String id = command.getReleaseNodeEndpoints().getNodeId();
+                leases.releaseNode(id); // it leaves: its sandboxes are torn down, it uses none of them
                 yield new Applied.NodeEndpointsReleased(id, networks.releaseNode(id));
             }
             case ADD_DATA_KEY -> {
@@ -151,6 +186,29 @@ public final class StateMachine {
                 dataKeys.applyRetire(g);
                 yield new Applied.DataKeyRetired(g);
             }
+            case KEYS_INSTALLED -> {
+                var k = command.getKeysInstalled();
+                dataKeys.applyInstalled(k.getNodeId(), k.getStateIndex());
+                yield new Applied.KeysInstalled(k.getNodeId(), k.getStateIndex());
+            }
+            case GRANT_LEASE -> {
+                // lastApplied is this command's index already: the grants' allocation index.
+                var granted = leases.applyGrant(command.getGrantLease(), nodes::containsKey, lastApplied);
+                yield new Applied.LeaseGranted(networks.network(granted.getFirst().getNetworkId()).orElseThrow(), granted,
+                        leases.heldBy(granted.getFirst().getNetworkId(), command.getGrantLease().getNodeId()));
+            }
+            case CLAIM_LEASE -> {
+                Leases.Claim c = leases.applyClaim(command.getClaimLease(), nodes::containsKey);
+                yield new Applied.LeaseClaimed(networks.network(c.endpoint().getNetworkId()).orElseThrow(), c.lease(),
+                        c.endpoint());
+            }
+            case RETURN_LEASE -> new Applied.LeaseReturned(command.getReturnLease().getNodeId(),
+                    leases.applyReturn(command.getReturnLease()));
+            case RESTORE_STATE -> {
+                // The snapshot's own index is the old log's; from here on this log's indexes count.
+                restore(command.getRestoreState().getSnapshot().toBuilder().setLastAppliedIndex(lastApplied).build());
+                yield new Applied.StateRestored(cluster.getClusterId(), command.getRestoreState().getReason());
+            }
             case KIND_NOT_SET -> throw new AssertionError("validated above");
         };
     }
@@ -165,7 +223,7 @@ public final class StateMachine {
         Map<String, java.util.List<Endpoint>> eps = new LinkedHashMap<>();
         networks.viewInto(nets, eps);
         return new StateView(lastApplied, cluster, nodes, availability, java.util.List.copyOf(removed), nets, eps,
-                dataKeys.keys());
+                dataKeys.keys(), dataKeys.installed(), leases.all());
     }
 
     /** A plan step that either succeeds (its result unused here) or says why it refuses. */
@@ -190,6 +248,7 @@ public final class StateMachine {
             b.setCluster(cluster);
         }
         networks.snapshotInto(b);
+        leases.snapshotInto(b);
         dataKeys.snapshotInto(b);
         return b.build();
     }
@@ -204,6 +263,7 @@ public final class StateMachine {
         removed.clear();
         removed.addAll(snapshot.getRemovedNodeIdsList());
         networks.restore(snapshot);
+        leases.restore(snapshot); // after the networks: the leased addresses are taken in their allocators
         lastApplied = snapshot.getLastAppliedIndex();
     }
 
@@ -255,6 +315,15 @@ public final class StateMachine {
     /** The networks {@code network prune} would remove now: those without endpoints. */
     public java.util.List<Network> prunableNetworks() {
         return networks.prunable();
+    }
+
+    /** Every address lease (issue 12). */
+    public java.util.List<io.jswarm.proto.state.LeasedAddress> leases() {
+        return leases.all();
+    }
+
+    private long leased(String networkId, String nodeId) {
+        return leases.held(networkId, nodeId);
     }
 
     /** The live data-key generations, ascending (roots sealed). */

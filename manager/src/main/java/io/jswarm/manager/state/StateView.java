@@ -36,11 +36,17 @@ public final class StateView {
     private final Map<String, List<Endpoint>> endpoints;
     /** Live data-key generations, ascending; roots sealed. */
     private final List<DataKey> dataKeys;
+    /** Node id → highest acknowledged DataKeys state index. */
+    private final Map<String, Long> keysInstalled;
+    /** Issue 12: every address lease. */
+    private final List<io.jswarm.proto.state.LeasedAddress> leases;
 
     StateView(long index, InitCluster cluster, Map<String, AddNode> nodes, Map<String, Availability> availability,
               List<String> removed, Map<String, Network> networks, Map<String, List<Endpoint>> endpoints,
-              List<DataKey> dataKeys) {
+              List<DataKey> dataKeys, Map<String, Long> keysInstalled, List<io.jswarm.proto.state.LeasedAddress> leases) {
         this.dataKeys = List.copyOf(dataKeys);
+        this.keysInstalled = Map.copyOf(keysInstalled);
+        this.leases = List.copyOf(leases);
         this.index = index;
         this.cluster = cluster;
         this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
@@ -113,6 +119,11 @@ public final class StateView {
     }
 
     /** The live data-key generations (issue 11), ascending; their roots are sealed. */
+    /** The DataKeys state index {@code nodeId} last acknowledged through the log (0: none). */
+    public long keysInstalled(String nodeId) {
+        return keysInstalled.getOrDefault(nodeId, 0L);
+    }
+
     public List<DataKey> dataKeys() {
         return dataKeys;
     }
@@ -130,5 +141,15 @@ public final class StateView {
     /** Whether any network is encrypted. */
     public boolean anyEncrypted() {
         return networks.values().stream().anyMatch(Network::getEncrypted);
+    }
+
+    /** Issue 12: every address lease, per network and node in grant order. */
+    public List<io.jswarm.proto.state.LeasedAddress> leases() {
+        return leases;
+    }
+
+    /** Issue 12: the addresses leased to {@code nodeId}. */
+    public List<io.jswarm.proto.state.LeasedAddress> leasesOf(String nodeId) {
+        return leases.stream().filter(l -> l.getNodeId().equals(nodeId)).toList();
     }
 }

@@ -236,7 +236,8 @@ class NetworkApiTest {
                 "no network from a later state");
         assertEquals(List.of(), torn.getNetworks(0).getNodeIdsList(), "no endpoint from a later state");
         var next = m.view();
-        assertEquals(before + 2, next.getStateIndex());
+        // Two commands later (Ratis' own configuration entries may sit between them: the index only grows).
+        assertTrue(next.getStateIndex() >= before + 2, "index " + next.getStateIndex() + " after " + before);
         assertEquals(List.of("early", "late"), next.getNetworksList().stream().map(v -> v.getNetwork().getName()).toList());
         assertEquals(List.of(WORKER), next.getNetworks(0).getNodeIdsList());
     }

@@ -1,5 +1,6 @@
 package io.jswarm.manager.keys;
 
+import io.jswarm.manager.state.StateStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -70,7 +71,7 @@ class KeyRotationTest {
         @Override
         public Optional<Long> submit(Command command) {
             try {
-                if (store.submit(command) instanceof ManagerStore.Outcome.Committed c) {
+                if (store.submit(command) instanceof StateStore.Outcome.Committed c) {
                     if (command.hasAddDataKey()) {
                         reasons.add(command.getAddDataKey().getKey().getGeneration() + " " + command.getAddDataKey().getReason());
                     }

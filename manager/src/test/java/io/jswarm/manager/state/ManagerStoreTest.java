@@ -35,7 +35,7 @@ class ManagerStoreTest {
     void stateSurvivesARestart() throws IOException {
         Snapshot before;
         try (ManagerStore s = open(1000)) {
-            assertEquals(1, ((ManagerStore.Outcome.Committed) s.submit(init("c1"))).index());
+            assertEquals(1, ((StateStore.Outcome.Committed) s.submit(init("c1"))).index());
             s.submit(add("n1", Role.ROLE_MANAGER));
             s.submit(add("n2", Role.ROLE_WORKER));
             s.submit(remove("n2"));
@@ -43,7 +43,7 @@ class ManagerStoreTest {
         }
         try (ManagerStore s = open(1000)) {
             assertEquals(before, state(s));
-            assertEquals(5, ((ManagerStore.Outcome.Committed) s.submit(add("n3", Role.ROLE_WORKER))).index());
+            assertEquals(5, ((StateStore.Outcome.Committed) s.submit(add("n3", Role.ROLE_WORKER))).index());
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("commands.log"))));
     }
@@ -53,7 +53,7 @@ class ManagerStoreTest {
         try (ManagerStore s = open(1000)) {
             s.submit(init("c1"));
             long size = Files.size(dir.resolve("commands.log"));
-            assertEquals(new ManagerStore.Outcome.Refused("node nX not found"), s.submit(remove("nX")));
+            assertEquals(new StateStore.Outcome.Refused("node nX not found"), s.submit(remove("nX")));
             assertEquals(size, Files.size(dir.resolve("commands.log")));
         }
     }
@@ -91,7 +91,7 @@ class ManagerStoreTest {
         Files.write(dir.resolve("commands.log"), logBeforeCompaction); // the truncate "never happened"
         try (ManagerStore s = open(1000)) {
             assertEquals(before, state(s));
-            assertEquals(3, ((ManagerStore.Outcome.Committed) s.submit(add("n2", Role.ROLE_WORKER))).index());
+            assertEquals(3, ((StateStore.Outcome.Committed) s.submit(add("n2", Role.ROLE_WORKER))).index());
         }
     }
 
@@ -113,7 +113,7 @@ class ManagerStoreTest {
             assertTrue(s.view().node("n1").isPresent());
             assertTrue(s.view().node("n2").isEmpty());
             assertEquals(full, Files.size(file));
-            assertEquals(3, ((ManagerStore.Outcome.Committed) s.submit(add("n2", Role.ROLE_WORKER))).index());
+            assertEquals(3, ((StateStore.Outcome.Committed) s.submit(add("n2", Role.ROLE_WORKER))).index());
         }
     }
 
@@ -196,7 +196,7 @@ class ManagerStoreTest {
             assertTrue(during.node("n1").isPresent());
             assertTrue(during.node("n2").isEmpty(), "nothing of the command in flight");
             log.hold.countDown();
-            assertEquals(3, ((ManagerStore.Outcome.Committed) pending.get()).index());
+            assertEquals(3, ((StateStore.Outcome.Committed) pending.get()).index());
             assertEquals(3, s.view().index());
             assertTrue(s.view().node("n2").isPresent());
             assertTrue(during.node("n2").isEmpty(), "a view never changes");
@@ -210,10 +210,10 @@ class ManagerStoreTest {
     @Test
     void submitReturnsWhatTheApplyDecided() throws IOException {
         try (ManagerStore s = open(1000)) {
-            assertEquals(new ManagerStore.Outcome.Committed(1, new Applied.ClusterInitialized("c1")), s.submit(init("c1")));
-            var added = (ManagerStore.Outcome.Committed) s.submit(add("n1", Role.ROLE_WORKER));
+            assertEquals(new StateStore.Outcome.Committed(1, new Applied.ClusterInitialized("c1")), s.submit(init("c1")));
+            var added = (StateStore.Outcome.Committed) s.submit(add("n1", Role.ROLE_WORKER));
             assertEquals(new Applied.NodeAdded(s.view().node("n1").orElseThrow()), added.applied());
-            assertEquals(new ManagerStore.Outcome.Committed(3, new Applied.NodeRemoved("n1", java.util.List.of())),
+            assertEquals(new StateStore.Outcome.Committed(3, new Applied.NodeRemoved("n1", java.util.List.of())),
                     s.submit(remove("n1")));
         }
     }

@@ -41,7 +41,7 @@ class NetworkDurabilityTest {
     }
 
     private static void ok(ManagerStore s, Command c) throws IOException {
-        assertInstanceOf(ManagerStore.Outcome.Committed.class, s.submit(c), c.toString());
+        assertInstanceOf(StateStore.Outcome.Committed.class, s.submit(c), c.toString());
     }
 
     private static String ip(ManagerStore s, String net, String endpointId) {
@@ -81,7 +81,7 @@ class NetworkDurabilityTest {
         }
         try (ManagerStore s = open(snapshotEvery)) {
             assertEquals(before, s.snapshot());
-            assertEquals(new ManagerStore.Outcome.Refused("address 10.5.0.4 already in use"),
+            assertEquals(new StateStore.Outcome.Refused("address 10.5.0.4 already in use"),
                     s.submit(attach("a", "e4", "n1", "10.5.0.4")));
             ok(s, attach("a", "e4", "n1"));
             ok(s, attach("a", "e5", "n1"));

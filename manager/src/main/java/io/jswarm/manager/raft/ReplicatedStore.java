@@ -1,0 +1,462 @@
+package io.jswarm.manager.raft;
+
+import io.jswarm.encryption.tls.IdentityKeyManager;
+import io.jswarm.manager.state.Applied;
+import io.jswarm.manager.state.LocalCommandLog;
+import io.jswarm.manager.state.ManagerPeers;
+import io.jswarm.manager.state.ManagerStore;
+import io.jswarm.manager.state.StateStore;
+import io.jswarm.manager.state.StateView;
+import io.jswarm.proto.state.Command;
+import io.jswarm.proto.state.RestoreState;
+import io.jswarm.proto.state.Role;
+import io.jswarm.proto.state.Snapshot;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The manager state replicated over Apache Ratis: every manager runs one Raft server whose state machine is
+ * jswarm's deterministic {@code StateMachine} ({@link RaftStateMachine}); a lone manager is a group of one.
+ * Writes from any manager go through a Ratis client to the leader (committed on a majority, applied everywhere,
+ * refused by the apply as by every replica alike); {@link #submit} returns once this manager applied the command too.
+ *
+ * <p>Directory ({@code raftDir}): {@code ratis/} (Ratis' log, metadata and snapshots). A pre-Ratis one-manager
+ * log in {@code raftDir} itself ({@code commands.log}, {@code snapshot.pb}) — and what {@code ManagerNode.bootstrap}
+ * writes for a new cluster — becomes the new log's first entry ({@link RestoreState}) and is deleted once that
+ * entry is committed, so a crash in between migrates again at the next start, never half.
+ *
+ * <p>Threads: Ratis' own (RPC, log worker, state machine updater: the only writer of the state); callers of
+ * {@link #submit} block on Ratis' client and then on the local apply, never holding a lock of ours.
+ */
+public final class ReplicatedStore implements StateStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedStore.class);
+    /** Docker's text, so operators recognise it. */
+    public static final String NO_LEADER = "The swarm does not have a leader. It's possible that too few managers are "
+            + "online. Make sure more than half of the managers are online.";
+    private static final long APPLY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    static {
+        // Ratis logs every election round and vote at INFO: in a daemon's log that drowns jswarm's own lines.
+        // Before any Ratis class makes its logger; an operator's own setting wins.
+        if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.ratis") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.org.apache.ratis", "warn");
+        }
+    }
+
+    private final RaftGroupId groupId;
+    private final RaftPeerId self;
+    private final RaftSettings settings;
+    private final RaftStateMachine machine;
+    private final RaftServer server;
+    private final RaftProperties properties;
+    private final Parameters parameters;
+    /** Set once at open, after the server started: whether this manager still has to add itself. */
+    private volatile boolean joining;
+    private final RaftPeers peers;
+    private final Path storage;
+    /** When this manager first saw no leader (0: it knows one); the first write without a leader waits an election. */
+    private volatile long leaderlessSinceNanos;
+    /** Replaced when the configuration changes, so the client knows every manager (guarded by {@code this}). */
+    private RaftClient writer;
+    private RaftClient reader;
+    private java.util.Set<String> clientPeers = java.util.Set.of();
+    private final List<RaftClient> retired = new ArrayList<>();
+    private final LagNudge nudge = new LagNudge(() -> division().getInfo(), this::writer);
+
+    private ReplicatedStore(RaftGroupId groupId, RaftPeerId self, RaftSettings settings, RaftStateMachine machine,
+                            RaftServer server, RaftProperties properties, Parameters parameters, boolean joining,
+                            Path storage) {
+        this.storage = storage;
+        this.groupId = groupId;
+        this.self = self;
+        this.settings = settings;
+        this.machine = machine;
+        this.server = server;
+        this.properties = properties;
+        this.parameters = parameters;
+        this.joining = joining;
+        this.peers = new RaftPeers(this);
+    }
+
+    /**
+     * Opens and starts this manager's replica in {@code raftDir} (a store is useless without its server).
+     * Fresh directory + {@code settings.joinPeers()}: a joining manager (it adds itself through {@link #peers}).
+     * Fresh directory + a one-manager log beside it: that log's state becomes the first entry. Else recovered.
+     *
+     * @param clock   the time peer certificates are checked at
+     * @param revoked removed node ids: their certificates get no Raft connection
+     */
+    public static ReplicatedStore open(Path raftDir, String clusterId, String selfId, RaftSettings settings,
+                                       IdentityKeyManager keys, java.time.InstantSource clock,
+                                       Predicate<String> revoked) throws IOException {
+        Path storage = raftDir.resolve("ratis");
+        boolean fresh = !Files.isDirectory(storage) || isEmpty(storage);
+        InetSocketAddress listen = RaftRuntime.bindable(settings.listen(), raftDir.resolve("chosen-port"));
+        String advertise = settings.advertise().endsWith(":0")
+                ? settings.advertise().substring(0, settings.advertise().length() - 1) + listen.getPort()
+                : settings.advertise();
+        // The self-chosen port (tests) is kept beside the log: the configuration in the log names it.
+        RaftSettings s = new RaftSettings(listen, advertise, settings.joinPeers(), settings.electionMin(), settings.electionMax());
+        Files.createDirectories(storage, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        RaftGroupId gid = RaftRuntime.groupId(clusterId);
+        // A manager that came in by a join (join peers saved) and may not be a voter yet — fresh, or killed after
+        // Ratis formatted its directory but before the leader added it — starts without a group of its own: a
+        // group {self} would let it elect itself over an empty state. A log that holds a configuration wins.
+        boolean joining = !s.joinPeers().isEmpty();
+        // A joiner starts with an empty group: it waits for the leader instead of running elections it cannot win.
+        // The leader's ADD (ReplicatedStore.peers().add) brings it the configuration and the log; until its state
+        // holds the cluster, its trust manager knows the voters of the join response as managers.
+        List<RaftSettings.Peer> initial = joining ? List.of() : List.of(new RaftSettings.Peer(selfId, advertise));
+        java.util.Set<String> bootstrapManagers = joining
+                ? s.joinPeers().stream().map(RaftSettings.Peer::nodeId).collect(java.util.stream.Collectors.toUnmodifiableSet())
+                : java.util.Set.of();
+        RaftProperties props = RaftRuntime.properties(storage, listen, s);
+        RaftStateMachine machine = new RaftStateMachine();
+        ReplicatedStore[] holder = new ReplicatedStore[1];
+        Predicate<String> isManager = id -> holder[0] != null && (holder[0].knowsManager(id)
+                || (bootstrapManagers.contains(id) && holder[0].view().cluster().isEmpty()));
+        Parameters params = RaftRuntime.tls(keys, new ManagerPeerTrust(keys.identity(), clock, revoked, isManager));
+        RaftServer server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(selfId))
+                .setGroup(RaftRuntime.group(gid, initial)).setStateMachine(machine).setProperties(props)
+                .setParameters(params)
+                .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+                .build();
+        ReplicatedStore store = new ReplicatedStore(gid, RaftPeerId.valueOf(selfId), s, machine, server, props, params, joining, storage);
+        holder[0] = store;
+        try {
+            server.start();
+            // Still joining unless the configuration it recovered names it a voter.
+            store.joining = joining && store.division().getRaftConf().getCurrentPeers().stream()
+                    .noneMatch(p -> p.getId().toString().equals(selfId));
+            store.awaitReplay();
+            if (!store.joining && store.division().getRaftConf().getCurrentPeers().size() == 1) {
+                // A lone manager elects itself within an election timeout: be ready for writes when open returns.
+                store.awaitLeader(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            }
+            ownerOnly(storage);
+            if (!store.joining) {
+                store.migrate(raftDir);
+            }
+            store.nudge.start();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        LOG.info("replicated store open node={} raft={} fresh={} joining={} appliedIndex={}", selfId, advertise, fresh,
+                store.joining, store.view().index());
+        return store;
+    }
+
+    /**
+     * Ratis creates its files with the process umask (the launcher sets 077); this pass makes what exists
+     * owner-only regardless, at open and close, so the store at rest is never readable by others.
+     */
+    static void ownerOnly(Path storage) {
+        try (var all = Files.walk(storage)) {
+            for (Path p : all.toList()) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(p) ? "rwx------" : "rw-------"));
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.warn("cannot make the Raft storage owner-only error={}", e.toString());
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    /** A restarted manager applies what it had committed before it answers anything (Ratis replays in the background). */
+    private void awaitReplay() throws IOException {
+        long committed = division().getRaftLog().getLastCommittedIndex();
+        try {
+            if (committed > 0 && !machine.awaitApplied(committed, System.nanoTime() + TimeUnit.SECONDS.toNanos(60))) {
+                throw new IOException("the manager state was not replayed within 60 s (committed index " + committed + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while replaying the manager state", e);
+        }
+    }
+
+    /**
+     * A one-manager log in {@code raftDir} (an older version's, or what bootstrap just wrote) becomes this log's
+     * first entry, then is deleted. Idempotent: a crash before the delete finds the state already restored.
+     */
+    private void migrate(Path raftDir) throws IOException {
+        if (!LocalCommandLog.existsIn(raftDir)) {
+            return;
+        }
+        if (view().cluster().isEmpty()) {
+            Snapshot snap;
+            try (ManagerStore old = ManagerStore.open(LocalCommandLog.open(raftDir), ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
+                snap = old.snapshot();
+            }
+            awaitLeader(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            Outcome o = submit(Command.newBuilder().setRestoreState(RestoreState.newBuilder().setSnapshot(snap)
+                    .setReason("one-manager log migrated")).build());
+            if (o instanceof Outcome.Refused r) {
+                throw new IOException("cannot move the manager state onto the replicated log: " + r.reason());
+            }
+            LOG.info("one-manager log moved onto the replicated log entries={}", snap.getLastAppliedIndex());
+        }
+        LocalCommandLog.deleteIn(raftDir);
+    }
+
+    /** Waits for a leader to be known (a lone manager elects itself within an election timeout). */
+    void awaitLeader(long deadlineNanos) throws IOException {
+        while (peers.leaderId().isEmpty()) {
+            if (System.nanoTime() > deadlineNanos) {
+                throw new NoQuorumException(NO_LEADER);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+    }
+
+    /** True when this store was opened to join an existing cluster (it still has to add itself). */
+    public boolean joining() {
+        return joining;
+    }
+
+    /** This manager's advertised Raft address (the chosen port when the settings said 0). */
+    public String raftAddr() {
+        return settings.advertise();
+    }
+
+    RaftServer.Division division() {
+        try {
+            return server.getDivision(groupId);
+        } catch (IOException e) {
+            throw new IllegalStateException("the Raft group is not on this server", e);
+        }
+    }
+
+    RaftPeerId self() {
+        return self;
+    }
+
+    RaftSettings settings() {
+        return settings;
+    }
+
+    /** Managers of the state, plus the voting peers of the configuration (a joining manager's state is empty). */
+    boolean knowsManager(String nodeId) {
+        if (view().node(nodeId).map(n -> n.getRole() == Role.ROLE_MANAGER).orElse(false)) {
+            return true;
+        }
+        try {
+            return division().getRaftConf().getAllPeers().stream().anyMatch(p -> p.getId().toString().equals(nodeId));
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** The clients, rebuilt when the configuration changed so they know every current manager. */
+    synchronized RaftClient writer() {
+        refreshClients();
+        return writer;
+    }
+
+    private synchronized RaftClient reader() {
+        refreshClients();
+        return reader;
+    }
+
+    private void refreshClients() {
+        var conf = division().getRaftConf();
+        // Rebuilt only when the set of managers changes: a new leader writes a configuration entry of its own (the
+        // index moves at every election), and a client rebuilt then lost the writes in flight on the old one.
+        java.util.Set<String> at = new java.util.TreeSet<>();
+        conf.getAllPeers().forEach(p -> at.add(p.getId() + "@" + p.getAddress()));
+        if (writer != null && at.equals(clientPeers)) {
+            return;
+        }
+        // Not closed now: a submit on another thread may be using them. Configuration changes are rare (a manager
+        // joins or leaves), so the retired clients are few; they are closed with the store.
+        if (writer != null) {
+            retired.add(writer);
+            retired.add(reader);
+        }
+        // A joiner's own configuration is empty until the leader adds it: its clients dial the join response's voters.
+        var known = new java.util.LinkedHashMap<RaftPeerId, org.apache.ratis.protocol.RaftPeer>();
+        conf.getAllPeers().forEach(p -> known.put(p.getId(), p));
+        settings.joinPeers().forEach(p -> known.putIfAbsent(RaftPeerId.valueOf(p.nodeId()), RaftRuntime.peer(p.nodeId(), p.raftAddr())));
+        RaftGroup group = RaftGroup.valueOf(groupId, known.values());
+        writer = RaftRuntime.client(properties, parameters, group, RaftRuntime.writeRetry(settings, peers::hasQuorum));
+        reader = RaftRuntime.client(properties, parameters, group, RetryPolicies.noRetry());
+        clientPeers = at;
+    }
+
+    private static void closeQuietly(RaftClient c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                LOG.debug("raft client close failed error={}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * No leader known: the first write to notice waits up to one election (electionMax + 0.5 s: a leader that
+     * just died is being replaced), every later one fails at once until a leader is back. So a lost quorum
+     * answers within ~2.5 s once and at once after that, never a long hang.
+     */
+    private void requireLeader() throws IOException {
+        if (peers.hasQuorum()) {
+            leaderlessSinceNanos = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        long since = leaderlessSinceNanos;
+        if (since == 0) {
+            leaderlessSinceNanos = now;
+            since = now;
+        }
+        awaitLeader(since + settings.electionMax().toNanos() + TimeUnit.MILLISECONDS.toNanos(500));
+        leaderlessSinceNanos = 0;
+    }
+
+    @Override
+    public Outcome submit(Command command) throws IOException {
+        requireLeader();
+        if (peers.isLeader()) {
+            // The leader's state holds everything committed: what it refuses never reaches the log. (A follower's
+            // may lag; its commands go to the leader, whose apply decides.)
+            Optional<String> refused = machine.validate(command);
+            if (refused.isPresent()) {
+                return new Outcome.Refused(refused.get());
+            }
+        }
+        RaftClientReply reply;
+        try {
+            RaftRuntime.WRITE_STARTED.set(System.nanoTime());
+            reply = writer().io().send(Message.valueOf(ByteString.copyFrom(command.toByteArray())));
+        } catch (IOException e) {
+            if (!peers.hasQuorum()) {
+                // This manager has waited an election already: the next writes fail at once until a leader is back.
+                leaderlessSinceNanos = System.nanoTime() - settings.electionMax().toNanos() - TimeUnit.SECONDS.toNanos(1);
+                throw new NoQuorumException(NO_LEADER);
+            }
+            throw new IOException("the replicated log did not take the change (" + e.getClass().getSimpleName() + ")", e);
+        }
+        if (!reply.isSuccess()) {
+            throw peers.hasQuorum() ? new IOException("the replicated log did not take the change: " + reply.getException())
+                    : new NoQuorumException(NO_LEADER);
+        }
+        String content = reply.getMessage().getContent().toStringUtf8();
+        if (content.startsWith("R")) {
+            return new Outcome.Refused(content.substring(1));
+        }
+        long index = Long.parseLong(content.substring(1));
+        Optional<Applied> applied;
+        try {
+            applied = machine.outcome(index, System.nanoTime() + APPLY_WAIT_NANOS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for the local apply of index " + index, e);
+        }
+        if (applied.isEmpty()) {
+            throw new IOException("committed at index " + index + " but not applied on this manager within 10 s");
+        }
+        return applied.get() instanceof Applied.Refused r ? new Outcome.Refused(r.reason())
+                : new Outcome.Committed(index, applied.get());
+    }
+
+    @Override
+    public StateView view() {
+        return machine.view();
+    }
+
+    /** Linearizable through Ratis' ReadIndex on this manager; without a leader (or past 1.5 s) flagged stale. */
+    @Override
+    public Read read() {
+        if (!peers.hasQuorum()) {
+            return new Read(view(), true);
+        }
+        try {
+            // The blocking API, not the async one: one failed ordered async call closes that client's sliding
+            // window for good, and every later read failed at once (a healed minority manager stayed "stale").
+            // Bounded by the reader's request timeout and the server's read timeout (1 s), no retry.
+            RaftClientReply r = reader().io().sendReadOnly(Message.EMPTY, self);
+            return new Read(view(), !r.isSuccess());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("linearizable read failed; answering from the local state error={}", e.toString());
+            return new Read(view(), true);
+        }
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        return machine.snapshot();
+    }
+
+    /** A snapshot through Ratis (which then purges the log behind it): superseded entries leave the disk. */
+    @Override
+    public void compactNow() throws IOException {
+        RaftClientReply r = writer().getSnapshotManagementApi(self).create(true, 10_000);
+        if (!r.isSuccess()) {
+            throw new IOException("snapshot failed: " + r.getException());
+        }
+    }
+
+    /** How a follower judges the managers other than the leader and itself (the daemon's gossip view). */
+    public void reachability(Predicate<String> alive) {
+        peers.reachability(alive);
+    }
+
+    @Override
+    public void onApplied(Consumer<StateView> listener) {
+        machine.onApplied(listener);
+    }
+
+    @Override
+    public ManagerPeers peers() {
+        return peers;
+    }
+
+    @Override
+    public void close() throws IOException {
+        nudge.close();
+        synchronized (this) {
+            closeQuietly(writer);
+            closeQuietly(reader);
+            retired.forEach(ReplicatedStore::closeQuietly);
+            retired.clear();
+            writer = null;
+            reader = null;
+        }
+        server.close();
+        ownerOnly(storage);
+    }
+}
