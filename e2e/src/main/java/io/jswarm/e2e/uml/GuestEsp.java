@@ -83,6 +83,58 @@ public final class GuestEsp {
         return Long.parseLong(must(g, "esp_inbound_drops").strip());
     }
 
+    /**
+     * Every kernel counter of guest {@code g} that can account for a lost packet, by name: {@code /proc/net/xfrm_stat}
+     * (no state, no policy, replay), {@code /proc/net/snmp} and {@code netstat} ({@code Ip:InDiscards},
+     * {@code Udp:RcvbufErrors}, ...), eth0's drops and its qdisc's. A loss with none of these moving was not the
+     * kernel's to see (the host side of the tap: {@link #wireDrops}).
+     */
+    public java.util.Map<String, Long> dropCounters(int g) {
+        String out = must(g, "cat /proc/net/xfrm_stat; "
+                + "for f in /proc/net/snmp /proc/net/netstat; do awk 'NR % 2 == 1 { split($0, h) } NR % 2 == 0 { for (i = 2; i <= NF; i++) print h[1] h[i], $i }' $f; done; "
+                + "for f in rx_dropped tx_dropped rx_errors tx_errors rx_fifo_errors tx_fifo_errors; do echo eth0:$f $(cat /sys/class/net/eth0/statistics/$f); done; "
+                + "tc -s qdisc show dev eth0 | awk '/dropped/ { gsub(\",\", \"\", $7); s += $7 } END { print \"eth0:qdisc_dropped\", s + 0 }'");
+        return counters(out);
+    }
+
+    /** The lab side of every guest's tap (host kernel): drops of frames the guest did not read or could not send. */
+    public java.util.Map<String, Long> wireDrops() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        for (int g = 1; g <= guests; g++) {
+            String tap = UmlLab.FAMILY + "tap" + g;
+            for (String f : List.of("rx_dropped", "tx_dropped")) {
+                Exec.Result r = Exec.run(20, List.of("ip", "netns", "exec", lab.namespace(), "cat", "/sys/class/net/" + tap + "/statistics/" + f));
+                if (r.ok()) {
+                    m.put(tap + ":" + f, Long.parseLong(r.output().strip()));
+                }
+            }
+        }
+        return m;
+    }
+
+    /** What moved between two snapshots of counters, non-zero deltas only. */
+    public static java.util.Map<String, Long> moved(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        after.forEach((k, v) -> {
+            long d = v - before.getOrDefault(k, 0L);
+            if (d != 0) {
+                m.put(k, d);
+            }
+        });
+        return m;
+    }
+
+    private static java.util.Map<String, Long> counters(String text) {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        for (String line : text.lines().toList()) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length == 2 && f[1].matches("-?\\d+")) {
+                m.put(f[0], Long.parseLong(f[1]));
+            }
+        }
+        return m;
+    }
+
     /** Ping's summary, parsed: what was sent and what came back. */
     public record Loss(int sent, int received) {
         public int lost() {
@@ -104,7 +156,7 @@ public final class GuestEsp {
      */
     public void startPing(int g, String netns, String target, int intervalMs, String name) {
         String in = netns == null ? "" : "ip netns exec " + netns + " ";
-        must(g, "rm -f /tmp/" + name + ".log; " + in + "ping -n -i " + (intervalMs / 1000.0) + " -W 1 " + target
+        must(g, "rm -f /tmp/" + name + ".log; " + in + "ping -D -n -i " + (intervalMs / 1000.0) + " -W 1 " + target
                 + " >/tmp/" + name + ".log 2>&1 </dev/null & echo $! >/tmp/" + name + ".pid");
     }
 
@@ -122,6 +174,14 @@ public final class GuestEsp {
             // Which requests went unanswered (10 ms apart: when, relative to the start of the ping)
             System.out.println("uml-enc: guest " + g + " ping " + name + " unanswered icmp_seq:"
                     + out.strip().substring(f[0].length() + f[1].length() + 1));
+            // the replies either side of the first gaps, with ping's -D time stamps: when, to set against events
+            StringBuilder around = new StringBuilder();
+            for (int i = 2; i < Math.min(f.length, 12); i++) {
+                int seq = Integer.parseInt(f[i]);
+                around.append(around.isEmpty() ? "" : "|").append(seq - 1).append("|").append(seq + 1);
+            }
+            System.out.println("uml-enc: guest " + g + " replies around the gaps:\n"
+                    + call(g, "grep -E 'icmp_seq=(" + around + ") ' /tmp/" + name + ".log | sort -u").output());
         }
         return new Loss(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
     }
