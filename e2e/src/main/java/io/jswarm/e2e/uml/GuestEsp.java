@@ -11,6 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -89,7 +91,7 @@ public final class GuestEsp {
      * {@code Udp:RcvbufErrors}, ...), eth0's drops and its qdisc's. A loss with none of these moving was not the
      * kernel's to see (the host side of the tap: {@link #wireDrops}).
      */
-    public java.util.Map<String, Long> dropCounters(int g) {
+    public Map<String, Long> dropCounters(int g) {
         String out = must(g, "cat /proc/net/xfrm_stat; "
                 + "for f in /proc/net/snmp /proc/net/netstat; do awk 'NR % 2 == 1 { split($0, h) } NR % 2 == 0 { for (i = 2; i <= NF; i++) print h[1] h[i], $i }' $f; done; "
                 + "for f in rx_dropped tx_dropped rx_errors tx_errors rx_fifo_errors tx_fifo_errors; do echo eth0:$f $(cat /sys/class/net/eth0/statistics/$f); done; "
@@ -98,23 +100,17 @@ public final class GuestEsp {
     }
 
     /** The lab side of every guest's tap (host kernel): drops of frames the guest did not read or could not send. */
-    public java.util.Map<String, Long> wireDrops() {
-        java.util.Map<String, Long> m = new java.util.TreeMap<>();
-        for (int g = 1; g <= guests; g++) {
-            String tap = UmlLab.FAMILY + "tap" + g;
-            for (String f : List.of("rx_dropped", "tx_dropped")) {
-                Exec.Result r = Exec.run(20, List.of("ip", "netns", "exec", lab.namespace(), "cat", "/sys/class/net/" + tap + "/statistics/" + f));
-                if (r.ok()) {
-                    m.put(tap + ":" + f, Long.parseLong(r.output().strip()));
-                }
-            }
-        }
-        return m;
+    public Map<String, Long> wireDrops() {
+        // one process for every tap (the same NAME VALUE lines dropCounters parses), not one per tap and counter
+        String taps = IntStream.rangeClosed(1, guests).mapToObj(g -> UmlLab.FAMILY + "tap" + g).collect(Collectors.joining(" "));
+        return counters(Exec.run(20, List.of("ip", "netns", "exec", lab.namespace(), "sh", "-c",
+                "for t in " + taps + "; do for f in rx_dropped tx_dropped; do echo $t:$f $(cat /sys/class/net/$t/statistics/$f); done; done"))
+                .orThrow());
     }
 
     /** What moved between two snapshots of counters, non-zero deltas only. */
-    public static java.util.Map<String, Long> moved(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
-        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    public static Map<String, Long> moved(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> m = new TreeMap<>();
         after.forEach((k, v) -> {
             long d = v - before.getOrDefault(k, 0L);
             if (d != 0) {
@@ -124,8 +120,8 @@ public final class GuestEsp {
         return m;
     }
 
-    private static java.util.Map<String, Long> counters(String text) {
-        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    private static Map<String, Long> counters(String text) {
+        Map<String, Long> m = new TreeMap<>();
         for (String line : text.lines().toList()) {
             String[] f = line.strip().split("\\s+");
             if (f.length == 2 && f[1].matches("-?\\d+")) {
