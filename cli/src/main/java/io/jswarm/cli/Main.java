@@ -40,6 +40,12 @@ public final class Main implements Runnable, DaemonConnector.Source {
     }
 
     public static void main(String[] args) {
+        // Log lines carry the wall-clock time (slf4j-simple prints none by default): a daemon's log is set against
+        // other clocks (a peer's log, a ping's -D time stamps, the kernel's xfrm events). A -D flag wins.
+        if (System.getProperty("org.slf4j.simpleLogger.showDateTime") == null) {
+            System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        }
         System.exit(run(args));
     }
 

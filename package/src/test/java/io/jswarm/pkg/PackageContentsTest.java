@@ -146,6 +146,11 @@ class PackageContentsTest {
         // the thin client first, with its own cache; the full client only after its "fall back" exit
         assertTrue(launcher.indexOf("io.jswarm.thin.ThinClient") < launcher.indexOf("-jar \"$LIB/jswarm.jar\""), launcher);
         assertTrue(launcher.contains("-XX:AOTCache=\"$LIB/jswarm-thin.aot\""), launcher);
+        // the CNI plugin likewise: the thin jswarm-cni first, the full plugin after 120, fed the same stdin
+        String cni = archive.data().get("usr/lib/cni/jswarm-cni").text();
+        assertTrue(cni.indexOf("io.jswarm.thin.ThinCni") > 0 && cni.indexOf("io.jswarm.thin.ThinCni") < cni.indexOf("io.jswarm.cli.cni.CniMain"), cni);
+        assertTrue(cni.contains("[ \"$rc\" -ne 120 ] && exit \"$rc\""), cni);
+        assertEquals(2, cni.split(java.util.regex.Pattern.quote("printf '%s' \"$CONF\" |"), -1).length - 1, "both plugins read the kept stdin: " + cni);
     }
 
     @Test

@@ -28,6 +28,8 @@ import java.util.Set;
  */
 public final class FastPath {
     public static final String PATH = "/jswarm/v1/cli";
+    /** Where {@link ThinCni} posts a CNI call (its {@code CNI_*} variables, then the configuration). */
+    public static final String CNI_PATH = "/jswarm/v1/cni";
     public static final String EXIT_HEADER = "X-Jswarm-Exit";
     public static final String STDOUT_HEADER = "X-Jswarm-Stdout-Length";
     /** The launcher runs the full client when the thin one exits with this (nothing was sent to the daemon). */

@@ -54,26 +54,43 @@ public final class ThinClient {
         if (!Files.exists(socket)) {
             return FastPath.FALLBACK; // no daemon, or one without the CLI socket
         }
-        SocketChannel ch;
-        try {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
+        SocketChannel ch = connect(socket);
+        if (ch == null) {
             return FastPath.FALLBACK;
         }
         try (ch) {
-            byte[] body = FastPath.encode(args);
-            OutputStream os = Channels.newOutputStream(ch);
-            os.write(("POST " + FastPath.PATH + " HTTP/1.1\r\nHost: jswarm\r\nContent-Type: application/octet-stream\r\n"
-                    + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            os.write(body);
-            os.flush();
+            post(ch, FastPath.PATH, FastPath.encode(args));
             return answer(Channels.newInputStream(ch), out, err);
         } catch (IOException | IllegalArgumentException e) {
             // Sent, or maybe sent: never run it a second time through the full client.
             err.println("jswarm: error: no answer from the jswarm daemon at " + socket + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /** A connection to the daemon's CLI socket; null when nobody accepts it (a stopped daemon's leftover file). */
+    static SocketChannel connect(Path socket) {
+        try {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return ch;
+            } catch (IOException e) {
+                ch.close();
+                return null;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** One request on {@code ch}: POST {@code path} with {@code body}, the connection closed after the answer. */
+    static void post(SocketChannel ch, String path, byte[] body) throws IOException {
+        OutputStream os = Channels.newOutputStream(ch);
+        os.write(("POST " + path + " HTTP/1.1\r\nHost: jswarm\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        os.write(body);
+        os.flush();
     }
 
     private static int answer(InputStream in, PrintStream out, PrintStream err) throws IOException {

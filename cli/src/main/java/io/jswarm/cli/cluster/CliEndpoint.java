@@ -28,9 +28,11 @@ final class CliEndpoint implements AutoCloseable {
     private final java.util.concurrent.Semaphore running = new java.util.concurrent.Semaphore(MAX_RUNNING);
     private final UnixHttpServer http;
     private final Channel control;
+    private final Path controlSocket;
 
     CliEndpoint(Path controlSocket, Channel control) {
         this.control = control;
+        this.controlSocket = controlSocket;
         this.http = new UnixHttpServer(FastPath.cliSocket(controlSocket), this::handle, Map.of(), "jswarm cli");
     }
 
@@ -43,17 +45,22 @@ final class CliEndpoint implements AutoCloseable {
     }
 
     HttpResponse handle(HttpRequest request) {
-        if (!request.path().equals(FastPath.PATH)) {
-            return HttpResponse.text(404, "no route " + request.path() + " (the thin client posts to " + FastPath.PATH + ")");
+        boolean cni = request.path().equals(FastPath.CNI_PATH);
+        if (!request.path().equals(FastPath.PATH) && !cni) {
+            return HttpResponse.text(404, "no route " + request.path() + " (the thin client posts to " + FastPath.PATH
+                    + ", jswarm-cni to " + FastPath.CNI_PATH + ")");
         }
         if (!request.method().equals("POST")) {
-            return HttpResponse.text(405, FastPath.PATH + " takes POST, not " + request.method());
+            return HttpResponse.text(405, request.path() + " takes POST, not " + request.method());
         }
         List<String> args;
         try {
             args = FastPath.decode(request.body());
         } catch (IllegalArgumentException e) {
             return HttpResponse.text(400, e.getMessage());
+        }
+        if (cni) {
+            return cni(args);
         }
         if (!FastPath.eligible(args)) {
             return HttpResponse.text(FastPath.NOT_SERVED, "the daemon does not run this command line; the full client does");
@@ -80,6 +87,29 @@ final class CliEndpoint implements AutoCloseable {
                     Integer.toString(rc), FastPath.STDOUT_HEADER, Integer.toString(stdout)), out.toByteArray());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+        } finally {
+            running.release();
+        }
+    }
+
+    /** A jswarm-cni call ({@code io.jswarm.thin.ThinCni}): the plugin's answer as the body, its exit code in a header. */
+    private HttpResponse cni(List<String> request) {
+        if (!running.tryAcquire()) {
+            return HttpResponse.text(FastPath.NOT_SERVED, "the daemon runs " + MAX_RUNNING + " calls at once");
+        }
+        try {
+            long t = System.nanoTime();
+            io.jswarm.cli.cni.CniService.Answer a;
+            try {
+                a = io.jswarm.cli.cni.CniService.run(request, controlSocket, control);
+            } catch (IllegalArgumentException e) {
+                return HttpResponse.text(400, e.getMessage());
+            }
+            // the command only: container ids and namespace paths are the runtime's business
+            String command = request.stream().filter(v -> v.startsWith("CNI_COMMAND=")).findFirst().orElse("CNI_COMMAND=").substring(12);
+            LOG.info("cni call served command=\"{}\" exit={} ms={}", command, a.exit(), (System.nanoTime() - t) / 1_000_000);
+            byte[] body = (a.stdout().isEmpty() ? "" : a.stdout() + "\n").getBytes(StandardCharsets.UTF_8); // as CniMain prints it
+            return new HttpResponse(200, Map.of("Content-Type", "application/json", FastPath.EXIT_HEADER, Integer.toString(a.exit())), body);
         } finally {
             running.release();
         }

@@ -4,7 +4,6 @@ import io.jswarm.proto.cluster.LocalJoinRequest;
 import io.jswarm.proto.cluster.LocalJoinResponse;
 import io.jswarm.proto.state.Role;
 import java.io.PrintWriter;
-import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -48,7 +47,7 @@ final class JoinCommand extends ClientCommand {
     int run(DaemonClient daemon, PrintWriter out) {
         String token = TokenSource.read(secret.token, secret.file, stdin, spec.commandLine().getErr());
         // A manager's join waits for its state to catch up from the others (the daemon bounds that wait).
-        LocalJoinResponse r = daemon.call(Duration.ofSeconds(60), s -> s.join(LocalJoinRequest.newBuilder()
+        LocalJoinResponse r = daemon.call(DaemonClient.MANAGER_CALL_TIMEOUT, s -> s.join(LocalJoinRequest.newBuilder()
                 .setToken(token).setRemoteAddr(remote).setAdvertiseAddr(advertiseAddr).setDataPathAddr(dataPathAddr)
                 .setListenAddr(listenAddr).build()));
         out.println("This node joined a swarm as a " + (r.getRole() == Role.ROLE_MANAGER ? "manager" : "worker") + ".");

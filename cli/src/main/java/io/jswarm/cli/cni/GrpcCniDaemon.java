@@ -27,6 +27,12 @@ final class GrpcCniDaemon implements CniDaemon {
         this.client = new DaemonClient(new DaemonHost(socket));
     }
 
+    /** In the daemon ({@link CniService}): calls on its in-process {@code channel}, which {@link #close} leaves open. */
+    GrpcCniDaemon(Path socket, io.grpc.Channel channel) {
+        this.socket = socket;
+        this.client = new DaemonClient(new DaemonHost(socket), channel);
+    }
+
     @Override
     public Optional<Network> network(String ref) throws CniError {
         try {

@@ -125,6 +125,48 @@ class CliEndpointTest {
         assertEquals(String.valueOf(FastPath.FALLBACK), r[0], r[2]);
     }
 
+    @Test
+    void theThinCniAnswersWhatTheFullPluginAnswers() {
+        Path sock = dir.resolve("d.sock");
+        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"jsthin\",\"type\":\"jswarm-cni\",\"network\":\"jsthin-ov\","
+                + "\"socket\":\"" + sock + "\",\"dataDir\":\"" + dir.resolve("cni") + "\"}";
+        Map<String, String> add = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1", "CNI_NETNS", "/run/netns/jsthin-none",
+                "CNI_IFNAME", "eth0", "CNI_PATH", "/opt/cni/bin", "PATH", "/usr/bin", "HOME", "/root");
+        // before a swarm (every daemon call refused the same way), a bad command, a missing variable, a bad config
+        for (Map<String, String> env : List.of(Map.of("CNI_COMMAND", "VERSION"), add, Map.of("CNI_COMMAND", "STATUS"),
+                Map.of("CNI_COMMAND", "BOGUS"), Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c1"))) {
+            for (String c : List.of(conf, conf.replace("1.1.0", "9.9"), "{\"socket\":\"" + sock + "\", not json")) {
+                String[] thin = thinCni(env, c);
+                // the full plugin: the same CniPlugin, its own gRPC connection to the daemon (as CniMain makes)
+                var full = io.jswarm.cli.cni.CniService.run(io.jswarm.thin.ThinCni.request(env, c), dir.resolve("another.sock"), null);
+                assertEquals(String.valueOf(full.exit()), thin[0], env + " " + c + ": " + thin[1] + thin[2]);
+                assertEquals(full.stdout().isEmpty() ? "" : full.stdout() + "\n", thin[1], env + " " + c);
+                assertEquals("", thin[2], "nothing on stderr");
+            }
+        }
+        assertTrue(thinCni(Map.of("CNI_COMMAND", "VERSION"), conf)[1].contains("\"supportedVersions\""));
+        assertFalse(Files.exists(dir.resolve("cni")), "no record made by refused calls");
+        // only CNI_ variables reach the daemon; anything else sent anyway is refused
+        assertEquals(List.of("CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0", "CNI_NETNS=/run/netns/jsthin-none",
+                "CNI_PATH=/opt/cni/bin", conf), io.jswarm.thin.ThinCni.request(add, conf));
+        assertEquals(400, cli.handle(new HttpRequest("POST", FastPath.CNI_PATH, Map.of(), Map.of(),
+                FastPath.encode(List.of("PATH=/tmp", conf)))).status());
+        assertEquals(400, cli.handle(new HttpRequest("POST", FastPath.CNI_PATH, Map.of(), Map.of(), new byte[0])).status());
+        // no daemon at the configuration's socket, or one without the CLI socket: the full plugin runs
+        assertEquals(String.valueOf(FastPath.FALLBACK), thinCni(add, conf.replace(sock.toString(), dir.resolve("none.sock").toString()))[0]);
+        cli.close();
+        cli = null;
+        assertEquals(String.valueOf(FastPath.FALLBACK), thinCni(add, conf)[0]);
+    }
+
+    private static String[] thinCni(Map<String, String> env, String conf) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = io.jswarm.thin.ThinCni.run(env, conf.getBytes(StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new String[] {String.valueOf(rc), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    }
+
     /** The thin path's output and exit code equal the full client's over the control socket. */
     private void same(String... args) {
         String[] thin = thin(args);

@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S] | abuse [--seconds S] [--connections N] | encrypted [--rounds N] [--seconds S] | ha [--kills N] [--rate-seconds S] [--kill-gap-seconds S] | cli [--runs N]");
+            System.out.println("usage: e2e/bench fdb [--entries N] | datapath [--rounds N] [--seconds S] | failover [--runs N] [--hog-seconds S] | converge [--attaches N] [--kills K] | scale [--nodes N] [--endpoints E] | footprint [--sandboxes N] [--idle-seconds S] | abuse [--seconds S] [--connections N] | encrypted [--rounds N] [--seconds S] [--rotations K] [--stream-mbit M] | ha [--kills N] [--rate-seconds S] [--kill-gap-seconds S] | cli [--runs N]");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (!Privileges.isRoot()) {
@@ -90,8 +90,10 @@ public final class Bench {
             case "encrypted" -> {
                 int rounds = intOpt(opts, "rounds", 3, 1, 50);
                 int seconds = intOpt(opts, "seconds", 5, 1, 120);
+                int rotations = intOpt(opts, "rotations", 1, 1, 50);
+                int streamMbit = intOpt(opts, "stream-mbit", 0, 0, 10_000);
                 noMoreOptions(name, opts);
-                return EncryptedBench.run(rounds, seconds, "jsenc");  // names inside the UML guests (own kernels)
+                return EncryptedBench.run(rounds, seconds, rotations, streamMbit, "jsenc");  // names inside the UML guests (own kernels)
             }
             case "ha" -> {
                 int kills = intOpt(opts, "kills", 5, 1, 50);

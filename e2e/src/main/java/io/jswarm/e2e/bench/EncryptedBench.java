@@ -38,7 +38,7 @@ final class EncryptedBench {
     private EncryptedBench() {
     }
 
-    static Map<String, Object> run(int rounds, int seconds, String family) throws IOException, InterruptedException {
+    static Map<String, Object> run(int rounds, int seconds, int rotations, int streamMbit, String family) throws IOException, InterruptedException {
         UmlLab.unavailable().ifPresent(why -> {
             throw new IllegalStateException(why);
         });
@@ -85,7 +85,11 @@ final class EncryptedBench {
                 p.add(iperf(swarm, sandbox(family, 1, "p"), plainIp, seconds));
                 progress(String.format("round %d: jswarm %.0f, hand-built %.0f, plain %.0f Mbit/s", r, j.getLast(), h.getLast(), p.getLast()));
             }
-            int lost = rotationLost(swarm, esp, family, encIp);
+            List<Integer> each = new ArrayList<>();
+            for (int r = 1; r <= rotations; r++) {
+                each.add(rotationLost(swarm, esp, family, encIp, streamMbit, r == 1));
+            }
+            int lost = each.stream().mapToInt(Integer::intValue).sum();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("bench", "encrypted");
             out.put("jswarm_mbps", Bench.median(j));
@@ -93,6 +97,9 @@ final class EncryptedBench {
             out.put("ratio", Bench.median(j) / Bench.median(h));
             out.put("plain_mbps", Bench.median(p));
             out.put("rotation_lost", lost);
+            out.put("rotations", rotations);
+            out.put("rotation_lost_each", each);
+            out.put("stream_mbit", streamMbit);
             GuestEsp.Loss control = CONTROL.get();
             if (control != null) {
                 out.put("control_lost", control.lost());   // same ping and stream for 20 s, no rotation
@@ -112,31 +119,41 @@ final class EncryptedBench {
         }
     }
 
-    /**
-     * A 10 ms ping and an iperf3 stream sandbox 1 -> 2 on the encrypted network across a rotation: from
-     * {@code rotate-keys} until both guests hold only SAs of a generation other than the ones before (the new one
-     * promoted, the old retired). Returns the pings lost.
-     */
     /** The control window's result of the last {@link #rotationLost} (one bench per JVM). */
     private static final java.util.concurrent.atomic.AtomicReference<GuestEsp.Loss> CONTROL =
             new java.util.concurrent.atomic.AtomicReference<>();
 
-    private static int rotationLost(UmlSwarm swarm, GuestEsp esp, String family, String encIp) throws InterruptedException {
+    /**
+     * A 10 ms ping and an iperf3 stream sandbox 1 -> 2 on the encrypted network across a rotation: from
+     * {@code rotate-keys} until both guests hold only SAs of a generation other than the ones before (the new one
+     * promoted, the old retired). The stream runs at {@code streamMbit}
+     * (0: unlimited); {@code control} first measures the same ping and stream for 20 s without a rotation. Returns
+     * the pings lost.
+     */
+    private static int rotationLost(UmlSwarm swarm, GuestEsp esp, String family, String encIp, int streamMbit, boolean control)
+            throws InterruptedException {
         String sb1 = sandbox(family, 1, "e");
         List<String> before = new ArrayList<>();
         for (int g = 1; g <= 2; g++) {
             before.add(generations(swarm, g));
         }
         progress("rotation: SA generations before " + before);
-        swarm.run(1, "ip netns exec " + sb1 + " iperf3 -c " + encIp + " -t 600 >/tmp/rotiperf.log 2>&1 & echo $! >/tmp/rotiperf.pid");
-        // The control: the same ping under the same unlimited stream for 20 s without a rotation. TCP finds its rate
-        // by filling the bottleneck queue until packets drop, so some pings may be lost with no rotation at all.
-        Thread.sleep(1000);
-        esp.startPing(1, sb1, encIp, 10, "ctlping");
-        Thread.sleep(20_000);
-        GuestEsp.Loss control = esp.stopPing(1, "ctlping");
-        progress("rotation: control (same stream, no rotation, 20 s): 10 ms ping " + control);
-        CONTROL.set(control);
+        String rate = streamMbit > 0 ? " -b " + streamMbit + "M" : "";
+        swarm.run(1, "ip netns exec " + sb1 + " iperf3 -c " + encIp + rate + " -t 600 >/tmp/rotiperf.log 2>&1 & echo $! >/tmp/rotiperf.pid");
+        if (control) {
+            // The control: the same ping under the same stream for 20 s without a rotation. Unlimited, TCP finds its
+            // rate by filling the bottleneck queue until packets drop, so some pings may be lost with no rotation at all.
+            Thread.sleep(1000);
+            esp.startPing(1, sb1, encIp, 10, "ctlping");
+            Thread.sleep(20_000);
+            GuestEsp.Loss c = esp.stopPing(1, "ctlping");
+            progress("rotation: control (same stream, no rotation, 20 s): 10 ms ping " + c);
+            CONTROL.set(c);
+        }
+        List<Map<String, Long>> counters = new ArrayList<>();
+        for (int g = 1; g <= 2; g++) {
+            counters.add(esp.dropCounters(g));
+        }
         esp.startPing(1, sb1, encIp, 10, "rotping");
         Thread.sleep(2000);
         long t = System.nanoTime();
@@ -155,6 +172,16 @@ final class EncryptedBench {
         swarm.run(1, "kill $(cat /tmp/rotiperf.pid) || true");
         GuestEsp.Loss l = esp.stopPing(1, "rotping");
         progress("rotation: 10 ms ping " + l);
+        for (int g = 1; g <= 2; g++) {
+            // only what can account for a loss (drops, errors, discards, retransmissions), not the traffic's own counts
+            Map<String, Long> moved = new java.util.TreeMap<>(GuestEsp.moved(counters.get(g - 1), esp.dropCounters(g)));
+            moved.keySet().removeIf(k -> !k.matches("(?i).*(drop|err|discard|fail|retrans|lost|Xfrm|overflow|prune).*"));
+            progress("rotation: guest " + g + " drop counters moved: " + moved);
+            if (l.lost() > 0) {
+                progress("rotation: guest " + g + " daemon's membership, session and peer lines:\n" + swarm.run(g,
+                        "grep -E 'membership event|session (ended|established)|gossip removed|restart|grace|peers|WARN|ERROR' /var/log/jswarm.log | tail -30"));
+            }
+        }
         return l.lost();
     }
 

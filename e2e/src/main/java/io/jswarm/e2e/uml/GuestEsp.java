@@ -88,14 +88,24 @@ public final class GuestEsp {
     /**
      * Every kernel counter of guest {@code g} that can account for a lost packet, by name: {@code /proc/net/xfrm_stat}
      * (no state, no policy, replay), {@code /proc/net/snmp} and {@code netstat} ({@code Ip:InDiscards},
-     * {@code Udp:RcvbufErrors}, ...), eth0's drops and its qdisc's. A loss with none of these moving was not the
+     * {@code Udp:RcvbufErrors}, ...), eth0's drops and its qdisc's, the backlog's ({@code softnet:dropped}), those
+     * waiting for ARP ({@code arp:unresolved_discards}) and every link's in every namespace
+     * ({@code NS:LINK:rx_dropped}: the network's vxlan0, br0 and veths, the sandboxes' eth0). A loss with none of these moving was not the
      * kernel's to see (the host side of the tap: {@link #wireDrops}).
      */
     public Map<String, Long> dropCounters(int g) {
         String out = must(g, "cat /proc/net/xfrm_stat; "
                 + "for f in /proc/net/snmp /proc/net/netstat; do awk 'NR % 2 == 1 { split($0, h) } NR % 2 == 0 { for (i = 2; i <= NF; i++) print h[1] h[i], $i }' $f; done; "
                 + "for f in rx_dropped tx_dropped rx_errors tx_errors rx_fifo_errors tx_fifo_errors; do echo eth0:$f $(cat /sys/class/net/eth0/statistics/$f); done; "
-                + "tc -s qdisc show dev eth0 | awk '/dropped/ { gsub(\",\", \"\", $7); s += $7 } END { print \"eth0:qdisc_dropped\", s + 0 }'");
+                + "tc -s qdisc show dev eth0 | awk '/dropped/ { gsub(\",\", \"\", $7); s += $7 } END { print \"eth0:qdisc_dropped\", s + 0 }'; "
+                // the backlog's drops (softnet_stat column 2) and packets dropped waiting for ARP (arp_cache), hex per CPU
+                + "awk 'function hex(x, i, n) { n = 0; x = tolower(x); for (i = 1; i <= length(x); i++) n = n * 16 + index(\"0123456789abcdef\", substr(x, i, 1)) - 1; return n } "
+                + "FILENAME ~ /softnet/ { d += hex($2) } FILENAME ~ /arp_cache/ && FNR == 1 { for (i = 1; i <= NF; i++) if ($i == \"unresolved_discards\") c = i } "
+                + "FILENAME ~ /arp_cache/ && FNR > 1 && c { u += hex($c) } END { print \"softnet:dropped\", d + 0; print \"arp:unresolved_discards\", u + 0 }' "
+                + "/proc/net/softnet_stat /proc/net/stat/arp_cache; "
+                // every link's drops in every namespace (the network's vxlan0, br0 and veths, the sandboxes' eth0)
+                + "for ns in $(ip netns list | cut -d' ' -f1); do ip netns exec $ns sh -c 'for d in /sys/class/net/*; do "
+                + "echo '$ns':${d##*/}:rx_dropped $(cat $d/statistics/rx_dropped); echo '$ns':${d##*/}:tx_dropped $(cat $d/statistics/tx_dropped); done'; done");
         return counters(out);
     }
 
