@@ -19,7 +19,9 @@ import java.util.Map;
  * {@code node ls} and {@code network inspect} (the thin client: the daemon runs the command line), the same
  * {@code network ls} through the full client ({@code JSWARM_THIN=0}: the JVM with picocli, gRPC and Netty, the
  * path before), and the stock {@code docker -H unix://<the daemon's engine socket> network ls}. Every run must
- * exit 0 and print the overlay (or the node), so a fast failure never counts as a fast answer.
+ * exit 0 and print the overlay (or the node), so a fast failure never counts as a fast answer. Then the CNI
+ * plugin: {@code bin/jswarm-cni} STATUS through the thin plugin (the daemon runs the call) and through the full one
+ * ({@code JSWARM_THIN=0}), alternated likewise; every run must exit 0 with nothing on stdout.
  */
 final class CliBench {
     private static final String NET = "bench-cli-ov";
@@ -45,11 +47,16 @@ final class CliBench {
             if (docker != null) {
                 lines.put("docker_network_ls", List.of(docker, "-H", "unix://" + lab.apiSocket(1), "network", "ls"));
             }
+            // jswarm-cni STATUS (asks the daemon, changes nothing): the thin plugin the daemon serves vs the full one
+            String cniConf = "{\"cniVersion\":\"1.1.0\",\"name\":\"" + NET + "\",\"type\":\"jswarm-cni\",\"socket\":\"" + lab.socket(1) + "\"}";
+            Path cni = launcher.resolveSibling("jswarm-cni");
+            lines.put("cni_status", List.of(cni.toString()));
+            lines.put("full_cni_status", List.of("env", "JSWARM_THIN=0", cni.toString()));
             Map<String, List<Double>> ms = new LinkedHashMap<>();
             for (String k : lines.keySet()) {
                 ms.put(k, new ArrayList<>());
                 for (int w = 0; w < 2; w++) {
-                    time(lines.get(k)); // warm-up: the first thin run makes its AOT cache; page cache for all
+                    time(lines.get(k), cniConf); // warm-up: the first thin run makes its AOT cache; page cache for all
                 }
             }
             for (int i = 0; i < runs; i++) {
@@ -57,10 +64,10 @@ final class CliBench {
                     if (e.getKey().startsWith("full_") && i % 3 != 0) {
                         continue; // a second each: a third of the runs is enough for the baseline's median
                     }
-                    ms.get(e.getKey()).add(time(e.getValue()));
+                    ms.get(e.getKey()).add(time(e.getValue(), cniConf));
                 }
             }
-            List<Double> jswarm = new ArrayList<>();
+            List<Double> jswarm = new ArrayList<>(); // the CLI's lines only (the docker comparison)
             for (String k : List.of("network_ls", "node_ls", "network_inspect")) {
                 jswarm.addAll(ms.get(k));
             }
@@ -75,6 +82,9 @@ final class CliBench {
                 r.put(e.getKey() + "_p50_ms", pct(e.getValue(), 50));
             }
             r.put("full_over_thin_p50", round(pct(ms.get("full_network_ls"), 50) / pct(ms.get("network_ls"), 50)));
+            r.put("cni_full_over_thin_p50", round(pct(ms.get("full_cni_status"), 50) / pct(ms.get("cni_status"), 50)));
+            r.put("cni_thin_runs", 2 + ms.get("cni_status").size());
+            r.put("cni_thin_served", (int) lab.log(1).lines().filter(l -> l.contains("cni call served command=\"STATUS\" exit=0")).count());
             r.put("docker", docker == null ? "not found" : docker);
             // The thin runs really went through the daemon's CLI socket (it logs each line it served), and what
             // the thin path prints is what the full client prints.
@@ -88,14 +98,27 @@ final class CliBench {
         }
     }
 
-    /** One run's wall time in ms; fails the bench unless it exited 0 and printed the overlay (or the node). */
-    private static double time(List<String> cmd) throws IOException, InterruptedException {
+    /**
+     * One run's wall time in ms; fails the bench unless it exited 0 and printed the overlay (or the node; a CNI
+     * STATUS: nothing). A jswarm-cni run gets {@code CNI_COMMAND=STATUS} and {@code cniConf} on stdin.
+     */
+    private static double time(List<String> cmd, String cniConf) throws IOException, InterruptedException {
+        boolean cni = cmd.getLast().endsWith("jswarm-cni");
         long t = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (cni) {
+            pb.environment().put("CNI_COMMAND", "STATUS");
+        }
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+            if (cni) {
+                in.write(cniConf.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int rc = p.waitFor();
         double took = (System.nanoTime() - t) / 1e6;
-        boolean shows = cmd.contains("node") ? out.contains("Leader") : out.contains(NET);
+        boolean shows = cni ? out.isBlank() : cmd.contains("node") ? out.contains("Leader") : out.contains(NET);
         if (rc != 0 || !shows) {
             throw new AssertionError(String.join(" ", cmd) + ": exit " + rc + ", output: " + out.strip());
         }

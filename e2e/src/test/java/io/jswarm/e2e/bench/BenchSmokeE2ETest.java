@@ -57,13 +57,14 @@ class BenchSmokeE2ETest {
     void cliBenchmarkTimesTheThinClientThroughTheDaemonsCliSocket() throws Exception {
         Map<String, Object> r = CliBench.run(3, "jse2e"); // throws unless every run exited 0 with the overlay shown
         assertEquals("cli", r.get("bench"));
-        for (String k : List.of("jswarm_p50_ms", "jswarm_p90_ms", "full_network_ls_p50_ms")) {
+        for (String k : List.of("jswarm_p50_ms", "jswarm_p90_ms", "full_network_ls_p50_ms", "cni_status_p50_ms", "full_cni_status_p50_ms")) {
             assertTrue((Double) r.get(k) > 0, k + " = " + r);
         }
         // Counts, not timings: every thin run was served by the daemon (none fell back to the full client), and
         // both paths print the same bytes.
         assertEquals(r.get("thin_runs"), r.get("thin_served"), r.toString());
         assertEquals(true, r.get("same_output"), r.toString());
+        assertEquals(r.get("cni_thin_runs"), r.get("cni_thin_served"), "every thin jswarm-cni call served by the daemon: " + r);
         System.out.println("cli smoke: " + Bench.json(r));
     }
 
