@@ -104,9 +104,14 @@ final class RaftStateMachine extends BaseStateMachine {
         getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
     }
 
-    /** Loads the latest snapshot, if any (at start, and after one was installed). */
+    /**
+     * Loads the latest snapshot, if any (at start, and after one was installed). The directory is read again, not
+     * the storage's remembered latest: installing the leader's snapshot replaces the whole snapshot directory, so
+     * the one this manager had taken itself is gone, and loading it threw, killed Ratis' updater thread and left
+     * the manager CLOSED for good (the HA bench: a restarted manager never caught up).
+     */
     private void load() throws IOException {
-        SingleFileSnapshotInfo snap = storage.getLatestSnapshot();
+        SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
         if (snap == null) {
             return;
         }

@@ -91,6 +91,15 @@ class ReplicatedStoreTest {
         }
     }
 
+    /** Submits network {@code name} once more unless it is there (a retry may find an earlier try committed). */
+    private static boolean committedOrThere(ReplicatedStore m, String name) {
+        try {
+            return m.submit(network(name)) instanceof StateStore.Outcome.Committed || m.view().network(name).isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** As ManagerNode's joiner does: the leader may still be catching the new manager up. */
     private static void addWithRetries(ReplicatedStore m, String name) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -224,6 +233,41 @@ class ReplicatedStoreTest {
         assertEquals(networks, again.view().networks(), "replayed before open returns");
         assertEquals(nodes, again.view().nodes());
         assertEquals(22, again.view().networks().size());
+    }
+
+    @Test
+    void aFollowerWithASnapshotOfItsOwnCatchesUpFromTheLeadersAfterARestart() throws Exception {
+        // The HA bench's failure: a manager that had taken a snapshot of its own was down while the leader took a
+        // newer one and dropped the log behind it; back, it installed the leader's snapshot, which replaces its
+        // snapshot directory, and its state machine then loaded the old snapshot it remembered (gone: the updater
+        // thread died, the division stayed CLOSED, the manager never caught up).
+        List<ReplicatedStore> m = threeManagers();
+        for (int i = 0; i < 5; i++) {
+            assertInstanceOf(StateStore.Outcome.Committed.class, m.get(0).submit(network("before" + i)));
+        }
+        await("m3 has them", () -> m.get(2).view().network("before4").isPresent());
+        m.get(2).compactNow(); // m3's own snapshot
+        m.get(2).close();
+        open.remove(m.get(2));
+        // m1 restarted: a new term, so the log segment holding what m3 lacks is closed (only closed segments are
+        // purged), as the bench's leader kills did
+        m.get(0).close();
+        open.remove(m.get(0));
+        ReplicatedStore m1 = open("m1", List.of(new RaftSettings.Peer(id("m2"), m.get(1).raftAddr())));
+        ReplicatedStore m2 = m.get(1);
+        await("m1 writes while-down", () -> committedOrThere(m1, "while-down"));
+        // Ratis purges only once a snapshot is 1024 entries past the last purge: a create and a remove, 550 times
+        for (int i = 0; i < 550; i++) {
+            assertInstanceOf(StateStore.Outcome.Committed.class, m1.submit(network("churn")));
+            assertInstanceOf(StateStore.Outcome.Committed.class, m1.submit(Command.newBuilder()
+                    .setRemoveNetwork(io.jswarm.proto.state.RemoveNetwork.newBuilder().setNetworkId("id-churn")).build()));
+        }
+        m1.compactNow(); // newer snapshots, the log behind them dropped
+        m2.compactNow();
+        ReplicatedStore back = open("m3", List.of(new RaftSettings.Peer(id("m1"), m1.raftAddr())));
+        await("m1 writes after", () -> committedOrThere(m1, "after"));
+        await("m3 caught up from the leader's snapshot", () -> back.view().network("after").isPresent());
+        assertEquals(m1.view().networks(), back.view().networks());
     }
 
     @Test
