@@ -18,7 +18,8 @@ import java.util.Map;
  * command lines the thin client sends ({@link FastPath#eligible} only; anything else is answered
  * {@link FastPath#NOT_SERVED} and the thin client falls back to the full one) through the same picocli commands
  * as the full client, calling the daemon on its in-process channel, and answers with what they printed and their
- * exit code. The socket is owner-only like the control socket: it gives exactly the control socket's power. The
+ * exit code. It also runs the thin {@code jswarm-cni}'s calls ({@link FastPath#CNI_PATH}, {@code cni.CniService}).
+ * The socket is owner-only like the control socket: it gives exactly the control socket's power. The
  * constructor starts nothing.
  */
 final class CliEndpoint implements AutoCloseable {

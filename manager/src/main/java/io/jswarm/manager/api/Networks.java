@@ -9,6 +9,7 @@ import io.jswarm.manager.state.EndpointNameRules;
 import io.jswarm.manager.state.EndpointQuota;
 import io.jswarm.manager.state.NetworkLabels;
 import io.jswarm.manager.state.SafeText;
+import io.jswarm.manager.state.StateStore;
 import io.jswarm.manager.state.StateView;
 import io.jswarm.proto.cluster.AttachEndpointRequest;
 import io.jswarm.proto.cluster.AttachEndpointResponse;
@@ -145,12 +146,18 @@ final class Networks {
     }
 
     void detach(String callerNodeId, boolean callerIsManager, DetachEndpointRequest req) {
-        StateView s = manager.store().read().view();
-        Network n = resolve(s, req.getNetwork());
+        StateStore.Read read = manager.store().read();
+        StateView s = read.view();
+        Network n;
+        try {
+            n = resolve(s, req.getNetwork());
+        } catch (io.grpc.StatusRuntimeException ex) {
+            throw behind(read, ex);
+        }
         Endpoint e = s.endpoints(n.getNetworkId()).stream()
                 .filter(x -> x.getEndpointId().equals(req.getEndpointId())).findFirst()
-                .orElseThrow(() -> Status.NOT_FOUND.withDescription("endpoint " + printable(req.getEndpointId())
-                        + " not found in network " + n.getName()).asRuntimeException());
+                .orElseThrow(() -> behind(read, Status.NOT_FOUND.withDescription("endpoint " + printable(req.getEndpointId())
+                        + " not found in network " + n.getName()).asRuntimeException()));
         if (!callerIsManager && !e.getNodeId().equals(callerNodeId)) {
             throw Status.PERMISSION_DENIED.withDescription("endpoint " + e.getEndpointId() + " in network " + n.getName()
                     + " belongs to another node").asRuntimeException();
@@ -206,6 +213,20 @@ final class Networks {
      * A network by exact id, exact name, or unique id prefix, in that order (as Docker resolves them).
      * An ambiguous prefix is refused rather than guessed.
      */
+    /**
+     * NOT_FOUND from a state this manager could not confirm with a quorum becomes UNAVAILABLE: a manager catching up
+     * (restarted, installing the leader's snapshot) lacks what was attached meanwhile, and an agent takes NOT_FOUND
+     * for "already released" and drops its pending release: the endpoint stayed in the state for good
+     * (HaClusterE2ETest). UNAVAILABLE makes it ask again, here or at another manager.
+     */
+    private static io.grpc.StatusRuntimeException behind(StateStore.Read read, io.grpc.StatusRuntimeException e) {
+        if (read.possiblyStale() && e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+            return Status.UNAVAILABLE.withDescription(e.getStatus().getDescription()
+                    + " in this manager's state, which may be behind (no quorum confirmed it); try again").asRuntimeException();
+        }
+        return e;
+    }
+
     static Network resolve(StateView s, String ref) {
         if (ref.isEmpty()) {
             throw Status.INVALID_ARGUMENT.withDescription("network name or id is required").asRuntimeException();
