@@ -93,8 +93,17 @@ public final class ThinClient {
         os.flush();
     }
 
-    private static int answer(InputStream in, PrintStream out, PrintStream err) throws IOException {
-        byte[] all = in.readNBytes(MAX_ANSWER + 64 * 1024);
+    /** An HTTP/1.1 answer read whole: its status, headers (names in lower case) and body. */
+    record Answer(int status, Map<String, String> headers, byte[] body) {
+        /** A header's value, or {@code dflt}. */
+        String header(String name, String dflt) {
+            return headers.getOrDefault(name.toLowerCase(Locale.ROOT), dflt);
+        }
+    }
+
+    /** Reads one answer of at most {@code max} bytes (the head beyond it) up to its Content-Length, else the end. */
+    static Answer read(InputStream in, int max) throws IOException {
+        byte[] all = in.readNBytes(max + 64 * 1024);
         int headEnd = indexOf(all, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         if (headEnd < 0) {
             throw new IOException("the answer has no complete HTTP head");
@@ -116,24 +125,28 @@ public final class ThinClient {
         if (bodyStart + length > all.length) {
             throw new IOException("the answer ended after " + (all.length - bodyStart) + " of " + length + " bytes");
         }
-        int code = Integer.parseInt(status[1]);
-        if (code == FastPath.NOT_SERVED) {
+        return new Answer(Integer.parseInt(status[1]), headers, java.util.Arrays.copyOfRange(all, bodyStart, bodyStart + length));
+    }
+
+    private static int answer(InputStream in, PrintStream out, PrintStream err) throws IOException {
+        Answer a = read(in, MAX_ANSWER);
+        if (a.status() == FastPath.NOT_SERVED) {
             return FastPath.FALLBACK; // the daemon runs this line no more (an older or newer client): nothing ran
         }
-        if (code != 200) {
-            err.println("jswarm: error: the daemon refused the command line (" + code + "): "
-                    + new String(all, bodyStart, length, StandardCharsets.UTF_8).strip());
+        if (a.status() != 200) {
+            err.println("jswarm: error: the daemon refused the command line (" + a.status() + "): "
+                    + new String(a.body(), StandardCharsets.UTF_8).strip());
             return 1;
         }
-        int stdout = Integer.parseInt(headers.getOrDefault(FastPath.STDOUT_HEADER.toLowerCase(Locale.ROOT), "0"));
-        if (stdout < 0 || stdout > length) {
+        int stdout = Integer.parseInt(a.header(FastPath.STDOUT_HEADER, "0"));
+        if (stdout < 0 || stdout > a.body().length) {
             throw new IOException("bad " + FastPath.STDOUT_HEADER + ": " + stdout);
         }
-        out.write(all, bodyStart, stdout);
+        out.write(a.body(), 0, stdout);
         out.flush();
-        err.write(all, bodyStart + stdout, length - stdout);
+        err.write(a.body(), stdout, a.body().length - stdout);
         err.flush();
-        return Integer.parseInt(headers.getOrDefault(FastPath.EXIT_HEADER.toLowerCase(Locale.ROOT), "1"));
+        return Integer.parseInt(a.header(FastPath.EXIT_HEADER, "1"));
     }
 
     private static int indexOf(byte[] data, byte[] pattern) {

@@ -1,6 +1,5 @@
 package io.jswarm.thin;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -29,7 +28,8 @@ import java.util.regex.Pattern;
  * configuration this reading gets wrong is still answered right (or the full plugin runs).
  */
 public final class ThinCni {
-    static final String DEFAULT_SOCKET = "/run/jswarm/jswarm.sock";
+    /** The daemon's default control socket, as the thin client's default host. */
+    static final String DEFAULT_SOCKET = ThinClient.DEFAULT_HOST.substring("unix://".length());
     /** The spec's configurations are small; the full plugin refuses more than 1 MiB too. */
     private static final int MAX_CONFIG = 1 << 20;
     private static final int MAX_ANSWER = 1 << 20;
@@ -88,41 +88,15 @@ public final class ThinCni {
     }
 
     private static int answer(InputStream in, PrintStream out) throws IOException {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        all.writeBytes(in.readNBytes(MAX_ANSWER + 16 * 1024));
-        byte[] a = all.toByteArray();
-        String text = new String(a, StandardCharsets.ISO_8859_1);
-        int headEnd = text.indexOf("\r\n\r\n");
-        if (headEnd < 0) {
-            throw new IOException("the answer has no complete HTTP head");
-        }
-        String[] lines = text.substring(0, headEnd).split("\r\n");
-        String[] status = lines[0].split(" ", 3);
-        if (status.length < 2 || !status[0].startsWith("HTTP/1.")) {
-            throw new IOException("not an HTTP answer: " + lines[0]);
-        }
-        int code = Integer.parseInt(status[1]);
-        if (code == FastPath.NOT_SERVED) {
+        ThinClient.Answer a = ThinClient.read(in, MAX_ANSWER);
+        if (a.status() == FastPath.NOT_SERVED) {
             return FastPath.FALLBACK; // the daemon ran nothing (an older one, or its CLI socket is busy)
         }
-        String exit = null;
-        int length = a.length - headEnd - 4;
-        for (int i = 1; i < lines.length; i++) {
-            int c = lines[i].indexOf(':');
-            String name = c > 0 ? lines[i].substring(0, c).trim() : "";
-            if (name.equalsIgnoreCase(FastPath.EXIT_HEADER)) {
-                exit = lines[i].substring(c + 1).trim();
-            } else if (name.equalsIgnoreCase("Content-Length")) {
-                length = Integer.parseInt(lines[i].substring(c + 1).trim());
-            }
+        String exit = a.header(FastPath.EXIT_HEADER, null);
+        if (a.status() != 200 || exit == null) {
+            throw new IOException("the daemon refused the call (" + a.status() + ")");
         }
-        if (code != 200 || exit == null) {
-            throw new IOException("the daemon refused the call (" + code + ")");
-        }
-        if (headEnd + 4 + length > a.length) {
-            throw new IOException("the answer ended early");
-        }
-        out.write(a, headEnd + 4, length);
+        out.write(a.body());
         out.flush();
         return Integer.parseInt(exit);
     }

@@ -178,8 +178,7 @@ final class EncryptedBench {
             moved.keySet().removeIf(k -> !k.matches("(?i).*(drop|err|discard|fail|retrans|lost|Xfrm|overflow|prune).*"));
             progress("rotation: guest " + g + " drop counters moved: " + moved);
             if (l.lost() > 0) {
-                progress("rotation: guest " + g + " daemon's membership, session and peer lines:\n" + swarm.run(g,
-                        "grep -E 'membership event|session (ended|established)|gossip removed|restart|grace|peers|WARN|ERROR' /var/log/jswarm.log | tail -30"));
+                progress("rotation: guest " + g + " daemon's membership, session and peer lines:\n" + esp.controlPlaneLines(g, 30));
             }
         }
         return l.lost();

@@ -109,6 +109,15 @@ public final class GuestEsp {
         return counters(out);
     }
 
+    /**
+     * The last {@code n} lines of guest {@code g}'s daemon log about membership, sessions and peers (and its
+     * warnings): a loss the kernel did not count may be the control plane's. The lines carry wall-clock time.
+     */
+    public String controlPlaneLines(int g, int n) {
+        return must(g, "grep -E 'membership event|session (ended|established)|gossip removed|restart|grace|peers|WARN|ERROR' "
+                + "/var/log/jswarm.log | tail -" + n);
+    }
+
     /** The lab side of every guest's tap (host kernel): drops of frames the guest did not read or could not send. */
     public Map<String, Long> wireDrops() {
         // one process for every tap (the same NAME VALUE lines dropCounters parses), not one per tap and counter

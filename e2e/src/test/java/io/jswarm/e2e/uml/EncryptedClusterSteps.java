@@ -214,9 +214,7 @@ final class EncryptedClusterSteps {
             swarm.run(g, "kill $(cat /tmp/encrot-xfrm.pid)");
             if (losses.values().stream().anyMatch(l -> l.lost() > 0)) {
                 System.out.println("uml-enc: guest " + g + " SA and policy changes:\n" + swarm.run(g, "grep -v '^$' /tmp/encrot-xfrm.log | grep -E 'Timestamp|^src|Deleted|^Updated|^Async|dir|spi' | head -150"));
-                // membership, sessions, peers withdrawn or kept: a gap the kernel did not count may be the control plane's
-                System.out.println("uml-enc: guest " + g + " daemon's membership, session and peer lines (last 40):\n" + swarm.run(g,
-                        "grep -E 'membership event|session (ended|established)|gossip removed|restart|grace|peers|WARN|ERROR' /var/log/jswarm.log | tail -40"));
+                System.out.println("uml-enc: guest " + g + " daemon's membership, session and peer lines (last 40):\n" + esp.controlPlaneLines(g, 40));
             }
         }
         System.out.println("uml-enc: lab taps' drops across the rotation: " + GuestEsp.moved(wire, esp.wireDrops()));

@@ -210,14 +210,10 @@ final class Networks {
     }
 
     /**
-     * A network by exact id, exact name, or unique id prefix, in that order (as Docker resolves them).
-     * An ambiguous prefix is refused rather than guessed.
-     */
-    /**
      * NOT_FOUND from a state this manager could not confirm with a quorum becomes UNAVAILABLE: a manager catching up
-     * (restarted, installing the leader's snapshot) lacks what was attached meanwhile, and an agent takes NOT_FOUND
-     * for "already released" and drops its pending release: the endpoint stayed in the state for good
-     * (HaClusterE2ETest). UNAVAILABLE makes it ask again, here or at another manager.
+     * (restarted, installing the leader's snapshot) may lack what was attached meanwhile, and an agent takes a
+     * detach's NOT_FOUND for "already released" and drops its pending release, leaving the endpoint in the state
+     * for good. UNAVAILABLE makes it ask again, here or at another manager.
      */
     private static io.grpc.StatusRuntimeException behind(StateStore.Read read, io.grpc.StatusRuntimeException e) {
         if (read.possiblyStale() && e.getStatus().getCode() == Status.Code.NOT_FOUND) {
@@ -227,6 +223,10 @@ final class Networks {
         return e;
     }
 
+    /**
+     * A network by exact id, exact name, or unique id prefix, in that order (as Docker resolves them).
+     * An ambiguous prefix is refused rather than guessed.
+     */
     static Network resolve(StateView s, String ref) {
         if (ref.isEmpty()) {
             throw Status.INVALID_ARGUMENT.withDescription("network name or id is required").asRuntimeException();
