@@ -183,6 +183,16 @@ class NetworkE2ETest {
             Process ctr = new ProcessBuilder("unshare", "--net", "sleep", "300").start();
             try {
                 String path = "/proc/" + ctr.pid() + "/ns/net";
+                // Until unshare has switched, that path is still this JVM's (the host's) namespace: an `ip link add`
+                // there failed ("eth0" exists) and would otherwise have changed the host.
+                Path self = Files.readSymbolicLink(Path.of("/proc/self/ns/net"));
+                await("the runtime's own namespace", () -> {
+                    try {
+                        return !Files.readSymbolicLink(Path.of(path)).equals(self);
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                }, lab, D[2]);
                 String ctrName = lab.prefix() + "ctr";
                 // The runtime's own eth0 (a bridge here) is neither replaced nor reused: jswarm takes eth1.
                 assertEquals(0, Shell.run(List.of("nsenter", "--net=" + path, "ip", "link", "add", "eth0", "type",
