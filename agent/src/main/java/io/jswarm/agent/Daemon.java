@@ -85,6 +85,10 @@ public final class Daemon implements AutoCloseable {
     /** Issue 12: notices promotions and demotions of this node and switches its mode. */
     private final RoleChanges roles = new RoleChanges(this);
 
+    /** What a failure only a restart repairs does: logged here; the daemon command exits (systemd restarts it). */
+    private volatile java.util.function.Consumer<String> fatal =
+            reason -> org.slf4j.LoggerFactory.getLogger(Daemon.class).error("{}; restart this daemon", reason);
+
     public Daemon(DaemonConfig config) {
         this.config = config;
         this.swarm = new SwarmDir(config.dataRoot());
@@ -139,6 +143,11 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /** Who handles a failure only a restart repairs (any thread, once per cause); call before {@link #start}. */
+    public void onFatal(java.util.function.Consumer<String> handler) {
+        this.fatal = handler;
+    }
+
     public DaemonConfig config() {
         return config;
     }
@@ -157,6 +166,7 @@ public final class Daemon implements AutoCloseable {
         ManagerConfig mc = new ManagerConfig(listen.socketAddress(), st.getManagerAddrs(0), config.heartbeatPeriod(),
                 config.heartbeatTimeout(), Version.VALUE).withRaft(ManagerJoin.raft(st));
         ManagerNode m = ManagerNode.open(swarm.path(), mc, clock);
+        m.onStoreBroken(reason -> fatal.accept("this manager's replicated log stopped: " + reason));
         GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.keys(), config.gossipPort(), registry, m::healthChanged);
         if (g != null) {
             m.addHealthSource(g); // before start: node ls combines sessions and membership from the first call

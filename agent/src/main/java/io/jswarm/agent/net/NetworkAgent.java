@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -111,9 +110,7 @@ public final class NetworkAgent implements AutoCloseable {
     private final Recovery recovery;
     private final Releases releases;
     private final AddressLeases leases;
-    private final AtomicBoolean orphansChecked = new AtomicBoolean();
-    /** An orphan check after an attach without an answer is scheduled and has not asked the manager yet. */
-    private final AtomicBoolean orphanCheckQueued = new AtomicBoolean();
+    private final OrphanChecks orphans;
     /** Completed by the first view from the manager: an attach right after a join waits for it (a while). */
     private final java.util.concurrent.CompletableFuture<Void> firstView = new java.util.concurrent.CompletableFuture<>();
 
@@ -132,6 +129,7 @@ public final class NetworkAgent implements AutoCloseable {
         this.recovery = new Recovery(core, changes);
         this.releases = new Releases(core);
         this.leases = new AddressLeases(core, changes, releases);
+        this.orphans = new OrphanChecks(core, recovery, releases, System::nanoTime);
         core.encryption.background = releases::background;
     }
 
@@ -241,8 +239,8 @@ public final class NetworkAgent implements AutoCloseable {
 
     /** A new cluster view (any thread, never blocks): participants for the tables, this node's VTEP. */
     public void onView(ClusterView v) {
-        if (v.getNodesCount() > 0 && orphansChecked.compareAndSet(false, true)) {
-            checkOrphansLater(); // once per start, a second after the first view
+        if (v.getNodesCount() > 0) {
+            orphans.afterView(); // once per start, a second after the first view
         }
         loop.post("view", () -> Views.apply(core, v));
         // Only a view that gives this node's own data-path address lets a waiting attach go on (an earlier
@@ -303,53 +301,21 @@ public final class NetworkAgent implements AutoCloseable {
     }
 
     /**
-     * An orphan check once a manager answers again (retried every 5 s until then). At most one waits at a time; one
-     * already running cleared the flag before it asked the manager, so an attach that fails after that queues another.
-     */
-    private void checkOrphansLater() {
-        if (orphanCheckQueued.compareAndSet(false, true)) {
-            scheduleOrphanCheck(Duration.ofSeconds(1));
-        }
-    }
-
-    private void scheduleOrphanCheck(Duration after) {
-        loop.schedule("orphan check", after, () -> releases.background(this::releaseOrphansQuietly));
-    }
-
-    private void releaseOrphansQuietly() {
-        orphanCheckQueued.set(false);
-        try {
-            if (releaseOrphans() < 0) {
-                // An attach was in flight (e.g. an operator retrying right after the start): the check is only
-                // deferred, never dropped, or an orphan of a kill before the first save would stay forever.
-                scheduleOrphanCheck(Duration.ofSeconds(1));
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("orphan check failed, retrying in 5 s error={}", e.toString());
-            scheduleOrphanCheck(Duration.ofSeconds(5));
-        }
-    }
-
-    /**
-     * Endpoints the manager records for this node that no local sandbox holds are released, so their
-     * addresses do not stay taken forever. Not on the loop (it calls the manager). Returns how many, or -1
-     * if an attach was in flight and the check must run again.
+     * Endpoints the manager records for this node that no local sandbox holds are released ({@link OrphanChecks}).
+     * Not on the loop (it calls the manager). Returns how many, or -1 if an attach was in flight.
      */
     int releaseOrphans() throws IOException {
-        var recorded = core.api.get().ownEndpoints().getEndpointsList();
-        var found = loop.call(() -> recovery.orphans(recorded));
-        if (found.isEmpty()) {
-            return -1;
-        }
-        List<PendingRelease> orphans = found.get();
-        int released = 0;
-        for (PendingRelease p : orphans) {
-            if (releases.releaseNow(p)) {
-                LOG.info("released orphan endpoint={} network={}", p.getEndpointId(), p.getNetworkId());
-                released++;
-            }
-        }
-        return released;
+        return orphans.check(false);
+    }
+
+    /** The orphan check that runs once no write of unknown outcome can commit, now (tests): as {@link OrphanChecks#check}. */
+    int settledOrphanCheckNow() throws IOException {
+        return orphans.check(true);
+    }
+
+    /** An attach without an answer may still commit at the manager (tests). */
+    boolean orphansSettling() {
+        return orphans.settling();
     }
 
     // ---- operator commands (gRPC threads; they wait for their loop steps) ----
@@ -399,8 +365,9 @@ public final class NetworkAgent implements AutoCloseable {
         } catch (io.grpc.StatusRuntimeException e) {
             if (AddressLeases.unreachable(e) || e.getStatus().getCode() == io.grpc.Status.Code.DEADLINE_EXCEEDED) {
                 // No answer: the manager may have made the endpoint all the same (its answer lost with a killed
-                // leader). Left alone it would hold the name and address forever (HaClusterE2ETest's h4-k59).
-                checkOrphansLater();
+                // leader), now or seconds later. Left alone it would hold the name and address forever
+                // (HaClusterE2ETest's h4-k59 and h5-k58).
+                orphans.afterUnknownOutcome();
             }
             if (ip.isEmpty() && AddressLeases.unreachable(e)) {
                 return leases.attach(plan, aliases, e); // issue 12: no manager answers, a lease may stand in

@@ -237,6 +237,35 @@ class NetworkAgentLeaseTest {
         assertTrue(base.kernel.namespaceExists(Path.of("/run/netns", prefix + "-b")), "the sandbox stays");
     }
 
+    /**
+     * HaClusterE2ETest's h5-k58: the attach's manager forwarded it to a leader that was killed, the agent attached
+     * from its lease and the sandbox was detached; then the forwarding manager's retry committed the original at
+     * the new leader, after the quick orphan check had looked. The check when the write can no longer commit
+     * releases it, and only against a state a quorum confirmed.
+     */
+    @Test
+    void anAttachWithoutAnAnswerThatCommitsAfterTheQuickCheckIsReleasedWhenItCanNoLongerCommit() throws Exception {
+        NetworkAgent a = agent();
+        attach(a, prefix + "-a");
+        a.leaseUpkeepNow();
+        assertFalse(a.orphansSettling());
+        api.commitLater = true; // the write stays in flight at the manager; the caller sees it unreachable
+        assertEquals("lease0", attach(a, prefix + "-b").getEndpointId());
+        assertTrue(a.orphansSettling(), "an attach without an answer waits for its write's outcome");
+        api.unreachable = false;
+        a.leaseUpkeepNow(); // the claim lands
+        a.detach(NetworkDetachRequest.newBuilder().setSandbox(prefix + "-b").build());
+        assertEquals(0, a.releaseOrphans(), "the quick check finds nothing: the write is still in flight");
+
+        api.commitLate(); // the new leader commits it: ep2, named like the detached sandbox, held by no sandbox
+        api.stale = true;
+        assertEquals(OrphanChecks.UNCONFIRMED, a.settledOrphanCheckNow(), "a state no quorum confirmed may lack it");
+        assertTrue(api.recorded.stream().anyMatch(e -> e.getEndpointId().equals("ep2")));
+        api.stale = false;
+        assertEquals(1, a.settledOrphanCheckNow());
+        assertEquals(List.of("ep1"), api.recorded.stream().map(Endpoint::getEndpointId).toList());
+    }
+
     @Test
     void aNodeThatLeavesANetworkGivesItsLeaseBack() throws Exception {
         NetworkAgent a = agent();
@@ -257,6 +286,11 @@ class NetworkAgentLeaseTest {
         volatile String refuseClaims;
         /** The next attach is made at the manager but its answer is lost (the caller sees the manager unreachable). */
         volatile boolean loseAnswer;
+        /** The next attach is not answered (the manager seems unreachable) and commits only at {@link #commitLate}. */
+        volatile boolean commitLater;
+        /** Own endpoints come from a state no quorum confirmed. */
+        volatile boolean stale;
+        private AttachEndpointRequest late;
         int attached;
         int nextLease;
         final Map<String, String> leases = new LinkedHashMap<>(); // address -> endpoint id
@@ -276,6 +310,12 @@ class NetworkAgentLeaseTest {
 
         @Override
         public synchronized AttachEndpointResponse attach(AttachEndpointRequest r) {
+            if (commitLater) {
+                commitLater = false;
+                unreachable = true;
+                late = r;
+                throw Status.UNAVAILABLE.withDescription("manager unreachable").asRuntimeException();
+            }
             reach();
             attached++;
             Endpoint e = Endpoint.newBuilder().setNetworkId(NET.getNetworkId()).setEndpointId("ep" + attached)
@@ -342,10 +382,19 @@ class NetworkAgentLeaseTest {
             return LeaseReturnResponse.newBuilder().addAllReturned(r.getAddressesList()).build();
         }
 
+        synchronized void commitLate() {
+            AttachEndpointRequest r = late;
+            late = null;
+            boolean was = unreachable;
+            unreachable = false;
+            attach(r);
+            unreachable = was;
+        }
+
         @Override
         public synchronized OwnEndpointsResponse ownEndpoints() {
             reach();
-            return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).build();
+            return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).setPossiblyStale(stale).build();
         }
 
         @Override

@@ -18,6 +18,8 @@ import picocli.CommandLine.Spec;
                 "      below Docker's 1h minimum, down to DURATION (e.g. 20s; at most 1h).",
                 "      Certificates renew at two thirds of their lifetime."})
 final class DaemonCommand implements Callable<Integer> {
+    /** The exit status of a daemon that stopped on a failure only a restart repairs (sysexits EX_SOFTWARE). */
+    static final int EXIT_FATAL = 70;
     /** Lowers the {@code --cert-expiry} floor for tests with short-lived certificates; unset in production. */
     static final String UNSAFE_MIN_CERT_EXPIRY = "JSWARM_UNSAFE_MIN_CERT_EXPIRY";
 
@@ -87,6 +89,12 @@ final class DaemonCommand implements Callable<Integer> {
                     + "below Docker's 1h minimum (testing only)", UNSAFE_MIN_CERT_EXPIRY, unsafeMin);
         }
         Daemon daemon = new Daemon(config);
+        daemon.onFatal(reason -> {
+            // Not on the caller's thread: exit runs the shutdown hook, which closes what that thread may belong to.
+            org.slf4j.LoggerFactory.getLogger(DaemonCommand.class).error("{}; exiting {} so that the service manager "
+                    + "starts this daemon again", reason, EXIT_FATAL);
+            Thread.ofPlatform().name("jswarm-fatal").start(() -> System.exit(EXIT_FATAL));
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicReference<CliEndpoint> cli = new java.util.concurrent.atomic.AtomicReference<>();
         // SIGTERM/SIGINT: close the socket and the manager cleanly; SIGKILL leaves state the restart recovers.

@@ -80,8 +80,9 @@ public final class ManagerApi {
     /** The same, with the addresses leased to the caller (their grants naming {@code req.owner_key}). */
     public OwnEndpointsResponse ownEndpoints(Caller caller, io.jswarm.proto.cluster.OwnEndpointsRequest req) {
         authorize(caller, DispatcherGrpc.getOwnEndpointsMethod());
-        var s = manager.store().read().view();
-        var out = networks.ownEndpoints(caller.nodeId()).toBuilder()
+        var read = manager.store().read();
+        var s = read.view();
+        var out = Networks.ownEndpoints(s, caller.nodeId()).toBuilder().setPossiblyStale(read.possiblyStale())
                 .addAllLeases(leases.held(s, caller.nodeId(), req.getOwnerKey()));
         java.util.Set<String> listed = new java.util.HashSet<>();
         out.getNetworksList().forEach(n -> listed.add(n.getNetworkId()));

@@ -290,6 +290,11 @@ public final class ManagerNode implements AutoCloseable {
         table.addHealth(source);
     }
 
+    /** Who hears, once, that this manager's store broke for good (its Raft division stopped): only a restart helps. */
+    public void onStoreBroken(java.util.function.Consumer<String> listener) {
+        store.onBroken(listener);
+    }
+
     /**
      * Called with the new view on every change, on the manager's timer thread (the manager node's own agent
      * needs the view its workers get over their sessions). Must not block long.
@@ -494,6 +499,11 @@ public final class ManagerNode implements AutoCloseable {
 
     /** Submits; the committed command with its log index, or a gRPC error saying why it was refused. */
     StateStore.Outcome.Committed commit(Command command) {
+        if (io.grpc.Context.current().isCancelled()) {
+            // The caller gave up (its deadline passed while the call waited here): a write started now could
+            // commit after the caller took its answer as "no", which only its orphan check would repair.
+            throw Status.CANCELLED.withDescription("the caller gave up before the change was sent").asRuntimeException();
+        }
         StateStore.Outcome outcome;
         try {
             outcome = store.submit(command);

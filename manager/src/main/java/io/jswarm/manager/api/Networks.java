@@ -170,8 +170,8 @@ final class Networks {
         manager.viewChangedSoon();
     }
 
-    OwnEndpointsResponse ownEndpoints(String nodeId) {
-        StateView s = manager.store().read().view();
+    /** {@code nodeId}'s endpoints in {@code s}, with their networks. */
+    static OwnEndpointsResponse ownEndpoints(StateView s, String nodeId) {
         OwnEndpointsResponse.Builder b = OwnEndpointsResponse.newBuilder();
         for (Network n : s.networks()) {
             List<Endpoint> own = s.endpoints(n.getNetworkId()).stream().filter(e -> e.getNodeId().equals(nodeId)).toList();

@@ -137,12 +137,15 @@ final class RaftRuntime {
     static RetryPolicy writeRetry(RaftSettings s, java.util.function.BooleanSupplier leaderKnown) {
         long total = s.electionMax().toMillis() * 2 + 1000;
         int tries = (int) Math.max(5, total / 100);
+        long totalNanos = TimeUnit.MILLISECONDS.toNanos(total);
         long leaderlessBudget = s.electionMax().toNanos() + TimeUnit.MILLISECONDS.toNanos(500);
         TimeDuration sleep = ms(100);
         return event -> {
             int n = event.getAttemptCount();
-            boolean old = System.nanoTime() - WRITE_STARTED.get() > leaderlessBudget;
-            if (n >= tries || (old && !leaderKnown.getAsBoolean())) {
+            long age = System.nanoTime() - WRITE_STARTED.get();
+            // Bounded in time too, not only in attempts (each may wait a request timeout): an agent whose attach
+            // had no answer counts on the write being decided within this plus one request (OrphanChecks).
+            if (n >= tries || age > totalNanos || (age > leaderlessBudget && !leaderKnown.getAsBoolean())) {
                 return RetryPolicy.NO_RETRY_ACTION;
             }
             return () -> sleep;

@@ -56,6 +56,8 @@ public final class ReplicatedStore implements StateStore {
     public static final String NO_LEADER = "The swarm does not have a leader. It's possible that too few managers are "
             + "online. Make sure more than half of the managers are online.";
     private static final long APPLY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How often a wait for the local apply looks whether the division still runs. */
+    private static final long APPLY_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     static {
         // Ratis logs every election round and vote at INFO: in a daemon's log that drowns jswarm's own lines.
@@ -84,6 +86,8 @@ public final class ReplicatedStore implements StateStore {
     private java.util.Set<String> clientPeers = java.util.Set.of();
     private final List<RaftClient> retired = new ArrayList<>();
     private final LagNudge nudge = new LagNudge(() -> division().getInfo(), this::writer);
+    private final DivisionWatch watch = new DivisionWatch(() -> division().getInfo().getLifeCycleState(),
+            this::stillAVoter);
 
     private ReplicatedStore(RaftGroupId groupId, RaftPeerId self, RaftSettings settings, RaftStateMachine machine,
                             RaftServer server, RaftProperties properties, Parameters parameters, boolean joining,
@@ -161,6 +165,7 @@ public final class ReplicatedStore implements StateStore {
                 store.migrate(raftDir);
             }
             store.nudge.start();
+            store.watch.start();
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -253,6 +258,22 @@ public final class ReplicatedStore implements StateStore {
         return settings.advertise();
     }
 
+    /** Once, if this manager's Raft division stops while the store is open ({@link DivisionWatch}). */
+    @Override
+    public void onBroken(Consumer<String> listener) {
+        watch.onDead(listener);
+    }
+
+    /** The watch's look, now (tests). */
+    void checkDivisionNow() {
+        watch.check();
+    }
+
+    /** A stopped division is reported after {@code checks} looks, not 30 (tests). */
+    void divisionWatchSightings(int checks) {
+        watch.sightings(checks);
+    }
+
     RaftServer.Division division() {
         try {
             return server.getDivision(groupId);
@@ -270,6 +291,13 @@ public final class ReplicatedStore implements StateStore {
     }
 
     /** Managers of the state, plus the voting peers of the configuration (a joining manager's state is empty). */
+    /** Both the division's last configuration and the state name this manager a manager (a demote ends either). */
+    private boolean stillAVoter() {
+        String id = self.toString();
+        return view().node(id).map(n -> n.getRole() == Role.ROLE_MANAGER).orElse(false)
+                && division().getRaftConf().getAllPeers().stream().anyMatch(p -> p.getId().equals(self));
+    }
+
     boolean knowsManager(String nodeId) {
         if (view().node(nodeId).map(n -> n.getRole() == Role.ROLE_MANAGER).orElse(false)) {
             return true;
@@ -379,13 +407,7 @@ public final class ReplicatedStore implements StateStore {
             return new Outcome.Refused(content.substring(1));
         }
         long index = Long.parseLong(content.substring(1));
-        Optional<Applied> applied;
-        try {
-            applied = machine.outcome(index, System.nanoTime() + APPLY_WAIT_NANOS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted waiting for the local apply of index " + index, e);
-        }
+        Optional<Applied> applied = awaitOutcome(index);
         if (applied.isEmpty()) {
             throw new IOException("committed at index " + index + " but not applied on this manager within 10 s");
         }
@@ -396,6 +418,35 @@ public final class ReplicatedStore implements StateStore {
     @Override
     public StateView view() {
         return machine.view();
+    }
+
+    /**
+     * The local apply's outcome of {@code index}, waited for up to 10 s; empty at that deadline. A division that
+     * stopped meanwhile never applies it: Ratis closes a demoted manager's at once, and waiting the whole 10 s
+     * held a demoted node's attach that long (HaClusterE2ETest). That fails at once, as of unknown outcome
+     * (UNAVAILABLE to the caller, whose orphan checks look again): the change is committed, but its outcome
+     * is not known here.
+     */
+    private Optional<Applied> awaitOutcome(long index) throws IOException {
+        long deadline = System.nanoTime() + APPLY_WAIT_NANOS;
+        try {
+            while (!machine.awaitApplied(index, Math.min(deadline, System.nanoTime() + APPLY_SLICE_NANOS))) {
+                if (System.nanoTime() >= deadline) {
+                    return Optional.empty();
+                }
+                if (!division().getInfo().isAlive()) {
+                    throw new NoQuorumException("committed at index " + index + ", but this manager's replicated log "
+                            + "stopped before applying it (demoted?): the change may have been made");
+                }
+            }
+            return machine.outcome(index, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for the local apply of index " + index, e);
+        } catch (IllegalStateException e) {
+            throw new NoQuorumException("committed at index " + index + ", but this manager has left the replicated "
+                    + "log: the change may have been made");
+        }
     }
 
     /** Linearizable through Ratis' ReadIndex on this manager; without a leader (or past 1.5 s) flagged stale. */
@@ -447,6 +498,7 @@ public final class ReplicatedStore implements StateStore {
 
     @Override
     public void close() throws IOException {
+        watch.close(); // before the server: its own close is no death
         nudge.close();
         synchronized (this) {
             closeQuietly(writer);

@@ -75,6 +75,13 @@ public interface StateStore extends AutoCloseable {
      */
     void onApplied(Consumer<StateView> listener);
 
+    /**
+     * Who hears, once, that the store broke for good while open (a replicated store's Raft division stopped):
+     * nothing in the process repairs that, a restart does. A local store never breaks so.
+     */
+    default void onBroken(Consumer<String> listener) {
+    }
+
     /** This store's managers (one, for a local store). */
     ManagerPeers peers();
 

@@ -272,6 +272,22 @@ class NetworkApiTest {
         assertEquals(0, api.ownEndpoints(self).getEndpointsCount());
     }
 
+    /**
+     * A call whose caller gave up while it waited for a handler thread writes nothing: its agent took the missing
+     * answer as "maybe", and a write started now would commit after that agent's orphan checks looked.
+     */
+    @Test
+    void aCallWhoseCallerGaveUpWritesNothing() throws Exception {
+        create("att", true);
+        io.grpc.Context.CancellableContext gone = io.grpc.Context.current().withCancellation();
+        gone.cancel(null);
+        Status s = gone.call(() -> status(() -> attach(worker, "att", "box")));
+        assertEquals(Status.Code.CANCELLED, s.getCode());
+        assertEquals(0, api.ownEndpoints(worker).getEndpointsCount());
+        assertFalse(api.ownEndpoints(worker).getPossiblyStale(), "a lone manager's state is confirmed");
+        assertEquals("10.0.0.2", attach(worker, "att", "box").getAddress(), "no address was taken");
+    }
+
     @Test
     void theViewCarriesEveryNetworkWithItsSortedParticipants() {
         create("a", true);

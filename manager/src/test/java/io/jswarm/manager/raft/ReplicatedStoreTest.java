@@ -139,6 +139,45 @@ class ReplicatedStoreTest {
         return all;
     }
 
+    /**
+     * A division Ratis closed under a running manager (its state machine updater died) is reported once, so the
+     * daemon can exit and be restarted; a healthy one is not, nor one of a manager that is no voter any more (Ratis
+     * closes the division of a demoted manager: HaClusterE2ETest's demote), nor the store's own close.
+     */
+    @Test
+    void aRaftDivisionThatStopsWhileTheStoreIsOpenIsReportedOnce() throws Exception {
+        ReplicatedStore m = open("m1", List.of());
+        m.submit(init());
+        m.submit(manager("m1", m.raftAddr()));
+        m.divisionWatchSightings(2);
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        m.onBroken(told::add);
+        for (int i = 0; i < 3; i++) {
+            m.checkDivisionNow();
+        }
+        assertEquals(List.of(), told, "a running division is no news");
+        m.division().close();
+        await("the watch's own timer reports it", () -> !told.isEmpty());
+        m.checkDivisionNow();
+        m.checkDivisionNow();
+        assertEquals(List.of("the Raft division is CLOSED"), told, "once");
+
+        ReplicatedStore notAManager = open("m2", List.of());
+        notAManager.submit(init()); // its state does not list it as a manager: as after a demote
+        ReplicatedStore closed = open("m3", List.of());
+        notAManager.divisionWatchSightings(2);
+        closed.divisionWatchSightings(2);
+        List<String> quiet = new java.util.concurrent.CopyOnWriteArrayList<>();
+        notAManager.onBroken(quiet::add);
+        closed.onBroken(quiet::add);
+        notAManager.division().close();
+        closed.close();
+        Thread.sleep(3 * DivisionWatch.PERIOD_MS + 500); // the watch's own timer looks
+        notAManager.checkDivisionNow();
+        notAManager.checkDivisionNow();
+        assertEquals(List.of(), quiet);
+    }
+
     @Test
     void aFollowersWriteIsCommittedEverywhereAndVisibleToItAtOnce() throws Exception {
         var all = threeManagers();
