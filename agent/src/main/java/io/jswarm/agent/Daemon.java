@@ -1,28 +1,17 @@
 package io.jswarm.agent;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.jswarm.agent.net.ClusterApi;
 import io.jswarm.agent.net.LocalClusterApi;
 import io.jswarm.agent.net.NetworkAgent;
 import io.jswarm.agent.net.RemoteClusterApi;
 import io.jswarm.encryption.tls.IdentityKeyManager;
-import io.jswarm.vxlan.netlink.NetlinkKernel;
-import io.jswarm.vxlan.KernelDataplane;
-import io.jswarm.vxlan.DataplaneConfig;
-import io.jswarm.agent.net.SandboxResolver;
-import io.jswarm.dns.SandboxDns;
-import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
-import io.jswarm.encryption.Role;
 import io.jswarm.manager.api.Authorizer;
-import io.jswarm.manager.api.InitParams;
-import io.jswarm.manager.api.ManagerConfig;
 import io.jswarm.manager.api.ManagerNode;
 import io.jswarm.vxlan.HostPort;
 import io.jswarm.proto.cluster.InitRequest;
 import io.jswarm.proto.cluster.InitResponse;
-import io.jswarm.proto.cluster.JoinRequest;
 import io.jswarm.proto.cluster.LocalJoinRequest;
 import io.jswarm.proto.cluster.LocalJoinResponse;
 import io.jswarm.proto.cluster.LocalNodeState;
@@ -37,13 +26,14 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code jswarm daemon}: one per host. Serves the local control API, keeps the node's swarm state in the
  * data root and, depending on the node's role, runs the manager ({@link ManagerNode}) or a worker's
- * {@link AgentSession}. After a restart it resumes whatever it was, from the data root alone.
+ * {@link AgentSession}. After a restart it resumes whatever it was, from the data root alone. It owns the mode and
+ * changes it under its lock; {@link Modes} starts and stops what a mode runs, {@link SwarmCommands} runs
+ * {@code init} and {@code join}.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     static final String NOT_IN_SWARM = "This node is not a swarm manager. Use \"jswarm init\" or \"jswarm join\" "
             + "to connect this node to swarm and try again.";
-    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(20);
     /**
      * How long a worker waits for a manager its session has lost (no heartbeat for the heartbeat timeout): long
      * enough for a manager that just came back (TCP + TLS on a LAN take milliseconds), short enough that the
@@ -73,15 +63,16 @@ public final class Daemon implements AutoCloseable {
     private final EngineEndpoint engine;
     /** The Control service in process: for the engine API and the thin client's CLI socket. */
     private final LocalControl local;
+    /** Set only under this daemon's lock (but in {@link #start}, before anything else runs). */
     private volatile Mode mode = new Mode.Inactive();
     /** Every meter of this daemon (gossip, membership); served by {@code --metrics-addr}. Passive until scraped. */
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
             new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     private MetricsServer metrics;
-    /** The node's gossip membership while it is in a swarm and gossip is enabled, else null. */
-    private volatile GossipNode gossip;
-    /** Sandboxes, endpoints and endpoint tables while the node is in a swarm, else null. */
-    private volatile NetworkAgent networks;
+    /** Starts and stops each mode's manager or session, gossip and network agent. */
+    private final Modes modes;
+    /** {@code init}, {@code init --force-new-cluster} and {@code join}, always under this daemon's lock. */
+    private final SwarmCommands commands;
     /** Issue 12: notices promotions and demotions of this node and switches its mode. */
     private final RoleChanges roles = new RoleChanges(this);
 
@@ -96,6 +87,8 @@ public final class Daemon implements AutoCloseable {
         this.control = new ControlServer(config.socket(), service);
         this.local = new LocalControl(service);
         this.engine = config.apiSocket() == null ? null : new EngineEndpoint(config.apiSocket());
+        this.modes = new Modes(config, swarm, clock, registry, this::clusterApi, reason -> fatal.accept(reason));
+        this.commands = new SwarmCommands(this, config, swarm, clock, modes);
     }
 
     /** Resumes the node's role from the data root, then opens the control socket. */
@@ -125,7 +118,7 @@ public final class Daemon implements AutoCloseable {
         if (st.getRole() != io.jswarm.proto.state.Role.ROLE_MANAGER) {
             RoleSwitch.eraseManagerFiles(swarm); // a demotion killed after its state.pb: a worker holds no CA key
         }
-        mode = st.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER ? startManager(st) : startWorker(st,
+        mode = st.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER ? modes.startManager(st) : modes.startWorker(st,
                 NodeIdentity.load(swarm.certificates()));
     }
 
@@ -161,41 +154,23 @@ public final class Daemon implements AutoCloseable {
         return mode;
     }
 
-    private Mode.Manager startManager(LocalNodeState st) throws IOException {
-        HostPort listen = HostPort.parse(st.getListenAddr(), 2377);
-        ManagerConfig mc = new ManagerConfig(listen.socketAddress(), st.getManagerAddrs(0), config.heartbeatPeriod(),
-                config.heartbeatTimeout(), Version.VALUE).withRaft(ManagerJoin.raft(st));
-        ManagerNode m = ManagerNode.open(swarm.path(), mc, clock);
-        m.onStoreBroken(reason -> fatal.accept("this manager's replicated log stopped: " + reason));
-        GossipNode g = config.gossipPort() == 0 ? null : new GossipNode(m.keys(), config.gossipPort(), registry, m::healthChanged);
-        if (g != null) {
-            m.addHealthSource(g); // before start: node ls combines sessions and membership from the first call
-        }
-        var net = startNetworks(st.getNodeId(), g, m.keys().identity().root());
-        m.addViewListener(net::onView);
-        // Issue 11: this node's ESP keys come straight from its own manager; the agent's acknowledgement goes back
-        // the same way (a worker's travel over its session).
-        m.addOwnKeysListener(net::onDataKeys);
-        net.onKeysInstalled(m::ownKeysInstalled);
-        try {
-            m.start();
-        } catch (IOException | RuntimeException e) {
-            m.close();
-            stopNetworks();
-            throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
-        }
-        // A joining manager has no state until it caught up from the others (issue 12); the rest comes as views.
-        var first = ManagerJoin.firstView(m, st.getJoinPeersCount() > 0 ? ManagerJoin.CATCH_UP : Duration.ZERO);
-        first.ifPresent(net::onView);
-        if (g != null) {
-            // A manager seeds from every node it knows: after a restart it must find the running cluster again
-            // (workers seed from the managers only at their own start). A fresh swarm has no one: nothing to join.
-            g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), first.map(view -> view.getNodesList().stream()
-                    .map(io.jswarm.proto.cluster.NodeInfo::getAddr).filter(a -> !a.isEmpty()).toList())
-                    .orElse(st.getManagerAddrsList()), first.<java.util.List<String>>map(v -> v.getRemovedNodeIdsList()).orElse(java.util.List.of()));
-            gossip = g;
-        }
-        return new Mode.Manager(m, st);
+    /**
+     * Sets what this node is: for {@link SwarmCommands}, which runs inside {@link #init} and {@link #join}, so
+     * the caller holds this daemon's lock as every other mode change does.
+     */
+    void mode(Mode next) {
+        assert Thread.holdsLock(this);
+        mode = next;
+    }
+
+    /** {@code jswarm init} (with {@code --force-new-cluster} too): see {@link SwarmCommands#init}. */
+    synchronized InitResponse init(InitRequest req) throws IOException {
+        return commands.init(req);
+    }
+
+    /** {@code jswarm join}: see {@link SwarmCommands#join}. */
+    synchronized LocalJoinResponse join(LocalJoinRequest req) throws IOException {
+        return commands.join(req);
     }
 
     /**
@@ -207,163 +182,6 @@ public final class Daemon implements AutoCloseable {
         String host = advertiseHost.isEmpty() ? listen.host() : advertiseHost;
         return io.jswarm.manager.raft.RaftSettings.defaults(new java.net.InetSocketAddress(listen.host(), port),
                 new HostPort(host, port).toString());
-    }
-
-    private Mode.Worker startWorker(LocalNodeState st, NodeIdentity identity) {
-        // One key manager for the session, the network calls and gossip: a renewal reaches all three.
-        IdentityKeyManager keys = new IdentityKeyManager(identity);
-        AgentSession s = new AgentSession(st.getManagerAddrsList(), keys, swarm.certificates(), config, Version.VALUE);
-        RemoteClusterApi api = new RemoteClusterApi(s::managers, keys,
-                () -> s.connected() ? config.managerTimeout() : LOST_MANAGER_DEADLINE);
-        GossipNode g = null;
-        if (config.gossipPort() != 0) {
-            // Started by the first view: it carries the address the manager knows this node by.
-            g = new GossipNode(keys, config.gossipPort(), registry, () -> { });
-            gossip = g;
-        }
-        var net = startNetworks(st.getNodeId(), g, identity.root());
-        s.onView(net::onView); // first: the tables see the network participants before gossip starts them
-        s.onView(swarm::rememberManagers); // issue 12: a restart can reach any manager
-        s.onDataKeys(net::onDataKeys);
-        net.onKeysInstalled(s::keysInstalled);
-        if (g != null) {
-            s.onView(g::onView);
-            if (!st.getAdvertiseAddr().isEmpty()) {
-                // A restart with a known address: gossip, and with it the endpoint tables, need not wait for
-                // the manager's first view (the view still updates the revocations when it comes).
-                g.start(st.getAdvertiseAddr(), st.getDataPathAddr(), st.getManagerAddrsList(), java.util.List.of());
-            } else {
-                s.onView(v -> swarm.rememberAddress(st, v));
-            }
-        }
-        s.start();
-        return new Mode.Worker(s, st, keys, api);
-    }
-
-    /** {@code jswarm init}. */
-    synchronized InitResponse init(InitRequest req) throws IOException {
-        if (req.getForceNewCluster()) {
-            return forceNewCluster();
-        }
-        requireInactive();
-        HostPort listen = HostPort.parse(req.getListenAddr().isEmpty() ? "0.0.0.0:2377" : req.getListenAddr(), 2377);
-        String adv = req.getAdvertiseAddr();
-        int port = adv.isEmpty() ? listen.port() : AdvertiseAddress.port(adv).orElse(listen.port());
-        String advHost = AdvertiseAddress.choose(adv.isEmpty() && !listen.host().equals("0.0.0.0") ? listen.host()
-                : AdvertiseAddress.hostPart(adv), AdvertiseAddress.hostCandidates());
-        String dataPath = req.getDataPathAddr().isEmpty() ? advHost
-                : AdvertiseAddress.choose(req.getDataPathAddr(), AdvertiseAddress.hostCandidates());
-        String managerAddr = new HostPort(advHost, port).toString();
-        var params = new InitParams(config.hostname(), advHost, managerAddr, dataPath, req.getDataPathPort(),
-                req.getDefaultAddrPoolList(), req.getDefaultAddrPoolMaskLength() == 0 ? InitParams.DEFAULT_MASK_LENGTH
-                : req.getDefaultAddrPoolMaskLength(),
-                req.getCertExpirySeconds() == 0 ? io.jswarm.encryption.CertificateAuthority.DEFAULT_NODE_VALIDITY
-                        : Duration.ofSeconds(req.getCertExpirySeconds()), Version.VALUE, config.minCertExpiry());
-        swarm.createOwnerOnly();
-        try {
-            NodeIdentity id = ManagerNode.bootstrap(swarm.path(), params,
-                    raftSettings(listen, advHost).advertise(), clock);
-            LocalNodeState st = LocalNodeState.newBuilder().setNodeId(id.nodeId()).setClusterId(id.clusterId())
-                    .setRole(io.jswarm.proto.state.Role.ROLE_MANAGER).addManagerAddrs(managerAddr)
-                    .setAdvertiseAddr(advHost).setDataPathAddr(dataPath).setListenAddr(listen.toString()).build();
-            Mode.Manager m = startManager(st);
-            try {
-                swarm.store(st); // last: a crash before this leaves no half-initialised node behind at restart
-            } catch (IOException e) {
-                stopGossip();
-                stopNetworks();
-                m.manager().close();
-                throw e;
-            }
-            mode = m;
-            return InitResponse.newBuilder().setNodeId(id.nodeId()).setManagerAddr(managerAddr)
-                    .setWorkerToken(m.manager().joinToken(Role.WORKER).value()).build();
-        } catch (IOException | RuntimeException e) {
-            swarm.erase();
-            throw e;
-        }
-    }
-
-    /**
-     * {@code init --force-new-cluster} on a manager: its replica's state becomes a new cluster with this node
-     * the only manager (Docker's recovery from a quorum lost for good). The data plane is not touched.
-     */
-    private InitResponse forceNewCluster() throws IOException {
-        if (!(mode instanceof Mode.Manager m)) {
-            throw Status.FAILED_PRECONDITION.withDescription(mode instanceof Mode.Worker ? Authorizer.NOT_A_MANAGER
-                    : NOT_IN_SWARM).asRuntimeException();
-        }
-        var state = m.manager().stateSnapshot();
-        String self = m.state().getNodeId();
-        stopGossip();
-        stopNetworks();
-        m.manager().close();
-        mode = new Mode.Inactive();
-        // No join peers any more: this node is the whole new cluster (with them it would wait to be added). Saved
-        // first: a crash before the rewrite below restarts the old cluster's manager, and the command can be re-run.
-        LocalNodeState st = m.state().toBuilder().clearJoinPeers().clearManagerAddrs()
-                .addManagerAddrs(m.manager().managerAddr()).build();
-        swarm.store(st);
-        ManagerNode.forceNewCluster(swarm.path(), state, self);
-        Mode.Manager again = startManager(st);
-        mode = again;
-        LOG.warn("new cluster forced from this manager's state node={}", self);
-        return InitResponse.newBuilder().setNodeId(self).setManagerAddr(again.manager().managerAddr())
-                .setWorkerToken(again.manager().joinToken(Role.WORKER).value()).build();
-    }
-
-    /** {@code jswarm join}. */
-    synchronized LocalJoinResponse join(LocalJoinRequest req) throws IOException {
-        requireInactive();
-        JoinToken token;
-        try {
-            token = JoinToken.parse(req.getToken());
-        } catch (IllegalArgumentException e) {
-            throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
-        }
-        HostPort remote = HostPort.parse(req.getRemoteAddr(), 2377);
-        String adv = req.getAdvertiseAddr().isEmpty() ? ""
-                : AdvertiseAddress.choose(AdvertiseAddress.hostPart(req.getAdvertiseAddr()), AdvertiseAddress.hostCandidates());
-        String dataPath = req.getDataPathAddr().isEmpty() ? adv
-                : AdvertiseAddress.choose(req.getDataPathAddr(), AdvertiseAddress.hostCandidates());
-        HostPort listen = ManagerJoin.listen(req.getListenAddr()); // a manager token: where it will serve
-        long t0 = System.nanoTime();
-        Joiner.Joined joined = Joiner.join(remote, token, JoinRequest.newBuilder().setHostname(config.hostname())
-                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).setEngineVersion(Version.VALUE)
-                .setManagerPort(listen.port()).setRaftPort(ManagerJoin.raftPort(listen)), JOIN_TIMEOUT);
-        NodeIdentity id = joined.identity();
-        var managers = joined.response().getManagerAddrsList().isEmpty() ? java.util.List.of(remote.toString())
-                : joined.response().getManagerAddrsList();
-        if (joined.response().getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER) {
-            try {
-                LocalNodeState st = ManagerJoin.install(swarm, id, joined.response().getManagerBundle(), managers, listen,
-                        dataPath, clock);
-                swarm.store(st); // after the keys, before the manager: a restart from here joins again
-                mode = startManager(st);
-            } catch (IOException | RuntimeException e) {
-                stopGossip();
-                stopNetworks();
-                swarm.erase();
-                throw e;
-            }
-            LOG.info("joined swarm as a manager node={} cluster={} manager={} joinMillis={}", id.nodeId(), id.clusterId(),
-                    remote, (System.nanoTime() - t0) / 1_000_000);
-            return LocalJoinResponse.newBuilder().setNodeId(id.nodeId()).setRole(joined.response().getRole()).build();
-        }
-        LocalNodeState st = LocalNodeState.newBuilder().setNodeId(id.nodeId()).setClusterId(id.clusterId())
-                .setRole(joined.response().getRole()).addAllManagerAddrs(managers)
-                .setAdvertiseAddr(adv).setDataPathAddr(dataPath).setListenAddr(listen.toString()).build();
-        try {
-            id.store(swarm.certificates());
-            swarm.store(st);
-        } catch (IOException e) {
-            swarm.erase();
-            throw e;
-        }
-        mode = startWorker(st, id);
-        LOG.info("joined swarm node={} cluster={} manager={} joinMillis={}", id.nodeId(), id.clusterId(), remote,
-                (System.nanoTime() - t0) / 1_000_000);
-        return LocalJoinResponse.newBuilder().setNodeId(id.nodeId()).setRole(joined.response().getRole()).build();
     }
 
     /**
@@ -380,7 +198,7 @@ public final class Daemon implements AutoCloseable {
                 w.session().managers(), listen, w.state().getDataPathAddr(), clock);
         stopWorker(w);
         swarm.store(next);
-        mode = startManager(next);
+        mode = modes.startManager(next);
         LOG.info("now a manager node={} raft={}", next.getNodeId(), creds.response().getManagerBundle().getRaftAddr());
     }
 
@@ -395,25 +213,20 @@ public final class Daemon implements AutoCloseable {
         }
         LocalNodeState next = m.state().toBuilder().setRole(io.jswarm.proto.state.Role.ROLE_WORKER).clearJoinPeers()
                 .clearManagerAddrs().addAllManagerAddrs(managers).build();
-        stopGossip();
-        stopNetworks();
+        modes.stopGossip();
+        modes.stopNetworks();
         mode = new Mode.Inactive();
         m.manager().close();
         swarm.store(next); // from here a restart is a worker's, which erases manager files it finds
         worker.store(swarm.certificates());
         RoleSwitch.eraseManagerFiles(swarm);
-        mode = startWorker(next, worker);
+        mode = modes.startWorker(next, worker);
         LOG.info("now a worker node={} managers={}", next.getNodeId(), managers);
     }
 
     /** Stops a worker's session, calls, gossip and network agent as at a restart (nothing withdrawn). */
     private void stopWorker(Mode.Worker w) {
-        var n = networks;
-        if (n != null && gossip != null) {
-            n.announceRestart();
-        }
-        stopGossip();
-        stopNetworks();
+        modes.stopAsRestart(Duration.ZERO);
         w.api().close();
         w.session().close();
         mode = new Mode.Inactive();
@@ -422,9 +235,9 @@ public final class Daemon implements AutoCloseable {
     /** {@code jswarm leave}: a manager refuses without force (it would erase the swarm). */
     synchronized void leave(boolean force) throws IOException {
         if (mode instanceof Mode.Worker || force) {
-            stopGossip(); // first, while peers are reachable: they see a graceful leave, not a death
+            modes.stopGossip(); // first, while peers are reachable: they see a graceful leave, not a death
         }
-        var n = networks;
+        var n = modes.networks();
         if (n != null && mode instanceof Mode.Worker) {
             // Before the session closes: the manager frees this node's addresses, so its names are free again.
             n.teardown(true); // leave withdraws: this node's sandboxes go, peers tombstone its entries
@@ -447,7 +260,7 @@ public final class Daemon implements AutoCloseable {
         if (n != null && !(mode instanceof Mode.Worker)) {
             n.teardown(false); // a manager's leave erases the swarm's state: nothing to release
         }
-        stopNetworks();
+        modes.stopNetworks();
         mode = new Mode.Inactive();
         swarm.erase();
         LOG.info("left the swarm");
@@ -456,7 +269,7 @@ public final class Daemon implements AutoCloseable {
     /** {@code node rm}: the removed node is also refused and evicted by this node's gossip at once. */
     String removeNode(String ref, boolean force) {
         String id = requireManager().remove(ref, force);
-        GossipNode g = gossip;
+        GossipNode g = modes.gossip();
         if (g != null) {
             g.revoke(java.util.List.of(id));
         }
@@ -465,58 +278,8 @@ public final class Daemon implements AutoCloseable {
 
     /** This node's membership view (empty and not running when gossip is off or not started). */
     io.jswarm.proto.cluster.MembersResponse members() {
-        GossipNode g = gossip;
+        GossipNode g = modes.gossip();
         return g == null ? io.jswarm.proto.cluster.MembersResponse.getDefaultInstance() : g.describe();
-    }
-
-    /**
-     * The network agent of this node: puts back its sandboxes at once (the kernel kept forwarding while the
-     * daemon was away) and starts the endpoint tables when gossip runs.
-     */
-    private NetworkAgent startNetworks(String nodeId, GossipNode g, java.security.cert.X509Certificate root) {
-        var dataplane = new KernelDataplane(new NetlinkKernel(NetlinkKernel.Settings.defaults(), new KernelMetrics(registry)),
-                DataplaneConfig.defaults().withRunDir(config.execRoot()));
-        // Tests only: the sandboxes' upstreams from another file, so an e2e test can stand up its own upstream.
-        String resolvConf = System.getenv("JSWARM_UNSAFE_RESOLV_CONF");
-        SandboxDns sandboxDns = SandboxDns.onHost();
-        if (resolvConf != null && !resolvConf.isBlank()) {
-            LOG.warn("JSWARM_UNSAFE_RESOLV_CONF={}: sandboxes forward to its nameservers, not /etc/resolv.conf's "
-                    + "(tests only)", resolvConf.strip());
-            sandboxDns = SandboxDns.onHost(java.nio.file.Path.of(resolvConf.strip()));
-        }
-        var agent = new NetworkAgent(nodeId, this::clusterApi, dataplane,
-                SandboxResolver.of(sandboxDns),
-                NetworkAgent.Settings.defaults(swarm.path().resolve("networks")).withFirstViewWait(config.managerTimeout()),
-                registry);
-        try {
-            // The entry key stays when the certificate is renewed, so grants issued before stay usable.
-            agent.trust(io.jswarm.encryption.Grants.loadOrCreateEntryKey(swarm.certificates()), root.getPublicKey());
-        } catch (IOException e) {
-            LOG.warn("no entry key: this node's endpoints will not be believed by its peers error={}", e.toString());
-        }
-        String crashAt = System.getenv("JSWARM_UNSAFE_CRASH_AT"); // tests only: prove crash consistency for real
-        if (crashAt != null && !crashAt.isBlank()) {
-            agent.haltAt(crashAt.strip());
-        }
-        try {
-            agent.start();
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("network state not restored error={}", e.toString());
-        }
-        if (g != null) {
-            g.forward(m -> agent.startReplication(Replication.messenger(m), Replication.config()),
-                    agent::onMembership);
-        }
-        networks = agent;
-        return agent;
-    }
-
-    private void stopNetworks() {
-        var n = networks;
-        networks = null;
-        if (n != null) {
-            n.close();
-        }
     }
 
     /** The manager's network API as this node calls it: in process on a manager, over mTLS on a worker. */
@@ -532,19 +295,11 @@ public final class Daemon implements AutoCloseable {
 
     /** The network agent, or the error Docker gives outside a swarm. */
     NetworkAgent networkAgent() {
-        var n = networks;
+        var n = modes.networks();
         if (n == null) {
             throw Status.FAILED_PRECONDITION.withDescription("This node is not part of a swarm").asRuntimeException();
         }
         return n;
-    }
-
-    private void stopGossip() {
-        GossipNode g = gossip;
-        gossip = null;
-        if (g != null) {
-            g.close();
-        }
     }
 
     /** The manager, or the error Docker gives on a node that is not one. */
@@ -554,13 +309,6 @@ public final class Daemon implements AutoCloseable {
             case Mode.Inactive i -> throw Status.FAILED_PRECONDITION.withDescription(NOT_IN_SWARM).asRuntimeException();
             case Mode.Worker w -> throw Status.FAILED_PRECONDITION.withDescription(Authorizer.NOT_A_MANAGER).asRuntimeException();
         };
-    }
-
-    private void requireInactive() {
-        if (!(mode instanceof Mode.Inactive)) {
-            throw Status.FAILED_PRECONDITION.withDescription("This node is already part of a swarm. Use \"jswarm leave\" "
-                    + "to leave this swarm and join another one.").asRuntimeException();
-        }
     }
 
     @Override
@@ -574,18 +322,9 @@ public final class Daemon implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
         }
-        var n = networks;
-        if (n != null && gossip != null) {
-            // Not a leave: peers keep this node's entries for the grace period and the kernel keeps forwarding.
-            n.announceRestart();
-            try {
-                Thread.sleep(200); // the announcement is sent before the membership leave that follows
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        stopGossip();
-        stopNetworks();
+        // Not a leave: peers keep this node's entries for the grace period and the kernel keeps forwarding. The
+        // 200 ms: the announcement is sent before the membership leave that follows.
+        modes.stopAsRestart(Duration.ofMillis(200));
         switch (mode) {
             case Mode.Manager m -> {
                 try {

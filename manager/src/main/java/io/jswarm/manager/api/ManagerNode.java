@@ -6,8 +6,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.jswarm.encryption.CertificateAuthority;
-import io.jswarm.encryption.CertificateRequest;
-import io.jswarm.encryption.Identifiers;
 import io.jswarm.encryption.JoinToken;
 import io.jswarm.encryption.NodeIdentity;
 import io.jswarm.encryption.Role;
@@ -16,25 +14,15 @@ import io.jswarm.manager.state.EndpointQuota;
 import io.jswarm.manager.ports.ApiPort;
 import io.jswarm.manager.ports.JoinGate;
 import io.jswarm.manager.state.Applied;
-import io.jswarm.manager.state.LocalCommandLog;
-import io.jswarm.manager.state.ManagerStore;
 import io.jswarm.manager.tls.Tls;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.NodeInfo;
-import io.jswarm.proto.cluster.SessionDownstream;
-import io.jswarm.proto.state.AddNode;
-import io.jswarm.proto.state.AddressPool;
 import io.jswarm.proto.state.Command;
-import io.jswarm.proto.state.InitCluster;
-import io.jswarm.proto.state.RemoveNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,11 +32,8 @@ import org.slf4j.LoggerFactory;
  * API and the agents' sessions. Created by {@link #bootstrap} ({@code jswarm init}) or reopened from its
  * directory after a restart by {@link #open}; {@link #start} binds the port. One manager per cluster for now
  * (the command log is local; a replicated log slots in behind {@code CommandLog}). Joins live in
- * {@link Joins}, the network API in {@link Networks} behind the authorised {@link ManagerApi}.
- *
- * <p>Directory layout ({@code swarmDir}): {@code ca/} (root key and the join secrets' seal key, 0600),
- * {@code certificates/} (this node's
- * identity), {@code raft/} (command log and snapshots).
+ * {@link Joins}, the network API in {@link Networks} behind the authorised {@link ManagerApi}, {@code node rm} in
+ * {@link NodeRemoval}, the timer's work in {@link ManagerTasks}; the directory is {@link ManagerDirectory}'s.
  */
 public final class ManagerNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ManagerNode.class);
@@ -65,18 +50,18 @@ public final class ManagerNode implements AutoCloseable {
     private final Joins joins = new Joins(this);
     private final Promotions promotions = new Promotions(this);
     private final ManagerApi api = new ManagerApi(this, new Networks(this));
-    private final ScheduledExecutorService timer;
+    /** The timer (heartbeats, renewal, view pushes) and the view listeners. */
+    private final ManagerTasks tasks;
     private final EndpointQuota endpointQuota;
     private final KeyService keyService;
-    private final java.util.concurrent.atomic.AtomicBoolean pushQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private final ApiPort apiPort;
     private final JoinGate joinGate;
     private Server server;
-    private final List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private ManagerNode(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock,
-                        CertificateAuthority ca, JoinSecrets secrets, StateStore store, IdentityKeyManager keys,
-                        io.jswarm.manager.keys.KeyRotationConfig keyRotation, io.jswarm.encryption.SecretSeal seal) {
+    /** Made by {@link ManagerDirectory#open}; starts nothing. */
+    ManagerNode(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota, InstantSource clock,
+                CertificateAuthority ca, JoinSecrets secrets, StateStore store, IdentityKeyManager keys,
+                io.jswarm.manager.keys.KeyRotationConfig keyRotation, io.jswarm.encryption.SecretSeal seal) {
         this.swarmDir = swarmDir;
         this.endpointQuota = java.util.Objects.requireNonNull(endpointQuota);
         this.config = config;
@@ -86,11 +71,7 @@ public final class ManagerNode implements AutoCloseable {
         this.store = store;
         this.keys = keys;
         NodeIdentity identity = keys.identity();
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "jswarm-manager-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.tasks = new ManagerTasks(this);
         this.sessions = new SessionRegistry(clock, config.heartbeatTimeout(), this::viewChangedSoon);
         this.table = new NodeTable(store, sessions, identity.nodeId(), clock);
         this.apiPort = new ApiPort(config.limits());
@@ -112,35 +93,7 @@ public final class ManagerNode implements AutoCloseable {
      * as its first entry (the path every older data directory takes too).
      */
     public static NodeIdentity bootstrap(Path swarmDir, InitParams p, String raftAddr, InstantSource clock) throws IOException {
-        String clusterId = Identifiers.newId();
-        String nodeId = Identifiers.newId();
-        CertificateAuthority ca = CertificateAuthority.create(clusterId, CertificateAuthority.DEFAULT_ROOT_VALIDITY, clock);
-        ca.store(swarmDir.resolve("ca"));
-        JoinSecrets secrets = JoinSecrets.open(swarmDir.resolve("ca"), new java.security.SecureRandom());
-        NodeIdentity identity = ca.issue(nodeId, Role.MANAGER, p.certExpiry());
-        identity.store(swarmDir.resolve("certificates"));
-        long now = clock.millis();
-        try (ManagerStore store = ManagerStore.open(LocalCommandLog.open(swarmDir.resolve("raft")), ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
-            X509Certificate root = ca.certificate();
-            var worker = io.jswarm.proto.state.Role.ROLE_WORKER;
-            var manager = io.jswarm.proto.state.Role.ROLE_MANAGER;
-            commit(store, Command.newBuilder().setInitCluster(InitCluster.newBuilder()
-                    .setClusterId(clusterId).setCaCertificateDer(der(root))
-                    .setWorkerTokenSealed(com.google.protobuf.ByteString.copyFrom(
-                            secrets.seal(clusterId, worker, JoinToken.generate(root).secret())))
-                    .setManagerTokenSealed(com.google.protobuf.ByteString.copyFrom(
-                            secrets.seal(clusterId, manager, JoinToken.generate(root).secret())))
-                    .setDefaultAddressPool(AddressPool.newBuilder().addAllCidrs(p.addrPools()).setMaskLength(p.maskLength()))
-                    .setDataPathPort(p.dataPathPort()).setNodeCertValiditySeconds(p.certExpiry().toSeconds())
-                    .setCreatedAtMillis(now)).build());
-            commit(store, Command.newBuilder().setAddNode(AddNode.newBuilder().setNodeId(nodeId)
-                    .setHostname(p.hostname()).setRole(io.jswarm.proto.state.Role.ROLE_MANAGER)
-                    .setAdvertiseAddr(p.advertiseAddr()).setDataPathAddr(p.dataPathAddr())
-                    .setManagerAddr(p.managerAddr()).setRaftAddr(raftAddr)
-                    .setEngineVersion(p.engineVersion()).setJoinedAtMillis(now)).build());
-        }
-        LOG.info("swarm initialized cluster={} node={}", clusterId, nodeId);
-        return identity;
+        return ManagerDirectory.bootstrap(swarmDir, p, raftAddr, clock);
     }
 
     /**
@@ -151,35 +104,7 @@ public final class ManagerNode implements AutoCloseable {
      * rename; a crash before the rename reopens the old cluster, after it {@link #open} migrates the new one.
      */
     public static void forceNewCluster(Path swarmDir, io.jswarm.proto.state.Snapshot state, String selfId) throws IOException {
-        Path raft = swarmDir.resolve("raft");
-        var nodes = state.getNodesList().stream().map(n -> n.getNodeId().equals(selfId) || n.getRole() != io.jswarm.proto.state.Role.ROLE_MANAGER
-                ? n : n.toBuilder().setRole(io.jswarm.proto.state.Role.ROLE_WORKER).setRaftAddr("").build()).toList();
-        var forced = state.toBuilder().clearNodes().addAllNodes(nodes).setLastAppliedIndex(0).build();
-        LocalCommandLog.deleteIn(raft);
-        try (LocalCommandLog log = LocalCommandLog.open(raft)) {
-            log.compact(forced);
-        }
-        Path old = raft.resolve("ratis");
-        if (java.nio.file.Files.exists(old)) {
-            Path aside = raft.resolve("ratis.before-force-new-cluster");
-            deleteTree(aside);
-            java.nio.file.Files.move(old, aside, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(aside);
-        }
-        LOG.warn("forcing a new cluster from this manager's state node={} managersDemoted={}", selfId,
-                state.getNodesList().stream().filter(n -> !n.getNodeId().equals(selfId)
-                        && n.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER).count());
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!java.nio.file.Files.exists(dir)) {
-            return;
-        }
-        try (var all = java.nio.file.Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(p);
-            }
-        }
+        ManagerDirectory.forceNewCluster(swarmDir, state, selfId);
     }
 
     /** The full state this manager last applied (for {@link #forceNewCluster}). */
@@ -202,51 +127,7 @@ public final class ManagerNode implements AutoCloseable {
     public static ManagerNode open(Path swarmDir, ManagerConfig config, EndpointQuota endpointQuota,
                                    io.jswarm.manager.keys.KeyRotationConfig keyRotation, InstantSource clock)
             throws IOException {
-        CertificateAuthority ca = CertificateAuthority.load(swarmDir.resolve("ca"), clock);
-        JoinSecrets secrets = JoinSecrets.open(swarmDir.resolve("ca"), new java.security.SecureRandom());
-        NodeIdentity identity = NodeIdentity.load(swarmDir.resolve("certificates"));
-        if (!identity.clusterId().equals(ca.clusterId())) {
-            throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
-        }
-        IdentityKeyManager keys = new IdentityKeyManager(identity);
-        sealLegacyBeforeMigration(swarmDir.resolve("raft"), secrets);
-        StateStore[] self = new StateStore[1];
-        io.jswarm.manager.raft.ReplicatedStore store = io.jswarm.manager.raft.ReplicatedStore.open(
-                swarmDir.resolve("raft"), ca.clusterId(), identity.nodeId(), config.raft(), keys, clock,
-                id -> self[0] != null && self[0].view().isRemoved(id));
-        self[0] = store;
-        boolean ours = store.joining() || store.view().cluster().map(c -> c.getClusterId().equals(ca.clusterId())).orElse(false);
-        if (!ours || !identity.clusterId().equals(ca.clusterId())) {
-            store.close();
-            throw new IOException("manager state in " + swarmDir + " does not belong to cluster " + ca.clusterId());
-        }
-        try {
-            if (secrets.sealLegacy(store) > 0) {
-                LOG.info("join secrets of an older version sealed; the command log no longer holds them in plaintext");
-            }
-        } catch (IOException | RuntimeException e) {
-            store.close();
-            throw e;
-        }
-        // The data-key roots are sealed with the join secrets' key (ca/secrets.key), read again here.
-        var seal = io.jswarm.encryption.SecretSeal.loadOrCreate(swarmDir.resolve("ca").resolve(JoinSecrets.KEY_FILE),
-                new java.security.SecureRandom());
-        return new ManagerNode(swarmDir, config, endpointQuota, clock, ca, secrets, store, keys, keyRotation, seal);
-    }
-
-    /**
-     * A one-manager log of an older version may hold join secrets in plaintext: seal them there (and compact it)
-     * before its state moves onto the replicated log, so no plaintext secret ever enters Ratis' files.
-     */
-    private static void sealLegacyBeforeMigration(Path raftDir, JoinSecrets secrets) throws IOException {
-        if (!LocalCommandLog.existsIn(raftDir)) {
-            return;
-        }
-        try (ManagerStore legacy = ManagerStore.open(LocalCommandLog.open(raftDir), ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
-            if (secrets.sealLegacy(legacy) > 0) {
-                LOG.info("join secrets of an older version sealed before the move onto the replicated log");
-            }
-        }
+        return ManagerDirectory.open(swarmDir, config, endpointQuota, keyRotation, clock);
     }
 
     /** Binds the API port and starts heartbeats and certificate renewal. */
@@ -259,14 +140,7 @@ public final class ManagerNode implements AutoCloseable {
                 // Agents may ping to keep NATs open; do not punish them for it.
                 .permitKeepAliveTime(1, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
                 .build().start();
-        long period = config.heartbeatPeriod().toMillis();
-        timer.scheduleAtFixedRate(() -> guard("heartbeat", () -> sessions.tick(config.heartbeatPeriod())),
-                period, period, TimeUnit.MILLISECONDS);
-        timer.scheduleAtFixedRate(joinGate::flush, 10, 10, TimeUnit.SECONDS);
-        // Checked every renewalRetry (a tenth of the lifetime, 1 s..1 min): a short --cert-expiry is renewed in
-        // time too, and a failed renewal is tried again before the certificate runs out.
-        long every = keys.identity().renewalRetry().toMillis();
-        timer.scheduleAtFixedRate(() -> guard("renew", this::renewOwnCertificate), 0, every, TimeUnit.MILLISECONDS);
+        tasks.start(config.heartbeatPeriod());
         keyService.start();
         // Commands other managers proposed are applied here too: every applied command reaches this manager's
         // sessions (coalesced, as local changes are).
@@ -275,8 +149,7 @@ public final class ManagerNode implements AutoCloseable {
             // A follower judges managers other than the leader by this node's liveness sources (gossip, sessions).
             r.reachability(id -> table.liveness(id) != NodeHealth.Liveness.DEAD);
             if (r.joining()) {
-                // Its own thread: the timer carries heartbeats, and this waits for the leader's catch-up.
-                Thread.ofPlatform().daemon().name("jswarm-raft-join").start(() -> addSelfToRaft(r));
+                tasks.addSelfToRaftSoon(r); // its own thread: this waits for the leader's catch-up
             }
         }
         LOG.info("manager API listening addr={} node={} cluster={}", config.listen(), nodeId(), ca.clusterId());
@@ -300,7 +173,7 @@ public final class ManagerNode implements AutoCloseable {
      * needs the view its workers get over their sessions). Must not block long.
      */
     public void addViewListener(java.util.function.Consumer<ClusterView> listener) {
-        viewListeners.add(listener);
+        tasks.addViewListener(listener);
     }
 
     /**
@@ -457,23 +330,7 @@ public final class ManagerNode implements AutoCloseable {
 
     /** {@code node rm}: refuses managers, and nodes still up unless forced; revokes the node's identity. */
     public String remove(String ref, boolean force) {
-        AddNode node = table.resolve(ref);
-        if (node.getRole() == io.jswarm.proto.state.Role.ROLE_MANAGER) {
-            throw Status.FAILED_PRECONDITION.withDescription("node " + node.getNodeId() + " is a cluster manager and is a "
-                    + "member of the raft cluster. It must be demoted to worker before removal").asRuntimeException();
-        }
-        if (!force && table.liveness(node.getNodeId()) == NodeHealth.Liveness.ALIVE) {
-            throw Status.FAILED_PRECONDITION.withDescription("node " + node.getNodeId()
-                    + " is not down and can't be removed").asRuntimeException();
-        }
-        submit(Command.newBuilder().setRemoveNode(RemoveNode.newBuilder().setNodeId(node.getNodeId())).build(),
-                Applied.NodeRemoved.class);
-        sessions.kick(node.getNodeId(), Status.PERMISSION_DENIED.withDescription(
-                "node " + node.getNodeId() + " was removed from the swarm"));
-        LOG.info("node removed node={} force={}", node.getNodeId(), force);
-        keyService.nodeRemoved(node.getNodeId()); // its pairs leave every node's keys, and the keys rotate
-        viewChangedSoon();
-        return node.getNodeId();
+        return NodeRemoval.remove(this, ref, force);
     }
 
     /** What one node may own (put into every AttachEndpoint this manager proposes). */
@@ -521,81 +378,7 @@ public final class ManagerNode implements AutoCloseable {
 
     /** Pushes the new view to every session, off the caller's thread (callers may hold locks). */
     void viewChangedSoon() {
-        // One push queued at a time: a burst of changes is one view (built when the push runs, so it holds
-        // every change made before), not one full view per change.
-        keyService.changedSoon(); // a node added, removed or re-addressed changes the pairs
-        if (!timer.isShutdown() && !pushQueued.getAndSet(true)) {
-            try {
-                timer.execute(() -> guard("broadcast", () -> {
-                    pushQueued.set(false); // a change from now on queues the next push
-                    ClusterView v = table.view();
-                    sessions.broadcastView(ViewPages.split(v, ViewPages.PAGE_BYTES));
-                    viewListeners.forEach(l -> l.accept(v));
-                }));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                pushQueued.set(false);
-                LOG.debug("manager stopping; view not pushed");
-            }
-        }
-    }
-
-    /**
-     * A joining manager's last step: it is running its Raft server, now it becomes a voter (the leader catches
-     * it up first). Retried for a minute: the leader may be changing, or still committing our AddNode.
-     */
-    private void addSelfToRaft(io.jswarm.manager.raft.ReplicatedStore r) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!timer.isShutdown()) {
-            try {
-                r.peers().add(nodeId(), r.raftAddr());
-                LOG.info("joined the managers' Raft group node={} raft={}", nodeId(), r.raftAddr());
-                viewChangedSoon();
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    LOG.error("could not join the managers' Raft group within 60 s error={}", e.toString());
-                    return;
-                }
-                LOG.info("joining the managers' Raft group, retrying error={}", e.toString());
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
-    private void renewOwnCertificate() throws IOException {
-        NodeIdentity id = keys.identity();
-        if (!id.needsRenewal(clock.instant())) {
-            return;
-        }
-        var key = CertificateAuthority.newKeyPair();
-        X509Certificate cert = ca.sign(CertificateRequest.create(key), id.nodeId(), Role.MANAGER, joins.certValidity());
-        NodeIdentity next = new NodeIdentity(key.getPrivate(), cert, ca.certificate());
-        next.store(swarmDir.resolve("certificates"));
-        keys.update(next);
-        LOG.info("manager certificate renewed node={} expires={}", next.nodeId(), next.expiresAt());
-    }
-
-    interface Action {
-        void run() throws Exception;
-    }
-
-    private static void guard(String what, Action action) {
-        try {
-            action.run();
-        } catch (Exception e) {
-            LOG.warn("manager task failed task={} error={}", what, e.toString());
-        }
-    }
-
-    private static void commit(StateStore store, Command c) throws IOException {
-        if (store.submit(c) instanceof StateStore.Outcome.Refused r) {
-            throw new IOException("bootstrap command refused: " + r.reason());
-        }
+        tasks.viewChangedSoon();
     }
 
     static com.google.protobuf.ByteString der(X509Certificate cert) {
@@ -608,7 +391,7 @@ public final class ManagerNode implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        timer.shutdownNow();
+        tasks.close();
         keyService.close();
         sessions.closeAll(Status.UNAVAILABLE.withDescription("manager shutting down"));
         if (server != null) {
