@@ -40,6 +40,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(1) // the longest class (7-8 min) starts first, so the others fill the remaining threads beside it
 class PackageClusterUmlE2ETest {
     private static final String NET = UmlLab.FAMILY + "-ov";
     private static final Duration CMD = Duration.ofSeconds(120);

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * The guest's namespaces are {@code jsxfrm-*}; the lab's own names are {@value UmlLab#FAMILY} (one lab per
  * machine, serialised by its lock). Skips without root or UML; fails under CI=true then.
  */
+@org.junit.jupiter.api.Order(2) // the other guest class, early too (see PackageClusterUmlE2ETest)
 class XfrmUmlE2ETest {
     @Test
     void netlinkXfrmOnAnEspKernel() throws Exception {
