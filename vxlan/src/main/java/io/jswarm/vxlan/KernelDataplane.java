@@ -3,11 +3,9 @@ package io.jswarm.vxlan;
 import io.jswarm.vxlan.kernel.Address;
 import io.jswarm.vxlan.kernel.Kernel;
 import io.jswarm.vxlan.kernel.KernelChange;
-import io.jswarm.vxlan.kernel.KernelChange.DeleteLink;
 import io.jswarm.vxlan.kernel.Link;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * <p>IPsec (issue 11): the host namespace's ESP SAs and XFRM policies are one more piece of desired state,
  * converged by {@link EspProgrammer} under the same lock and in the same {@link #reconcile()}.
  *
+ * <p>Beside the converge routines, {@link PeerBatches} applies a peer change as one batch (undone in memory and
+ * kernel on failure) and {@link NetworkRemoval} takes a removed or half-made network out of the kernel; both run
+ * under this class's lock.
+ *
  * <p>Thread-safe: one lock per instance; every call blocks on the kernel while holding it. The constructor
  * starts nothing and touches no kernel state.
  */
@@ -44,6 +46,8 @@ public final class KernelDataplane implements Dataplane {
     private final PeerProgrammer peers;
     private final DefaultRoutes defaultRoutes;
     private final EspProgrammer esp;
+    private final PeerBatches peerBatches;
+    private final NetworkRemoval removal;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, NetworkState> state = new LinkedHashMap<>();
     /** Sequence of first ensures ({@link EndpointState#ensured()}); guarded by {@link #lock}. */
@@ -60,6 +64,8 @@ public final class KernelDataplane implements Dataplane {
         this.peers = new PeerProgrammer(kernel);
         this.defaultRoutes = new DefaultRoutes(kernel, endpoints);
         this.esp = new EspProgrammer(kernel, config.hostNs());
+        this.peerBatches = new PeerBatches(kernel, peers);
+        this.removal = new NetworkRemoval(kernel, config);
     }
 
     @Override
@@ -144,7 +150,7 @@ public final class KernelDataplane implements Dataplane {
                 converge(next, fresh ? Repairs.creating() : Repairs.reporting());
             } catch (IOException | RuntimeException e) {
                 if (fresh) {
-                    undoFreshNetwork(next, e);
+                    removal.undoFresh(next, e);
                 }
                 throw e;
             }
@@ -210,30 +216,7 @@ public final class KernelDataplane implements Dataplane {
                     removeEndpointLocked(net, ep);
                 }
             }
-            var nsPath = net != null ? net.nsPath : config.networkNamespace(networkId);
-            if (kernel.namespaceExists(nsPath)) {
-                // Delete the devices first: the kernel tears a namespace down asynchronously, and until then
-                // its vxlan0 still holds the VNI in the host namespace, so an immediate re-create would
-                // fail with EEXIST. A synchronous delete releases it now.
-                Netns ns = Netns.at(nsPath);
-                List<KernelChange> devices = kernel.links(ns).stream().map(Link::name)
-                        .filter(n -> !n.equals(Names.LOOPBACK)).map(n -> (KernelChange) new DeleteLink(n)).toList();
-                if (!devices.isEmpty()) {
-                    kernel.apply(ns, devices);
-                }
-                kernel.deleteNamespace(nsPath);
-            }
-            List<KernelChange> leftovers = new ArrayList<>();
-            for (Link l : kernel.links(config.hostNs())) {
-                boolean ours = (net != null && NetworkConverger.isOurVxlanLeftover(l, net.spec))
-                        || ("vxlan".equals(l.kind()) && Names.isVxlanInHostOf(l.name(), networkId));
-                if (ours) {
-                    leftovers.add(new DeleteLink(l.name()));
-                }
-            }
-            if (!leftovers.isEmpty()) {
-                kernel.apply(config.hostNs(), leftovers);
-            }
+            removal.remove(net, networkId);
             state.remove(networkId);
             if (net != null) {
                 LOG.info("network removed network={}", networkId);
@@ -298,27 +281,7 @@ public final class KernelDataplane implements Dataplane {
         try {
             NetworkState net = Validation.knownNetwork(state, networkId);
             Validation.peers(net.spec, given);
-            Map<InetAddress, Peer> before = new LinkedHashMap<>(net.peers);
-            Map<InetAddress, Peer> after = new LinkedHashMap<>(before);
-            // A "peer" behind our own VTEP is a local endpoint: br0 reaches it, and an FDB entry pointing at
-            // ourselves would loop. It also ends whatever remote entry its IP had (the endpoint moved here).
-            List<Peer> remote = new ArrayList<>();
-            List<Peer> gone = new ArrayList<>();
-            for (Peer p : PeerProgrammer.dedupe(given)) {
-                if (p.vtep().equals(net.spec.vtep())) {
-                    Peer old = after.remove(p.ip());
-                    if (old != null) {
-                        gone.add(old);
-                    }
-                } else {
-                    remote.add(p);
-                    after.put(p.ip(), p);
-                }
-            }
-            List<KernelChange> batch = new ArrayList<>(PeerProgrammer.upsert(before, after, remote));
-            batch.addAll(PeerProgrammer.remove(gone, after));
-            applyPeers(net, before, after, batch);
-            announce(net, PeerProgrammer.appeared(before, remote));
+            peerBatches.upsert(net, given);
         } finally {
             lock.unlock();
         }
@@ -329,16 +292,7 @@ public final class KernelDataplane implements Dataplane {
         lock.lock();
         try {
             NetworkState net = Validation.knownNetwork(state, networkId);
-            Map<InetAddress, Peer> before = new LinkedHashMap<>(net.peers);
-            Map<InetAddress, Peer> after = new LinkedHashMap<>(before);
-            List<Peer> removed = new ArrayList<>();
-            for (InetAddress ip : peerIps) {
-                Peer p = after.remove(ip);
-                if (p != null) {
-                    removed.add(p);
-                }
-            }
-            applyPeers(net, before, after, PeerProgrammer.remove(removed, after));
+            peerBatches.remove(net, peerIps);
         } finally {
             lock.unlock();
         }
@@ -396,51 +350,6 @@ public final class KernelDataplane implements Dataplane {
         }
     }
 
-    /**
-     * Applies a peer batch. Peers are remembered before the kernel is asked, and on failure the previous
-     * peer set is restored in memory and converged back in the kernel, so a failed call changes nothing.
-     */
-    private void applyPeers(NetworkState net, Map<InetAddress, Peer> before, Map<InetAddress, Peer> after,
-                            List<KernelChange> batch) throws IOException {
-        if (batch.isEmpty()) {
-            return;
-        }
-        net.peers.clear();
-        net.peers.putAll(after);
-        try {
-            kernel.apply(net.ns, batch);
-        } catch (IOException | RuntimeException e) {
-            net.peers.clear();
-            net.peers.putAll(before);
-            try {
-                List<KernelChange> back = peers.converge(net.id(), net.ns, before.values(), Repairs.creating());
-                if (!back.isEmpty()) {
-                    kernel.apply(net.ns, back);
-                }
-            } catch (IOException undo) {
-                e.addSuppressed(undo);
-            }
-            throw e;
-        }
-        LOG.debug("peers programmed network={} changes={} peers={}", net.id(), batch.size(), after.size());
-    }
-
-    /**
-     * A sandbox that asked for a new peer before its entry existed waits for its 1 s ARP retry ({@code vxlan0}'s
-     * proxy dropped the request); announcing the peer into {@code br0} answers it now. Best effort.
-     */
-    private void announce(NetworkState net, Map<InetAddress, MacAddress> appeared) {
-        if (appeared.isEmpty() || net.endpoints.isEmpty()) {
-            return;
-        }
-        try {
-            kernel.announce(net.ns, Names.BRIDGE, appeared);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("peer announcement failed network={} peers={} error=\"{}\"", net.id(), appeared.size(),
-                    e.getMessage());
-        }
-    }
-
     private void removeEndpointLocked(NetworkState net, EndpointState ep) throws IOException {
         endpoints.remove(net, ep);
         net.endpoints.remove(ep.spec().id());
@@ -454,20 +363,6 @@ public final class KernelDataplane implements Dataplane {
                 && kernel.namespaceExists(path)) {
             kernel.deleteNamespace(path);
         }
-    }
-
-    /** A network made in this call that failed half-way goes entirely: its namespace and any host-side device. */
-    private void undoFreshNetwork(NetworkState net, Throwable cause) {
-        Rollback rollback = new Rollback();
-        rollback.push("create network namespace " + net.nsPath, () -> kernel.deleteNamespace(net.nsPath));
-        rollback.push("create " + Names.vxlanInHost(net.spec), () -> {
-            boolean present = kernel.links(config.hostNs()).stream()
-                    .anyMatch(l -> l.name().equals(Names.vxlanInHost(net.spec)));
-            if (present) {
-                kernel.apply(config.hostNs(), new DeleteLink(Names.vxlanInHost(net.spec)));
-            }
-        });
-        rollback.run(cause);
     }
 
     /** Underlay MTU (given, or that of the host device holding the VTEP address) minus the VXLAN overhead. */

@@ -1,17 +1,12 @@
 package io.jswarm.agent.net;
 
-import io.grpc.Status;
 import io.jswarm.gossip.MemberInfo;
 import io.jswarm.gossip.MembershipEvent;
 import io.jswarm.gossip.replication.PeerMessenger;
 import io.jswarm.gossip.replication.ReplicatorConfig;
 import io.jswarm.gossip.replication.TableReplicator;
-import io.jswarm.proto.cluster.AttachEndpointRequest;
-import io.jswarm.proto.cluster.AttachEndpointResponse;
 import io.jswarm.proto.cluster.ClusterView;
 import io.jswarm.proto.cluster.DataKeys;
-import io.jswarm.proto.cluster.LocalEndpoint;
-import io.jswarm.proto.cluster.LocalSandbox;
 import io.jswarm.proto.cluster.NetworkAttachRequest;
 import io.jswarm.proto.cluster.NetworkAttachResponse;
 import io.jswarm.proto.cluster.NetworkConnectRequest;
@@ -27,7 +22,6 @@ import io.jswarm.vxlan.kernel.XfrmLimits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongConsumer;
@@ -46,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * release run on the caller's (or a background) thread between loop steps, so a slow manager never holds
  * the loop. Views, table changes and membership events only enqueue. The pieces: {@link EndpointChanges}
  * (write-ahead attach and removal), {@link PeerWriter} (the one writer of kernel peers and names),
- * {@link Recovery} (restore, settle, reconcile, orphans), {@link Releases} (addresses the manager still holds).
+ * {@link Recovery} (restore, settle, reconcile, orphans), {@link Releases} (addresses the manager still holds),
+ * {@link Attaches} (the operator commands attach, connect, detach and disconnect).
  */
 public final class NetworkAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkAgent.class);
@@ -111,8 +106,7 @@ public final class NetworkAgent implements AutoCloseable {
     private final Releases releases;
     private final AddressLeases leases;
     private final OrphanChecks orphans;
-    /** Completed by the first view from the manager: an attach right after a join waits for it (a while). */
-    private final java.util.concurrent.CompletableFuture<Void> firstView = new java.util.concurrent.CompletableFuture<>();
+    private final Attaches attaches;
 
     /** Starts nothing: {@link #start()} does. Metrics go nowhere. */
     public NetworkAgent(String nodeId, Supplier<ClusterApi> api, Dataplane dataplane, SandboxResolver dns, Settings settings) {
@@ -130,6 +124,7 @@ public final class NetworkAgent implements AutoCloseable {
         this.releases = new Releases(core);
         this.leases = new AddressLeases(core, changes, releases);
         this.orphans = new OrphanChecks(core, recovery, releases, System::nanoTime);
+        this.attaches = new Attaches(core, changes, releases, leases, orphans, settings.firstViewWait());
         core.encryption.background = releases::background;
     }
 
@@ -243,17 +238,7 @@ public final class NetworkAgent implements AutoCloseable {
             orphans.afterView(); // once per start, a second after the first view
         }
         loop.post("view", () -> Views.apply(core, v));
-        // Only a view that gives this node's own data-path address lets a waiting attach go on (an earlier
-        // one, e.g. a session's first view racing the join, would fail it with "address not known yet"), and
-        // only once that view is applied: the completion is queued behind it on the loop.
-        if (!firstView.isDone() && hasOwnAddress(v)) {
-            loop.post("first view", () -> firstView.complete(null));
-        }
-    }
-
-    private boolean hasOwnAddress(ClusterView v) {
-        return v.getNodesList().stream().anyMatch(n -> n.getId().equals(core.nodeId)
-                && !(n.getDataPathAddr().isEmpty() && n.getAddr().isEmpty()));
+        attaches.onView(v); // after the view's own step: a waiting attach goes on once it is applied
     }
 
     /**
@@ -318,174 +303,26 @@ public final class NetworkAgent implements AutoCloseable {
         return orphans.settling();
     }
 
-    // ---- operator commands (gRPC threads; they wait for their loop steps) ----
+    // ---- operator commands (gRPC threads; they wait for their loop steps): Attaches ----
 
     /** {@code network attach NET --name NAME}: a new sandbox namespace NAME with eth0 on NET. */
     public NetworkAttachResponse attach(NetworkAttachRequest req) throws IOException {
-        return attach(() -> Sandboxes.forAttach(core, req), req.getIp(), req.getAliasesList());
+        return attaches.attach(req);
     }
 
     /** {@code network connect NET SANDBOX}: an existing named namespace or a namespace path. */
     public NetworkAttachResponse connect(NetworkConnectRequest req) throws IOException {
-        return attach(() -> Sandboxes.forConnect(core, req), req.getIp(), req.getAliasesList());
-    }
-
-    private NetworkAttachResponse attach(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
-                                         List<String> aliases) throws IOException {
-        long t0 = System.nanoTime();
-        try {
-            NetworkAttachResponse r = attachSteps(target, ip, aliases, false);
-            core.metrics.attached(Duration.ofNanos(System.nanoTime() - t0));
-            return r;
-        } catch (IOException | RuntimeException e) {
-            core.metrics.attachFailed();
-            throw e;
-        }
-    }
-
-    private NetworkAttachResponse attachSteps(java.util.concurrent.Callable<Sandboxes.Target> target, String ip,
-                                              List<String> aliases, boolean retried) throws IOException {
-        if (loop.call(() -> core.local.vtep().isEmpty())) {
-            // Issue 12: a node restarted from its saved state knows its address already: with no manager it must
-            // not wait for a view that cannot come before attaching from its lease.
-            awaitFirstView();
-        }
-        // Pending releases first (the start-up recovery's after a reboot, or ones the manager missed): one may
-        // hold the very name asked for, and the manager refuses a second endpoint of one name on a network.
-        releasePending();
-        EndpointChanges.Plan plan = loop.call(() -> {
-            Sandboxes.Target t = target.call();
-            return changes.prepare(t.network(), t.key(), t.ns(), t.created(), t.dnsName(), t.ifName(), aliases, ip);
-        });
-        AttachEndpointResponse a;
-        try {
-            a = core.api.get().attach(AttachEndpointRequest.newBuilder().setNetwork(plan.network())
-                    .setName(plan.dnsName()).addAllAliases(aliases).setRequestedIp(ip)
-                    .setOwnerKey(core.trust.ownerKey()).build());
-        } catch (io.grpc.StatusRuntimeException e) {
-            if (AddressLeases.unreachable(e) || e.getStatus().getCode() == io.grpc.Status.Code.DEADLINE_EXCEEDED) {
-                // No answer: the manager may have made the endpoint all the same (its answer lost with a killed
-                // leader), now or seconds later. Left alone it would hold the name and address forever
-                // (HaClusterE2ETest's h4-k59 and h5-k58).
-                orphans.afterUnknownOutcome();
-            }
-            if (ip.isEmpty() && AddressLeases.unreachable(e)) {
-                return leases.attach(plan, aliases, e); // issue 12: no manager answers, a lease may stand in
-            }
-            loop.call(() -> {
-                changes.abandon(plan);
-                return null;
-            });
-            if (!retried && nameTaken(e)) {
-                // The name may be held by this node's own orphan: an endpoint the manager records for this node
-                // that no sandbox here holds (a power loss before the state reached the disk, then a reboot).
-                // The start-up orphan check releases it a second after the first view; an attach that comes
-                // sooner (the thin CLI answers in 0.1 s) releases it now, or waits for that check's release
-                // in flight, and asks once more. A name another endpoint holds is refused again.
-                releaseOwnLeftovers(e);
-                return attachSteps(target, ip, aliases, true);
-            }
-            throw e;
-        } catch (RuntimeException e) {
-            loop.call(() -> {
-                changes.abandon(plan);
-                return null;
-            });
-            throw e;
-        }
-        leases.soon(); // a network this node is on keeps a lease
-        LocalEndpoint le;
-        try {
-            le = loop.call(() -> changes.commit(plan, a));
-        } catch (IOException | RuntimeException e) {
-            releases.releaseNow(PendingRelease.newBuilder().setNetworkId(a.getNetwork().getNetworkId())
-                    .setEndpointId(a.getEndpoint().getEndpointId()).build());
-            throw e;
-        }
-        return NetworkAttachResponse.newBuilder().setNetworkId(le.getNetworkId()).setEndpointId(le.getEndpointId())
-                .setSandbox(plan.key()).setIfName(le.getIfName()).setIpv4(le.getIpv4()).setMac(le.getMac()).build();
-    }
-
-    /**
-     * After a name refusal: this node's orphans, then every pending release (the start-up check may have just
-     * taken the orphan into its own release, still in flight: sent again, the manager answers it once). A
-     * failure here is added to the refusal and otherwise ignored: the retry's answer decides.
-     */
-    private void releaseOwnLeftovers(io.grpc.StatusRuntimeException refusal) {
-        try {
-            int orphans = releaseOrphans();
-            int pending = releasePending();
-            LOG.info("attach refused for its name: released orphans={} pending={}; asking once more", orphans, pending);
-        } catch (IOException | RuntimeException e) {
-            refusal.addSuppressed(e);
-        }
-    }
-
-    /** Sends every pending release now, on this thread; how many the manager confirmed. */
-    private int releasePending() throws IOException {
-        int done = 0;
-        for (PendingRelease p : loop.call(() -> List.copyOf(core.local.releases()))) {
-            done += releases.releaseNow(p) ? 1 : 0;
-        }
-        return done;
-    }
-
-    /** The manager's refusal of a name another endpoint of the network holds (EndpointNameRules). */
-    private static boolean nameTaken(io.grpc.StatusRuntimeException e) {
-        String d = e.getStatus().getDescription();
-        return e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION && d != null
-                && d.contains(" already exists in network ");
-    }
-
-    /**
-     * Right after a join the manager's first view (this node's data-path address, the networks) may still be
-     * on its way: an attach then waits for it, on the caller's thread, up to {@link Settings#firstViewWait},
-     * instead of failing.
-     */
-    private void awaitFirstView() throws IOException {
-        try {
-            firstView.get(settings.firstViewWait().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException late) {
-            // prepare says what is missing
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e);
-        }
+        return attaches.connect(req);
     }
 
     /** {@code network disconnect NET SANDBOX}. */
     public NetworkDisconnectResponse disconnect(NetworkDisconnectRequest req) throws IOException {
-        PendingRelease p = loop.call(() -> {
-            LocalSandbox sb = Sandboxes.known(core, req.getSandbox());
-            var n = core.local.resolve(req.getNetwork(), core.view).orElseThrow(() -> Status.NOT_FOUND
-                    .withDescription("network " + req.getNetwork() + " not found").asRuntimeException());
-            LocalEndpoint le = core.local.endpoint(sb.getKey(), n.getNetworkId()).orElseThrow(() -> Status
-                    .FAILED_PRECONDITION.withDescription("sandbox " + sb.getKey() + " is not connected to network "
-                            + n.getName()).asRuntimeException());
-            return changes.remove(sb, le);
-        });
-        releases.releaseNow(p);
-        return NetworkDisconnectResponse.newBuilder().addNetworkIds(p.getNetworkId()).build();
+        return attaches.disconnect(req);
     }
 
     /** {@code network detach NAME}: every network of the sandbox; a sandbox attach made goes with the last. */
     public NetworkDisconnectResponse detach(NetworkDetachRequest req) throws IOException {
-        List<PendingRelease> done = loop.call(() -> {
-            LocalSandbox sb = Sandboxes.known(core, req.getSandbox());
-            List<PendingRelease> out = new ArrayList<>();
-            for (LocalEndpoint le : List.copyOf(sb.getEndpointsList())) {
-                out.add(changes.remove(core.local.sandbox(sb.getKey()).orElseThrow(), le));
-            }
-            return out;
-        });
-        var out = NetworkDisconnectResponse.newBuilder();
-        for (PendingRelease p : done) {
-            releases.releaseNow(p);
-            out.addNetworkIds(p.getNetworkId());
-        }
-        return out.build();
+        return attaches.detach(req);
     }
 
     /** {@code network inspect}: the network as this node sees it. */

@@ -2,9 +2,7 @@ package io.jswarm.manager.raft;
 
 import io.jswarm.encryption.tls.IdentityKeyManager;
 import io.jswarm.manager.state.Applied;
-import io.jswarm.manager.state.LocalCommandLog;
 import io.jswarm.manager.state.ManagerPeers;
-import io.jswarm.manager.state.ManagerStore;
 import io.jswarm.manager.state.StateStore;
 import io.jswarm.manager.state.StateView;
 import io.jswarm.proto.state.Command;
@@ -12,11 +10,8 @@ import io.jswarm.proto.state.RestoreState;
 import io.jswarm.proto.state.Role;
 import io.jswarm.proto.state.Snapshot;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -26,12 +21,9 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Directory ({@code raftDir}): {@code ratis/} (Ratis' log, metadata and snapshots). A pre-Ratis one-manager
  * log in {@code raftDir} itself ({@code commands.log}, {@code snapshot.pb}) — and what {@code ManagerNode.bootstrap}
  * writes for a new cluster — becomes the new log's first entry ({@link RestoreState}) and is deleted once that
- * entry is committed, so a crash in between migrates again at the next start, never half.
+ * entry is committed, so a crash in between migrates again at the next start, never half ({@link StoreOpening}
+ * builds, starts and migrates; {@link RaftClients} holds the Ratis clients).
  *
  * <p>Threads: Ratis' own (RPC, log worker, state machine updater: the only writer of the state); callers of
  * {@link #submit} block on Ratis' client and then on the local apply, never holding a lock of ours.
@@ -72,36 +65,31 @@ public final class ReplicatedStore implements StateStore {
     private final RaftSettings settings;
     private final RaftStateMachine machine;
     private final RaftServer server;
-    private final RaftProperties properties;
-    private final Parameters parameters;
-    /** Set once at open, after the server started: whether this manager still has to add itself. */
+    /** Set once at open ({@link StoreOpening}), after the server started: whether this manager still has to add itself. */
     private volatile boolean joining;
     private final RaftPeers peers;
     private final Path storage;
     /** When this manager first saw no leader (0: it knows one); the first write without a leader waits an election. */
     private volatile long leaderlessSinceNanos;
-    /** Replaced when the configuration changes, so the client knows every manager (guarded by {@code this}). */
-    private RaftClient writer;
-    private RaftClient reader;
-    private java.util.Set<String> clientPeers = java.util.Set.of();
-    private final List<RaftClient> retired = new ArrayList<>();
+    private final RaftClients clients;
     private final LagNudge nudge = new LagNudge(() -> division().getInfo(), this::writer);
     private final DivisionWatch watch = new DivisionWatch(() -> division().getInfo().getLifeCycleState(),
             this::stillAVoter);
 
-    private ReplicatedStore(RaftGroupId groupId, RaftPeerId self, RaftSettings settings, RaftStateMachine machine,
-                            RaftServer server, RaftProperties properties, Parameters parameters, boolean joining,
-                            Path storage) {
+    /** Starts nothing: {@link StoreOpening} starts the server, then {@link #startWatches}. */
+    ReplicatedStore(RaftGroupId groupId, RaftPeerId self, RaftSettings settings, RaftStateMachine machine,
+                    RaftServer server, RaftProperties properties, Parameters parameters, boolean joining,
+                    Path storage) {
         this.storage = storage;
         this.groupId = groupId;
         this.self = self;
         this.settings = settings;
         this.machine = machine;
         this.server = server;
-        this.properties = properties;
-        this.parameters = parameters;
         this.joining = joining;
         this.peers = new RaftPeers(this);
+        this.clients = new RaftClients(groupId, settings, properties, parameters, () -> division().getRaftConf(),
+                peers::hasQuorum);
     }
 
     /**
@@ -115,64 +103,7 @@ public final class ReplicatedStore implements StateStore {
     public static ReplicatedStore open(Path raftDir, String clusterId, String selfId, RaftSettings settings,
                                        IdentityKeyManager keys, java.time.InstantSource clock,
                                        Predicate<String> revoked) throws IOException {
-        Path storage = raftDir.resolve("ratis");
-        boolean fresh = !Files.isDirectory(storage) || isEmpty(storage);
-        InetSocketAddress listen = RaftRuntime.bindable(settings.listen(), raftDir.resolve("chosen-port"));
-        String advertise = settings.advertise().endsWith(":0")
-                ? settings.advertise().substring(0, settings.advertise().length() - 1) + listen.getPort()
-                : settings.advertise();
-        // The self-chosen port (tests) is kept beside the log: the configuration in the log names it.
-        RaftSettings s = new RaftSettings(listen, advertise, settings.joinPeers(), settings.electionMin(), settings.electionMax());
-        Files.createDirectories(storage, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        RaftGroupId gid = RaftRuntime.groupId(clusterId);
-        // A manager that came in by a join (join peers saved) and may not be a voter yet — fresh, or killed after
-        // Ratis formatted its directory but before the leader added it — starts without a group of its own: a
-        // group {self} would let it elect itself over an empty state. A log that holds a configuration wins.
-        boolean joining = !s.joinPeers().isEmpty();
-        // A joiner starts with an empty group: it waits for the leader instead of running elections it cannot win.
-        // The leader's ADD (ReplicatedStore.peers().add) brings it the configuration and the log; until its state
-        // holds the cluster, its trust manager knows the voters of the join response as managers.
-        List<RaftSettings.Peer> initial = joining ? List.of() : List.of(new RaftSettings.Peer(selfId, advertise));
-        java.util.Set<String> bootstrapManagers = joining
-                ? s.joinPeers().stream().map(RaftSettings.Peer::nodeId).collect(java.util.stream.Collectors.toUnmodifiableSet())
-                : java.util.Set.of();
-        RaftProperties props = RaftRuntime.properties(storage, listen, s);
-        RaftStateMachine machine = new RaftStateMachine();
-        ReplicatedStore[] holder = new ReplicatedStore[1];
-        Predicate<String> isManager = id -> holder[0] != null && (holder[0].knowsManager(id)
-                || (bootstrapManagers.contains(id) && holder[0].view().cluster().isEmpty()));
-        Parameters params = RaftRuntime.tls(keys, new ManagerPeerTrust(keys.identity(), clock, revoked, isManager));
-        RaftServer server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(selfId))
-                .setGroup(RaftRuntime.group(gid, initial)).setStateMachine(machine).setProperties(props)
-                .setParameters(params)
-                .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
-                .build();
-        ReplicatedStore store = new ReplicatedStore(gid, RaftPeerId.valueOf(selfId), s, machine, server, props, params, joining, storage);
-        holder[0] = store;
-        try {
-            server.start();
-            // Still joining unless the configuration it recovered names it a voter.
-            store.joining = joining && store.division().getRaftConf().getCurrentPeers().stream()
-                    .noneMatch(p -> p.getId().toString().equals(selfId));
-            store.awaitReplay();
-            if (!store.joining && store.division().getRaftConf().getCurrentPeers().size() == 1) {
-                // A lone manager elects itself within an election timeout: be ready for writes when open returns.
-                store.awaitLeader(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-            }
-            ownerOnly(storage);
-            if (!store.joining) {
-                store.migrate(raftDir);
-            }
-            store.nudge.start();
-            store.watch.start();
-        } catch (IOException | RuntimeException e) {
-            store.close();
-            throw e;
-        }
-        LOG.info("replicated store open node={} raft={} fresh={} joining={} appliedIndex={}", selfId, advertise, fresh,
-                store.joining, store.view().index());
-        return store;
+        return StoreOpening.open(raftDir, clusterId, selfId, settings, keys, clock, revoked);
     }
 
     /**
@@ -188,49 +119,6 @@ public final class ReplicatedStore implements StateStore {
         } catch (IOException | java.io.UncheckedIOException e) {
             LOG.warn("cannot make the Raft storage owner-only error={}", e.toString());
         }
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (var s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
-    }
-
-    /** A restarted manager applies what it had committed before it answers anything (Ratis replays in the background). */
-    private void awaitReplay() throws IOException {
-        long committed = division().getRaftLog().getLastCommittedIndex();
-        try {
-            if (committed > 0 && !machine.awaitApplied(committed, System.nanoTime() + TimeUnit.SECONDS.toNanos(60))) {
-                throw new IOException("the manager state was not replayed within 60 s (committed index " + committed + ")");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while replaying the manager state", e);
-        }
-    }
-
-    /**
-     * A one-manager log in {@code raftDir} (an older version's, or what bootstrap just wrote) becomes this log's
-     * first entry, then is deleted. Idempotent: a crash before the delete finds the state already restored.
-     */
-    private void migrate(Path raftDir) throws IOException {
-        if (!LocalCommandLog.existsIn(raftDir)) {
-            return;
-        }
-        if (view().cluster().isEmpty()) {
-            Snapshot snap;
-            try (ManagerStore old = ManagerStore.open(LocalCommandLog.open(raftDir), ManagerStore.DEFAULT_SNAPSHOT_EVERY)) {
-                snap = old.snapshot();
-            }
-            awaitLeader(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-            Outcome o = submit(Command.newBuilder().setRestoreState(RestoreState.newBuilder().setSnapshot(snap)
-                    .setReason("one-manager log migrated")).build());
-            if (o instanceof Outcome.Refused r) {
-                throw new IOException("cannot move the manager state onto the replicated log: " + r.reason());
-            }
-            LOG.info("one-manager log moved onto the replicated log entries={}", snap.getLastAppliedIndex());
-        }
-        LocalCommandLog.deleteIn(raftDir);
     }
 
     /** Waits for a leader to be known (a lone manager elects itself within an election timeout). */
@@ -251,6 +139,17 @@ public final class ReplicatedStore implements StateStore {
     /** True when this store was opened to join an existing cluster (it still has to add itself). */
     public boolean joining() {
         return joining;
+    }
+
+    /** Whether this manager still has to add itself, once its server started and read its configuration (open). */
+    void joining(boolean stillJoining) {
+        joining = stillJoining;
+    }
+
+    /** The lag nudge and the division watch start: the last step of a successful open. */
+    void startWatches() {
+        nudge.start();
+        watch.start();
     }
 
     /** This manager's advertised Raft address (the chosen port when the settings said 0). */
@@ -309,50 +208,9 @@ public final class ReplicatedStore implements StateStore {
         }
     }
 
-    /** The clients, rebuilt when the configuration changed so they know every current manager. */
-    synchronized RaftClient writer() {
-        refreshClients();
-        return writer;
-    }
-
-    private synchronized RaftClient reader() {
-        refreshClients();
-        return reader;
-    }
-
-    private void refreshClients() {
-        var conf = division().getRaftConf();
-        // Rebuilt only when the set of managers changes: a new leader writes a configuration entry of its own (the
-        // index moves at every election), and a client rebuilt then lost the writes in flight on the old one.
-        java.util.Set<String> at = new java.util.TreeSet<>();
-        conf.getAllPeers().forEach(p -> at.add(p.getId() + "@" + p.getAddress()));
-        if (writer != null && at.equals(clientPeers)) {
-            return;
-        }
-        // Not closed now: a submit on another thread may be using them. Configuration changes are rare (a manager
-        // joins or leaves), so the retired clients are few; they are closed with the store.
-        if (writer != null) {
-            retired.add(writer);
-            retired.add(reader);
-        }
-        // A joiner's own configuration is empty until the leader adds it: its clients dial the join response's voters.
-        var known = new java.util.LinkedHashMap<RaftPeerId, org.apache.ratis.protocol.RaftPeer>();
-        conf.getAllPeers().forEach(p -> known.put(p.getId(), p));
-        settings.joinPeers().forEach(p -> known.putIfAbsent(RaftPeerId.valueOf(p.nodeId()), RaftRuntime.peer(p.nodeId(), p.raftAddr())));
-        RaftGroup group = RaftGroup.valueOf(groupId, known.values());
-        writer = RaftRuntime.client(properties, parameters, group, RaftRuntime.writeRetry(settings, peers::hasQuorum));
-        reader = RaftRuntime.client(properties, parameters, group, RetryPolicies.noRetry());
-        clientPeers = at;
-    }
-
-    private static void closeQuietly(RaftClient c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException e) {
-                LOG.debug("raft client close failed error={}", e.toString());
-            }
-        }
+    /** The writing client ({@link RaftClients}: rebuilt when the configuration changed). */
+    RaftClient writer() {
+        return clients.writer();
     }
 
     /**
@@ -459,7 +317,7 @@ public final class ReplicatedStore implements StateStore {
             // The blocking API, not the async one: one failed ordered async call closes that client's sliding
             // window for good, and every later read failed at once (a healed minority manager stayed "stale").
             // Bounded by the reader's request timeout and the server's read timeout (1 s), no retry.
-            RaftClientReply r = reader().io().sendReadOnly(Message.EMPTY, self);
+            RaftClientReply r = clients.reader().io().sendReadOnly(Message.EMPTY, self);
             return new Read(view(), !r.isSuccess());
         } catch (IOException | RuntimeException e) {
             LOG.debug("linearizable read failed; answering from the local state error={}", e.toString());
@@ -500,14 +358,7 @@ public final class ReplicatedStore implements StateStore {
     public void close() throws IOException {
         watch.close(); // before the server: its own close is no death
         nudge.close();
-        synchronized (this) {
-            closeQuietly(writer);
-            closeQuietly(reader);
-            retired.forEach(ReplicatedStore::closeQuietly);
-            retired.clear();
-            writer = null;
-            reader = null;
-        }
+        clients.close();
         server.close();
         ownerOnly(storage);
     }
