@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * (XFRM_MSG_EXPIRE, hard 0) while the SA goes on. Skips without root or UML, fails
  * under CI=true then.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(io.jswarm.testkit.UmlLab.FAMILY) // one UML lab at a time per machine
 class EspDesignUmlE2ETest {
     private static final int VNI = 4242;
 

@@ -40,7 +40,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Order(1) // the longest class (7-8 min) starts first, so the others fill the remaining threads beside it
+@Order(1) // the longest class (6-8 min) starts first, so the others fill the remaining threads beside it
+@org.junit.jupiter.api.parallel.ResourceLock(io.jswarm.testkit.UmlLab.FAMILY) // one UML lab at a time per machine
 class PackageClusterUmlE2ETest {
     private static final String NET = UmlLab.FAMILY + "-ov";
     private static final Duration CMD = Duration.ofSeconds(120);

@@ -31,7 +31,10 @@ import org.junit.jupiter.api.Test;
  * The guest's namespaces are {@code jsxfrm-*}; the lab's own names are {@value UmlLab#FAMILY} (one lab per
  * machine, serialised by its lock). Skips without root or UML; fails under CI=true then.
  */
-@org.junit.jupiter.api.Order(2) // the other guest class, early too (see PackageClusterUmlE2ETest)
+// Last: one UML lab at a time per machine (UmlLab.start removes other labs' guests), and started any earlier it
+// would hold one of the three threads waiting for PackageClusterUmlE2ETest's lab.
+@org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+@org.junit.jupiter.api.parallel.ResourceLock(io.jswarm.testkit.UmlLab.FAMILY)
 class XfrmUmlE2ETest {
     @Test
     void netlinkXfrmOnAnEspKernel() throws Exception {

@@ -307,10 +307,13 @@ public final class ReplicatedStore implements StateStore {
         }
     }
 
-    /** Linearizable through Ratis' ReadIndex on this manager; without a leader (or past 1.5 s) flagged stale. */
+    /**
+     * Linearizable through Ratis' ReadIndex on this manager; flagged stale without a leader, when the leader has been
+     * silent for an election timeout, or past 1.5 s.
+     */
     @Override
     public Read read() {
-        if (!peers.hasQuorum()) {
+        if (!peers.hasQuorum() || leaderSilent(division().getInfo().getRoleInfoProto(), settings.electionMin().toMillis())) {
             return new Read(view(), true);
         }
         try {
@@ -323,6 +326,18 @@ public final class ReplicatedStore implements StateStore {
             LOG.debug("linearizable read failed; answering from the local state error={}", e.toString());
             return new Read(view(), true);
         }
+    }
+
+    /**
+     * A follower that heard nothing from its leader for {@code electionMinMs} (heartbeats come every half of it)
+     * still names that leader until its own election timeout; a ReadIndex sent to it then hangs the reader's 1.5 s
+     * request timeout. During a leader's failover every {@code node ls} hung so, and the new leader showed up to
+     * 1.5 s after it was elected ({@code e2e/bench ha}'s elections). Such a read is answered at once, as possibly
+     * stale.
+     */
+    static boolean leaderSilent(org.apache.ratis.proto.RaftProtos.RoleInfoProto role, long electionMinMs) {
+        return role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()
+                && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() >= electionMinMs;
     }
 
     @Override
