@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
  */
 @RequiresRoot
 class PeerAnnounceOnLinuxTest {
-    private static final String ID = "jsfoot" + Long.toString(ProcessHandle.current().pid() % 10000, 36);
+    private static final String ID = "jsvann" + Long.toString(ProcessHandle.current().pid() % 10000, 36);
     private static final InetAddress VTEP1 = IpPrefix.parseAddress("198.51.100.1");
     private static final InetAddress VTEP2 = IpPrefix.parseAddress("198.51.100.2");
-    private final TestNamespaces namespaces = TestNamespaces.forRun("jsfoot");
+    private final TestNamespaces namespaces = TestNamespaces.forRun("jsvann");
     private final NetlinkKernel kernel = new NetlinkKernel();
 
     @AfterEach

@@ -20,21 +20,21 @@ import org.junit.jupiter.api.Test;
  * for B's IP and ARP replies telling C that B's IP is at A. B must keep its traffic: every ping from C to B
  * answered, the bridge's FDB entry for B's MAC on B's port, C's neighbour entry for B's IP on B's MAC, and
  * none of A's spoofed frames reaching C. Once on one host, once with A on another host (over VXLAN).
- * Namespaces {@code jsspoof-<pid>-*}; the underlay is a veth between two host namespaces on 198.51.100.0/24.
+ * Namespaces {@code jsguard-<pid>-*} (not e2e's jsspoof: the unit and e2e tests run side by side, and each family's leftover cleanup removes the other's); the underlay is a veth between two host namespaces on 198.51.100.0/24.
  *
  * <p>{@code -Djsspoof.guard=false} runs the same attack with the guard off (the data plane as it was before):
  * then the test must fail, which is how it was checked to fail on the old behaviour.
  */
 @RequiresRoot
 class PortGuardOnLinuxTest {
-    private static final String ID = "jsspoof" + Long.toString(ProcessHandle.current().pid() % 10000, 36);
+    private static final String ID = "jsguard" + Long.toString(ProcessHandle.current().pid() % 10000, 36);
     private static final boolean GUARD = !"false".equals(System.getProperty("jsspoof.guard"));
     private static final InetAddress VTEP1 = IpPrefix.parseAddress("198.51.100.1");
     private static final InetAddress VTEP2 = IpPrefix.parseAddress("198.51.100.2");
     private static final String A = "192.0.2.11";
     private static final String B = "192.0.2.12";
     private static final String C = "192.0.2.13";
-    private final TestNamespaces namespaces = TestNamespaces.forRun("jsspoof");
+    private final TestNamespaces namespaces = TestNamespaces.forRun("jsguard");
     private final NetlinkKernel kernel = new NetlinkKernel();
 
     @AfterEach

@@ -298,9 +298,9 @@ public final class NetworkAgent implements AutoCloseable {
         return orphans.check(true);
     }
 
-    /** An attach without an answer may still commit at the manager (tests). */
-    boolean orphansSettling() {
-        return orphans.settling();
+    /** When the confirmed orphan check is due (System.nanoTime; 0: none pending; tests). */
+    long orphansSettleAt() {
+        return orphans.settleAt();
     }
 
     // ---- operator commands (gRPC threads; they wait for their loop steps): Attaches ----

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * name and address taken forever, so they are released. An orphan comes from
  * <ul>
  *   <li>a kill between the manager's allocation and the saved ATTACHING: checked a second after a start's first
- *       view;</li>
+ *       view (and once more, confirmed, after the window: the start may have cut one of the cases below short);</li>
  *   <li>an attach whose manager call had no answer (a killed leader, a deadline): its write may have committed
  *       all the same. Checked a second later, and once more when that write can no longer commit
  *       ({@link #UNKNOWN_OUTCOME_WINDOW}), against a state a quorum confirmed: a manager that forwarded the
@@ -60,10 +60,14 @@ final class OrphanChecks {
         this.nanos = nanos;
     }
 
-    /** A view with nodes arrived: the first of this start queues the start-up check. */
+    /**
+     * A view with nodes arrived: the first of this start queues the start-up check, and the confirmed one after
+     * the window. The window of an attach without an answer lives in memory, and a restart, a role switch (a new
+     * agent) or a demoted manager's exit may come inside it: this start cannot know, so it looks once more.
+     */
     void afterView() {
         if (startChecked.compareAndSet(false, true)) {
-            soon();
+            afterUnknownOutcome();
         }
     }
 
@@ -86,9 +90,9 @@ final class OrphanChecks {
         }
     }
 
-    /** A write of unknown outcome can still commit (tests). */
-    boolean settling() {
-        return settleAt.get() != 0;
+    /** When the confirmed check is due ({@link #nanos}; 0: none pending; tests). */
+    long settleAt() {
+        return settleAt.get();
     }
 
     /**

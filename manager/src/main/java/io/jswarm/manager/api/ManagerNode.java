@@ -356,11 +356,6 @@ public final class ManagerNode implements AutoCloseable {
 
     /** Submits; the committed command with its log index, or a gRPC error saying why it was refused. */
     StateStore.Outcome.Committed commit(Command command) {
-        if (io.grpc.Context.current().isCancelled()) {
-            // The caller gave up (its deadline passed while the call waited here): a write started now could
-            // commit after the caller took its answer as "no", which only its orphan check would repair.
-            throw Status.CANCELLED.withDescription("the caller gave up before the change was sent").asRuntimeException();
-        }
         StateStore.Outcome outcome;
         try {
             outcome = store.submit(command);

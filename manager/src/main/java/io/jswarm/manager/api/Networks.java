@@ -129,6 +129,7 @@ final class Networks {
         EndpointGrants.checkOwnerKey(req.getOwnerKey());
         // The quota travels in the command: the state machine checks it at the command's log position.
         EndpointQuota quota = callerIsManager ? manager.endpointQuota().forManager() : manager.endpointQuota();
+        requireCallerWaiting();
         var committed = manager.commit(Command.newBuilder().setAttachEndpoint(quota
                 .into(AttachEndpoint.newBuilder()).setNetworkId(n.getNetworkId()).setEndpointId(Identifiers.newId())
                 .setNodeId(callerNodeId).setName(req.getName()).addAllAliases(req.getAliasesList())
@@ -168,6 +169,18 @@ final class Networks {
                 .endpoint();
         LOG.info("endpoint detached network={} endpoint={} node={}", n.getName(), gone.getEndpointId(), gone.getNodeId());
         manager.viewChangedSoon();
+    }
+
+    /**
+     * Refuses a call whose caller already gave up (its deadline passed while the call waited for a thread): an
+     * attach started now could commit after the agent took the missing answer as "maybe" and its orphan checks
+     * looked. Only at the start of such a call: a later write of a call with several (demote: the configuration,
+     * then the role) must not be cut off half-way.
+     */
+    private static void requireCallerWaiting() {
+        if (io.grpc.Context.current().isCancelled()) {
+            throw Status.CANCELLED.withDescription("the caller gave up before the change was sent").asRuntimeException();
+        }
     }
 
     /** {@code nodeId}'s endpoints in {@code s}, with their networks. */

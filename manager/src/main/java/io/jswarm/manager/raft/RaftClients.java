@@ -84,7 +84,7 @@ final class RaftClients {
         settings.joinPeers().forEach(p -> known.putIfAbsent(RaftPeerId.valueOf(p.nodeId()), RaftRuntime.peer(p.nodeId(), p.raftAddr())));
         RaftGroup group = RaftGroup.valueOf(groupId, known.values());
         writer = RaftRuntime.client(properties, parameters, group, RaftRuntime.writeRetry(settings, hasQuorum));
-        reader = RaftRuntime.client(properties, parameters, group, RetryPolicies.noRetry());
+        reader = RaftRuntime.client(RaftRuntime.readerProperties(properties), parameters, group, RetryPolicies.noRetry());
         clientPeers = at;
     }
 

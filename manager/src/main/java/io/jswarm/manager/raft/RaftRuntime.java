@@ -109,8 +109,22 @@ final class RaftRuntime {
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(1500));
         // A follower's linearizable read asks the leader for its commit index: during an election that leader may
         // be gone; give up within a second (the answer is then flagged possibly stale) instead of Ratis' 10 s.
-        RaftServerConfigKeys.Read.setTimeout(p, ms(1000));
+        RaftServerConfigKeys.Read.setTimeout(p, ms(READ_TIMEOUT_MS));
         return p;
+    }
+
+    /** The server's bound on a linearizable read (above), also the reader client's request timeout. */
+    static final long READ_TIMEOUT_MS = 1000;
+
+    /**
+     * The reader's properties: its request timeout is the read timeout, not the writers' 1.5 s. Reads go to this
+     * manager's own server, and during a failover one waited out the whole client timeout (the server's 1 s did
+     * not end it): every such {@code node ls} hung 1.5 s and the new leader showed up that much later.
+     */
+    static RaftProperties readerProperties(RaftProperties p) {
+        RaftProperties r = new RaftProperties(p);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(r, ms(READ_TIMEOUT_MS));
+        return r;
     }
 
     /** The node's renewable credential both ways, and {@link ManagerPeerTrust}: managers only. */
@@ -124,7 +138,10 @@ final class RaftRuntime {
         return params;
     }
 
-    /** When the write on this thread started (the blocking client retries on the caller's thread). */
+    /**
+     * When the write on this thread started (the blocking client retries on the caller's thread). Every blocking
+     * write through the writer sets it first: submit, configuration changes, snapshots.
+     */
     static final ThreadLocal<Long> WRITE_STARTED = ThreadLocal.withInitial(System::nanoTime);
 
     /**

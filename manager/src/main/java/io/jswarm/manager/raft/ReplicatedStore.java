@@ -309,14 +309,14 @@ public final class ReplicatedStore implements StateStore {
 
     /**
      * Linearizable through Ratis' ReadIndex on this manager; flagged stale without a leader, when the leader has been
-     * silent for an election timeout, or past 1.5 s.
+     * silent for an election timeout, or past the 1 s read timeout.
      */
     @Override
     public Read read() {
-        if (!peers.hasQuorum() || leaderSilent(division().getInfo().getRoleInfoProto(), settings.electionMin().toMillis())) {
-            return new Read(view(), true);
-        }
         try {
+            if (!peers.hasQuorum() || leaderSilent(division().getInfo().getRoleInfoProto(), settings.electionMin().toMillis())) {
+                return new Read(view(), true);
+            }
             // The blocking API, not the async one: one failed ordered async call closes that client's sliding
             // window for good, and every later read failed at once (a healed minority manager stayed "stale").
             // Bounded by the reader's request timeout and the server's read timeout (1 s), no retry.
@@ -330,7 +330,7 @@ public final class ReplicatedStore implements StateStore {
 
     /**
      * A follower that heard nothing from its leader for {@code electionMinMs} (heartbeats come every half of it)
-     * still names that leader until its own election timeout; a ReadIndex sent to it then hangs the reader's 1.5 s
+     * still names that leader until its own election timeout; a ReadIndex sent to it then hung the reader's 1.5 s
      * request timeout. During a leader's failover every {@code node ls} hung so, and the new leader showed up to
      * 1.5 s after it was elected ({@code e2e/bench ha}'s elections). Such a read is answered at once, as possibly
      * stale.
@@ -348,6 +348,7 @@ public final class ReplicatedStore implements StateStore {
     /** A snapshot through Ratis (which then purges the log behind it): superseded entries leave the disk. */
     @Override
     public void compactNow() throws IOException {
+        RaftRuntime.WRITE_STARTED.set(System.nanoTime()); // the retry policy's clock: this call's
         RaftClientReply r = writer().getSnapshotManagementApi(self).create(true, 10_000);
         if (!r.isSuccess()) {
             throw new IOException("snapshot failed: " + r.getException());

@@ -34,7 +34,7 @@ class NetlinkKernelListenerTest {
                 failures.add(kind + " " + errnoName);
             }
         };
-        try (TestNamespaces namespaces = TestNamespaces.forRun("jsfoot");
+        try (TestNamespaces namespaces = TestNamespaces.forRun("jsvann");
              NetlinkKernel kernel = new NetlinkKernel(NetlinkKernel.Settings.defaults(), listener)) {
             Netns ns = Netns.named(namespaces.create("kl"));
             KernelChange add = new KernelChange.AddLink(new LinkSpec.Bridge("jsbr0", 0, null));
