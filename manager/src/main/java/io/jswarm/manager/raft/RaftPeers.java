@@ -44,6 +44,12 @@ final class RaftPeers implements ManagerPeers {
     @Override
     public Optional<String> leaderId() {
         DivisionInfo info = store.division().getInfo();
+        if (!info.isAlive()) {
+            // A stopped division still names its last leader. Ratis stops a manager demoted while it lagged (the
+            // others answer its votes with "shut down") before it learns the configuration or the role: no leader
+            // is then its only sign of the demotion (RoleChanges), and writes fail at once instead of timing out.
+            return Optional.empty();
+        }
         if (info.isLeader()) {
             return info.isLeaderReady() ? Optional.of(selfId()) : Optional.empty();
         }

@@ -156,7 +156,9 @@ class ReplicatedStoreTest {
             m.checkDivisionNow();
         }
         assertEquals(List.of(), told, "a running division is no news");
+        assertTrue(m.peers().hasQuorum());
         m.division().close();
+        assertFalse(m.peers().hasQuorum(), "a stopped division knows no leader (a lagging demoted manager's only sign)");
         await("the watch's own timer reports it", () -> !told.isEmpty());
         m.checkDivisionNow();
         m.checkDivisionNow();
