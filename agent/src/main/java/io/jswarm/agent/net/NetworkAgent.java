@@ -298,6 +298,11 @@ public final class NetworkAgent implements AutoCloseable {
         return orphans.check(true);
     }
 
+    /** A shorter unknown-outcome window for the orphan checks (tests; before {@link #start}). */
+    void orphanWindow(Duration w) {
+        orphans.window(w);
+    }
+
     /** When the confirmed orphan check is due (System.nanoTime; 0: none pending; tests). */
     long orphansSettleAt() {
         return orphans.settleAt();

@@ -52,6 +52,7 @@ final class OrphanChecks {
     /** When the last write of unknown outcome can no longer commit ({@link #nanos}); 0: none pending. */
     private final AtomicLong settleAt = new AtomicLong();
     private final AtomicBoolean settleQueued = new AtomicBoolean();
+    private volatile Duration window = UNKNOWN_OUTCOME_WINDOW;
 
     OrphanChecks(AgentCore core, Recovery recovery, Releases releases, LongSupplier nanos) {
         this.core = core;
@@ -84,10 +85,16 @@ final class OrphanChecks {
     /** An attach's manager call ended without an answer (any thread). */
     void afterUnknownOutcome() {
         soon();
-        settleAt.accumulateAndGet(nanos.getAsLong() + UNKNOWN_OUTCOME_WINDOW.toNanos(), Math::max);
+        Duration w = window;
+        settleAt.accumulateAndGet(nanos.getAsLong() + w.toNanos(), Math::max);
         if (settleQueued.compareAndSet(false, true)) {
-            schedule(UNKNOWN_OUTCOME_WINDOW, this::settle);
+            schedule(w, this::settle);
         }
+    }
+
+    /** A shorter window than {@link #UNKNOWN_OUTCOME_WINDOW} (tests; before the first attach). */
+    void window(Duration w) {
+        window = w;
     }
 
     /** When the confirmed check is due ({@link #nanos}; 0: none pending; tests). */

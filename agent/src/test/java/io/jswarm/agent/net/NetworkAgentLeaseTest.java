@@ -74,10 +74,15 @@ class NetworkAgentLeaseTest {
     }
 
     private NetworkAgent agent() throws IOException {
+        return agent(OrphanChecks.UNKNOWN_OUTCOME_WINDOW);
+    }
+
+    private NetworkAgent agent(java.time.Duration orphanWindow) throws IOException {
         // Periodic rounds far apart: each test runs its upkeep rounds itself.
         NetworkAgent a = new NetworkAgent(SELF, () -> api, base.dataplane, base.dns, new NetworkAgent.Settings(dir,
                 java.time.Duration.ofSeconds(3), java.time.Duration.ofSeconds(30), java.time.Duration.ofHours(1)));
         agents.add(a);
+        a.orphanWindow(orphanWindow);
         a.start();
         a.onView(ClusterView.newBuilder().setDataPathPort(4789)
                 .addNodes(NodeInfo.newBuilder().setId(SELF).setHostname("h1").setAddr("192.0.2.1").setDataPathAddr("192.0.2.1"))
@@ -258,13 +263,42 @@ class NetworkAgentLeaseTest {
         a.detach(NetworkDetachRequest.newBuilder().setSandbox(prefix + "-b").build());
         assertEquals(0, a.releaseOrphans(), "the quick check finds nothing: the write is still in flight");
 
+        api.stale = true; // first asked of a lagging manager, whose state lacks it
         api.commitLate(); // the new leader commits it: ep2, named like the detached sandbox, held by no sandbox
-        api.stale = true;
         assertEquals(OrphanChecks.UNCONFIRMED, a.settledOrphanCheckNow(), "a state no quorum confirmed may lack it");
         assertTrue(api.recorded.stream().anyMatch(e -> e.getEndpointId().equals("ep2")));
         api.stale = false;
         assertEquals(1, a.settledOrphanCheckNow());
         assertEquals(List.of("ep1"), api.recorded.stream().map(Endpoint::getEndpointId).toList());
+    }
+
+    /**
+     * The same late commit, released by the agent's own scheduled check once the window passed: retried while
+     * the manager could only answer from a state no quorum confirmed, and without anyone calling a check by hand.
+     */
+    @Test
+    void theScheduledConfirmedCheckReleasesALateCommitOnceTheManagerConfirmsItsState() throws Exception {
+        NetworkAgent a = agent(java.time.Duration.ofMillis(300));
+        attach(a, prefix + "-a");
+        a.leaseUpkeepNow();
+        api.commitLater = true;
+        attach(a, prefix + "-b"); // from the lease
+        api.unreachable = false;
+        a.leaseUpkeepNow();
+        a.detach(NetworkDetachRequest.newBuilder().setSandbox(prefix + "-b").build());
+        api.stale = true; // a lagging manager: its state lacks the late commit and says it may be stale
+        api.commitLate();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (api.staleAnswers() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(api.staleAnswers() >= 2, "the checks asked: " + api.staleAnswers());
+        assertTrue(api.recordedIds().contains("ep2"), "a stale state without it ends no confirmed check");
+        api.stale = false;
+        while (api.recordedIds().contains("ep2") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of("ep1"), api.recordedIds(), "released by the scheduled check (retried every 5 s)");
     }
 
     @Test
@@ -292,6 +326,8 @@ class NetworkAgentLeaseTest {
         /** Own endpoints come from a state no quorum confirmed. */
         volatile boolean stale;
         private AttachEndpointRequest late;
+        private final java.util.Set<String> lateIds = new java.util.HashSet<>();
+        private int staleAnswers;
         int attached;
         int nextLease;
         final Map<String, String> leases = new LinkedHashMap<>(); // address -> endpoint id
@@ -383,19 +419,33 @@ class NetworkAgentLeaseTest {
             return LeaseReturnResponse.newBuilder().addAllReturned(r.getAddressesList()).build();
         }
 
+        synchronized List<String> recordedIds() {
+            return recorded.stream().map(Endpoint::getEndpointId).toList();
+        }
+
         synchronized void commitLate() {
             AttachEndpointRequest r = late;
             late = null;
             boolean was = unreachable;
             unreachable = false;
-            attach(r);
+            lateIds.add(attach(r).getEndpoint().getEndpointId());
             unreachable = was;
         }
 
+        synchronized int staleAnswers() {
+            return staleAnswers;
+        }
+
+        /** A stale answer comes from a replica that has not applied the late commits yet. */
         @Override
         public synchronized OwnEndpointsResponse ownEndpoints() {
             reach();
-            return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).setPossiblyStale(stale).build();
+            if (stale) {
+                staleAnswers++;
+                return OwnEndpointsResponse.newBuilder().setPossiblyStale(true).addAllEndpoints(recorded.stream()
+                        .filter(e -> !lateIds.contains(e.getEndpointId())).toList()).build();
+            }
+            return OwnEndpointsResponse.newBuilder().addAllEndpoints(recorded).build();
         }
 
         @Override
