@@ -31,7 +31,7 @@ final class OrphanChecks {
 
     /**
      * How long after an attach without an answer its write may still commit. A manager's write retries for at most
-     * 2 × electionMax + 1 s (5 s by default, {@code RaftRuntime.writeRetry}) plus one request timeout (1.5 s), and
+     * the larger of 5 s and 2 × electionMax + 1 s (5 s by default, {@code RaftRuntime.writeRetry}) plus one request timeout (1.5 s), and
      * it starts no later than the caller gave up (a manager does not start a write for a cancelled call). Twice
      * that leaves room for a slow disk and a second election.
      */

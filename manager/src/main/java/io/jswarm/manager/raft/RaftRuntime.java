@@ -151,8 +151,13 @@ final class RaftRuntime {
      * against an unreachable leader waits the request timeout, and 50 of them were a 50 s hang on a cut-off
      * manager.
      */
+    /** The least time a write retries for (default settings give exactly this: 2 × 2 s + 1 s). */
+    static final long MIN_WRITE_BUDGET_MS = 5000;
+
     static RetryPolicy writeRetry(RaftSettings s, java.util.function.BooleanSupplier leaderKnown) {
-        long total = s.electionMax().toMillis() * 2 + 1000;
+        // At least 5 s, whatever the election timeouts: under load one attempt alone (a first TLS connection) took
+        // 1.3 s, and tests' 300 ms elections gave 1.6 s, so a lone manager's first write failed (CI).
+        long total = Math.max(s.electionMax().toMillis() * 2 + 1000, MIN_WRITE_BUDGET_MS);
         int tries = (int) Math.max(5, total / 100);
         long totalNanos = TimeUnit.MILLISECONDS.toNanos(total);
         long leaderlessBudget = s.electionMax().toNanos() + TimeUnit.MILLISECONDS.toNanos(500);

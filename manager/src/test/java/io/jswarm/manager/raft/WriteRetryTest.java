@@ -25,7 +25,21 @@ class WriteRetryTest {
 
     private RetryPolicy.Action after(long startedMsAgo, int attempts) {
         RaftRuntime.WRITE_STARTED.set(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(startedMsAgo));
-        return policy.handleAttemptFailure(new RetryPolicy.Event() {
+        return policy.handleAttemptFailure(event(attempts));
+    }
+
+    /** Tests' 300 ms elections would give 1.6 s: a lone manager's first write under load outlived it (CI). */
+    @Test
+    void shortElectionTimeoutsStillRetryForFiveSeconds() {
+        RetryPolicy fast = RaftRuntime.writeRetry(RaftSettings.loopback(), () -> true);
+        RaftRuntime.WRITE_STARTED.set(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(2_000));
+        assertNotEquals(RetryPolicy.NO_RETRY_ACTION, fast.handleAttemptFailure(event(2)), "2 s old: retried");
+        RaftRuntime.WRITE_STARTED.set(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(5_100));
+        assertEquals(RetryPolicy.NO_RETRY_ACTION, fast.handleAttemptFailure(event(2)));
+    }
+
+    private static RetryPolicy.Event event(int attempts) {
+        return new RetryPolicy.Event() {
             @Override
             public int getAttemptCount() {
                 return attempts;
@@ -35,7 +49,7 @@ class WriteRetryTest {
             public int getCauseCount() {
                 return attempts;
             }
-        });
+        };
     }
 
     @Test
