@@ -121,7 +121,6 @@ final class RaftPeers implements ManagerPeers {
         if (!hasQuorum() && !store.joining()) {
             throw new StateStore.NoQuorumException(ReplicatedStore.NO_LEADER);
         }
-        RaftRuntime.WRITE_STARTED.set(System.nanoTime()); // the retry policy's clock: this write's, not an earlier one's
         RaftClientReply reply = store.writer().admin().setConfiguration(args);
         if (!reply.isSuccess()) {
             throw new IOException("cannot " + what + ": " + reply.getException());

@@ -139,8 +139,8 @@ final class RaftRuntime {
     }
 
     /**
-     * When the write on this thread started (the blocking client retries on the caller's thread). Every blocking
-     * write through the writer sets it first: submit, configuration changes, snapshots.
+     * When the write on this thread started (the blocking client retries on the caller's thread). Set by
+     * {@code ReplicatedStore.writer()}, which every write fetches its client from just before it writes.
      */
     static final ThreadLocal<Long> WRITE_STARTED = ThreadLocal.withInitial(System::nanoTime);
 

@@ -72,7 +72,7 @@ public final class ReplicatedStore implements StateStore {
     /** When this manager first saw no leader (0: it knows one); the first write without a leader waits an election. */
     private volatile long leaderlessSinceNanos;
     private final RaftClients clients;
-    private final LagNudge nudge = new LagNudge(() -> division().getInfo(), this::writer);
+    private final LagNudge nudge = new LagNudge(() -> division().getInfo(), this::asyncWriter);
     private final DivisionWatch watch = new DivisionWatch(() -> division().getInfo().getLifeCycleState(),
             this::stillAVoter);
 
@@ -192,15 +192,19 @@ public final class ReplicatedStore implements StateStore {
     /** Managers of the state, plus the voting peers of the configuration (a joining manager's state is empty). */
     /** Both the division's last configuration and the state name this manager a manager (a demote ends either). */
     private boolean stillAVoter() {
-        String id = self.toString();
-        return view().node(id).map(n -> n.getRole() == Role.ROLE_MANAGER).orElse(false)
-                && division().getRaftConf().getAllPeers().stream().anyMatch(p -> p.getId().equals(self));
+        return managerInState(self.toString()) && inConfiguration(self.toString());
     }
 
     boolean knowsManager(String nodeId) {
-        if (view().node(nodeId).map(n -> n.getRole() == Role.ROLE_MANAGER).orElse(false)) {
-            return true;
-        }
+        return managerInState(nodeId) || inConfiguration(nodeId);
+    }
+
+    private boolean managerInState(String nodeId) {
+        return view().node(nodeId).map(n -> n.getRole() == Role.ROLE_MANAGER).orElse(false);
+    }
+
+    /** Whether the division's (last) configuration names {@code nodeId}; false without a division. */
+    private boolean inConfiguration(String nodeId) {
         try {
             return division().getRaftConf().getAllPeers().stream().anyMatch(p -> p.getId().toString().equals(nodeId));
         } catch (IllegalStateException e) {
@@ -208,8 +212,18 @@ public final class ReplicatedStore implements StateStore {
         }
     }
 
-    /** The writing client ({@link RaftClients}: rebuilt when the configuration changed). */
+    /**
+     * The writing client ({@link RaftClients}: rebuilt when the configuration changed), for one blocking write made
+     * at once on this thread: it starts that write's clock for the retry policy ({@code RaftRuntime.writeRetry}),
+     * so every write (submit, configuration change, snapshot) is bounded from its own start, not an earlier one's.
+     */
     RaftClient writer() {
+        RaftRuntime.WRITE_STARTED.set(System.nanoTime());
+        return clients.writer();
+    }
+
+    /** The writing client for an asynchronous send (the lag nudge): no blocking write, no clock to start. */
+    private RaftClient asyncWriter() {
         return clients.writer();
     }
 
@@ -246,7 +260,6 @@ public final class ReplicatedStore implements StateStore {
         }
         RaftClientReply reply;
         try {
-            RaftRuntime.WRITE_STARTED.set(System.nanoTime());
             reply = writer().io().send(Message.valueOf(ByteString.copyFrom(command.toByteArray())));
         } catch (IOException e) {
             if (!peers.hasQuorum()) {
@@ -348,7 +361,6 @@ public final class ReplicatedStore implements StateStore {
     /** A snapshot through Ratis (which then purges the log behind it): superseded entries leave the disk. */
     @Override
     public void compactNow() throws IOException {
-        RaftRuntime.WRITE_STARTED.set(System.nanoTime()); // the retry policy's clock: this call's
         RaftClientReply r = writer().getSnapshotManagementApi(self).create(true, 10_000);
         if (!r.isSuccess()) {
             throw new IOException("snapshot failed: " + r.getException());
